@@ -1,0 +1,65 @@
+"""Gates every staff page and API: signed in, second factor, role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from ketaclinic.accounts.permissions import ROLES_REQUIRING_2FA, Perm, can
+
+
+def needs_second_factor(user) -> bool:
+    """True when this user must still pass a second factor in this session."""
+    if not user.is_authenticated:
+        return False
+    if user.is_verified():
+        return False
+    if settings.KETACLINIC_2FA == "required" and user.role in ROLES_REQUIRING_2FA:
+        return True
+    # Whoever enrolled a device uses it, whatever the policy.
+    return has_confirmed_device(user)
+
+
+def has_confirmed_device(user) -> bool:
+    from django_otp import devices_for_user
+
+    return any(True for _ in devices_for_user(user, confirmed=True))
+
+
+def forbidden(request: HttpRequest, what: str = "") -> HttpResponse:
+    return render(request, "core/forbidden.html", {"what": what}, status=403)
+
+
+def staff_required(perm: Perm | None = None) -> Callable:
+    """Decorator: a signed-in staff member (second factor passed) with `perm`."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if needs_second_factor(user):
+                from django.shortcuts import redirect
+
+                return redirect("accounts:otp")
+            if perm is not None and not can(user, perm):
+                from ketaclinic.audit.services import Action, audit_record
+
+                audit_record(
+                    request=request,
+                    action=Action.DENIED,
+                    summary=f"{request.method} {request.path} needs {perm}",
+                )
+                return forbidden(request)
+            return view(request, *args, **kwargs)
+
+        wrapped.required_perm = perm  # read by the access table test
+        return wrapped
+
+    return decorator

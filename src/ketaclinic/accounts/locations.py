@@ -1,0 +1,34 @@
+"""Which locations a staff member works at, and which one is active."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+SESSION_KEY = "ketaclinic_location_id"
+
+
+def locations_of(user) -> list:
+    from ketaclinic.scheduling.models import Location
+
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, "_ketaclinic_locations", None)
+    if cached is None:
+        cached = list(Location.objects.filter(staff=user, active=True).order_by("name"))
+        user._ketaclinic_locations = cached
+    return cached
+
+
+def active_location(request: HttpRequest):
+    locations = locations_of(request.user)
+    if not locations:
+        return None
+    wanted = request.session.get(SESSION_KEY)
+    for location in locations:
+        if location.pk == wanted:
+            return location
+    return locations[0]
+
+
+def location_ids_of(user) -> list[int]:
+    return [location.pk for location in locations_of(user)]

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from ketaclinic.accounts.permissions import Role
+
+
+class User(AbstractUser):
+    """A staff member. Patients have no account; they use private links."""
+
+    role = models.CharField(max_length=20, choices=Role.choices)
+    locations = models.ManyToManyField(
+        "scheduling.Location", blank=True, related_name="staff"
+    )
+    title = models.CharField(
+        max_length=40, blank=True, help_text="Credentials shown after the name, e.g. RN."
+    )
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self) -> str:
+        name = self.get_full_name() or self.username
+        return f"{name}, {self.title}" if self.title else name
+
+    def save(self, *args, **kwargs):
+        # Only administrators reach the Django admin.
+        self.is_staff = self.role == Role.ADMIN
+        self.is_superuser = self.role == Role.ADMIN
+        super().save(*args, **kwargs)

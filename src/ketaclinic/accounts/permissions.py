@@ -1,0 +1,57 @@
+"""The one permission matrix: which role may do what.
+
+Every page and API asks `can(user, Perm.X)`; nothing else decides by role.
+Location is checked separately, per record (see patients.queries.patient_for_user).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.db import models
+
+if TYPE_CHECKING:
+    from ketaclinic.accounts.models import User
+
+
+class Role(models.TextChoices):
+    FRONT_DESK = "front_desk", "Front desk"
+    NURSE = "nurse", "Nurse"
+    PROVIDER = "provider", "Provider"
+    MANAGER = "manager", "Clinic manager"
+    ADMIN = "admin", "Administrator"
+
+
+class Perm(StrEnum):
+    PATIENT_VIEW = "patient_view"  # find patients, see demographics and contacts
+    PATIENT_EDIT = "patient_edit"  # create patients, edit demographics and contacts
+    CLINICAL_VIEW = "clinical_view"  # allergies, medications, conditions, measures
+    CLINICAL_EDIT = "clinical_edit"
+    AUDIT_VIEW = "audit_view"  # search and export the audit log
+    CONFIGURE = "configure"  # Django admin: locations, chairs, rooms, users
+
+
+_F, _N, _P, _M, _A = Role.FRONT_DESK, Role.NURSE, Role.PROVIDER, Role.MANAGER, Role.ADMIN
+
+MATRIX: dict[Perm, frozenset[Role]] = {
+    Perm.PATIENT_VIEW: frozenset({_F, _N, _P, _M}),
+    Perm.PATIENT_EDIT: frozenset({_F, _N, _P, _M}),
+    Perm.CLINICAL_VIEW: frozenset({_N, _P, _M}),
+    Perm.CLINICAL_EDIT: frozenset({_N, _P}),
+    Perm.AUDIT_VIEW: frozenset({_M, _A}),
+    Perm.CONFIGURE: frozenset({_A}),
+}
+
+# Roles that must sign in with a second factor when KETACLINIC_2FA=required.
+ROLES_REQUIRING_2FA = frozenset({_P, _A})
+
+
+def can(user: User, perm: Perm) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.role in MATRIX[perm]
+
+
+def perms_of(role: str) -> frozenset[Perm]:
+    return frozenset(perm for perm, roles in MATRIX.items() if role in roles)

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import base64
+from io import BytesIO
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django_otp import devices_for_user, login as otp_login
+
+from ketaclinic.accounts import services
+from ketaclinic.accounts.access import has_confirmed_device, staff_required
+from ketaclinic.accounts.forms import TokenForm
+from ketaclinic.accounts.locations import SESSION_KEY, locations_of
+from ketaclinic.audit.services import Action, audit_record
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit_record(request=self.request, action=Action.PASSWORD_CHANGED)
+        messages.success(self.request, "Your password was changed.")
+        return response
+
+    def get_success_url(self) -> str:
+        return "/"
+
+
+def _next_url(request: HttpRequest) -> str:
+    wanted = request.POST.get("next") or request.GET.get("next") or "/"
+    if url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}):
+        return wanted
+    return "/"
+
+
+@login_required
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    """Second step of sign-in: the code from the staff member's app."""
+    if request.user.is_verified():
+        return redirect(_next_url(request))
+    if not has_confirmed_device(request.user):
+        return redirect("accounts:otp_enrol")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        token = form.cleaned_data["token"]
+        for device in devices_for_user(request.user, confirmed=True):
+            if device.verify_is_allowed()[0] and device.verify_token(token):
+                otp_login(request, device)
+                return redirect(_next_url(request))
+        audit_record(request=request, action=Action.OTP_FAILED)
+        form.add_error("token", "That code is not right or has expired. Try the next one.")
+    return render(request, "accounts/otp_verify.html", {"form": form})
+
+
+@login_required
+def otp_enrol(request: HttpRequest) -> HttpResponse:
+    """Set up an authenticator app: scan the code, type the first number."""
+    if has_confirmed_device(request.user) and not request.user.is_verified():
+        return redirect("accounts:otp")
+    device = services.totp_pending_device(request.user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            services.totp_confirm(device)
+            otp_login(request, device)
+            audit_record(request=request, action=Action.OTP_ENROLLED)
+            messages.success(request, "Two-factor sign-in is set up.")
+            return redirect(_next_url(request))
+        audit_record(request=request, action=Action.OTP_FAILED, summary="enrolment")
+        form.add_error("token", "That code is not right. Check the time on your phone.")
+    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
+    buffer = BytesIO()
+    image.save(buffer)
+    secret = base64.b32encode(device.bin_key).decode()
+    return render(
+        request,
+        "accounts/otp_enrol.html",
+        {
+            "form": form,
+            "qr_svg": buffer.getvalue().decode(),
+            "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        },
+    )
+
+
+@staff_required()
+def account(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "accounts/account.html",
+        {"has_device": has_confirmed_device(request.user)},
+    )
+
+
+@require_POST
+@staff_required()
+def location_switch(request: HttpRequest) -> HttpResponse:
+    wanted = request.POST.get("location", "")
+    for location in locations_of(request.user):
+        if str(location.pk) == wanted:
+            request.session[SESSION_KEY] = location.pk
+            messages.info(request, f"You are working at {location.name}.")
+            break
+    else:
+        messages.error(request, "You do not work at that location.")
+    return redirect(_next_url(request))

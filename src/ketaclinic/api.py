@@ -1,0 +1,71 @@
+"""The JSON API (django-ninja). Each endpoint checks role and location."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from django.http import Http404, HttpRequest
+from ninja import NinjaAPI, Schema
+from ninja.errors import HttpError
+from ninja.security import SessionAuth
+
+from ketaclinic.accounts.access import needs_second_factor
+from ketaclinic.accounts.permissions import Perm, can
+from ketaclinic.audit.services import Action, audit_record
+from ketaclinic.patients import queries
+
+
+class StaffSession(SessionAuth):
+    """A signed-in staff member whose second factor, if needed, is passed."""
+
+    def authenticate(self, request: HttpRequest, key):
+        user = request.user
+        if user.is_authenticated and user.is_active and not needs_second_factor(user):
+            return user
+        return None
+
+
+api = NinjaAPI(title="ketaclinic", version="1", auth=StaffSession(), urls_namespace="api")
+
+
+def require(request: HttpRequest, perm: Perm) -> None:
+    if not can(request.user, perm):
+        audit_record(request=request, action=Action.DENIED, summary=f"API needs {perm}")
+        raise HttpError(403, "Your role does not allow this.")
+
+
+class PatientOut(Schema):
+    uuid: UUID
+    mrn: str
+    first_name: str
+    last_name: str
+    preferred_name: str
+    date_of_birth: date
+    phone: str
+    email: str
+    location: str
+
+    @staticmethod
+    def resolve_location(obj) -> str:
+        return obj.location.slug
+
+
+@api.get("/patients", response=list[PatientOut], url_name="patient_search")
+def patient_search(request: HttpRequest, q: str, limit: int = 20):
+    """Patients whose name, MRN, birth date, phone or email match `q`."""
+    require(request, Perm.PATIENT_VIEW)
+    limit = max(1, min(limit, 100))
+    return list(queries.patient_search(request.user, q[:100])[:limit])
+
+
+@api.get("/patients/{patient_uuid}", response=PatientOut, url_name="patient_detail")
+def patient_detail(request: HttpRequest, patient_uuid: UUID):
+    require(request, Perm.PATIENT_VIEW)
+    try:
+        patient = queries.patient_for_user(request.user, patient_uuid)
+    except Http404:
+        raise HttpError(404, "No such patient.") from None
+    audit_record(request=request, action=Action.VIEW, patient=patient, obj=patient,
+                 summary="API")
+    return patient

@@ -1,0 +1,219 @@
+"""The demo clinic: one location, its staff and about 40 fictitious patients.
+
+Loading it twice changes nothing the second time: everything is keyed on a
+natural key (location slug, username, MRN) and only made when missing.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from ketaclinic.accounts.models import User
+from ketaclinic.accounts.permissions import Role
+from ketaclinic.patients.models import (
+    Allergy,
+    BodyMeasurement,
+    Condition,
+    Escort,
+    Medication,
+    Patient,
+)
+from ketaclinic.patients.services import luhn_check_digit
+from ketaclinic.scheduling.models import Location, OpeningHours, Resource
+
+LOCATION_SLUG = "denver"
+STAFF = [
+    # username, role, first, last, title
+    ("frontdesk", Role.FRONT_DESK, "Fran", "Delgado", ""),
+    ("nurse", Role.NURSE, "Nora", "Whitfield", "RN"),
+    ("nurse2", Role.NURSE, "Nate", "Oyelaran", "RN"),
+    ("provider", Role.PROVIDER, "Priya", "Raman", "MD"),
+    ("manager", Role.MANAGER, "Marcus", "Lindqvist", ""),
+    ("admin", Role.ADMIN, "Ada", "Okafor", ""),
+]
+FIRST_NAMES = {
+    "female": ["Emma", "Olivia", "Sofia", "Maya", "Grace", "Lucía", "Hannah", "Chloe",
+               "Aisha", "Mei", "Rosa", "Claire", "Nadia", "Ruth", "Elena", "Jasmine",
+               "Ava", "Leah", "Zoe", "Ines"],
+    "male": ["James", "Mateo", "Daniel", "Ethan", "Samuel", "Diego", "Omar", "Lucas",
+             "Noah", "Caleb", "Hiro", "Andre", "Victor", "Owen", "Ravi", "Tomás",
+             "Felix", "Isaac", "Liam", "Jonah"],
+}
+LAST_NAMES = ["Alvarez", "Bennett", "Carter", "Dubois", "Espinoza", "Fischer", "García",
+              "Hughes", "Ibrahim", "Jensen", "Kowalski", "Larsen", "Martínez", "Nguyen",
+              "O'Connor", "Patel", "Quinn", "Reyes", "Schneider", "Tanaka", "Underwood",
+              "Vasquez", "Walsh", "Xu", "Young", "Zimmerman", "Brooks", "Castillo",
+              "Dawson", "Ellis", "Foster", "Gallagher", "Holt", "Iverson", "Jordan",
+              "Kim", "Lopez", "Morales", "Novak", "Ortiz"]
+RELATIONS = ["spouse", "partner", "sister", "brother", "friend", "mother", "father",
+             "adult son", "adult daughter"]
+ALLERGIES = [("Penicillin", "hives", "moderate"), ("Sulfa drugs", "rash", "mild"),
+             ("Latex", "contact dermatitis", "mild"), ("Codeine", "vomiting", "moderate"),
+             ("Peanuts", "anaphylaxis", "severe")]
+MEDICATIONS = [("Sertraline", "100 mg", "once daily"), ("Bupropion XL", "300 mg", "once daily"),
+               ("Escitalopram", "20 mg", "once daily"), ("Lamotrigine", "100 mg", "twice daily"),
+               ("Lorazepam", "0.5 mg", "as needed"), ("Lisinopril", "10 mg", "once daily"),
+               ("Duloxetine", "60 mg", "once daily"), ("Gabapentin", "300 mg", "three times daily"),
+               ("Levothyroxine", "75 mcg", "once daily")]
+CONDITIONS = ["F33.2", "F33.1", "F32.2", "F43.10", "F43.12", "F41.1", "G89.4", "G90.511",
+              "I10"]
+STREETS = ["Larimer St", "Colfax Ave", "Pearl St", "York St", "Downing St", "Federal Blvd"]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    created_staff: int
+    created_patients: int
+
+
+def demo_mrn(index: int) -> str:
+    body = f"9{index:06d}"  # 9xxxxxx: the demo range, never generated at random
+    return body + luhn_check_digit(body)
+
+
+def demo_phone(rng: random.Random) -> str:
+    # 555-01xx numbers are reserved for fiction.
+    return f"+1303555{rng.randint(100, 199):04d}"
+
+
+def _location() -> Location:
+    location, created = Location.objects.get_or_create(
+        slug=LOCATION_SLUG,
+        defaults={
+            "name": "Denver Ketamine Clinic",
+            "time_zone": "America/Denver",
+            "address": "1550 Wynkoop St, Suite 200, Denver, CO 80202",
+            "phone": "+13035550100",
+        },
+    )
+    if created:
+        for number in range(1, 7):
+            Resource.objects.create(
+                location=location, kind=Resource.Kind.CHAIR, name=f"Chair {number}"
+            )
+        for number in range(1, 3):
+            Resource.objects.create(
+                location=location, kind=Resource.Kind.ROOM, name=f"Consult room {number}"
+            )
+        for weekday in range(5):
+            OpeningHours.objects.create(
+                location=location, weekday=weekday, opens=time(8), closes=time(18)
+            )
+        OpeningHours.objects.create(
+            location=location, weekday=5, opens=time(9), closes=time(13)
+        )
+    return location
+
+
+def _staff(location: Location, password: str) -> int:
+    created = 0
+    for username, role, first, last, title in STAFF:
+        if User.objects.filter(username=username).exists():
+            continue
+        user = User(
+            username=username,
+            role=role,
+            first_name=first,
+            last_name=last,
+            title=title,
+            email=f"{username}@demo.ketaclinic.invalid",
+        )
+        user.set_password(password)
+        user.save()
+        user.locations.add(location)
+        created += 1
+    return created
+
+
+def _patient(index: int, location: Location, nurse: User) -> bool:
+    mrn = demo_mrn(index)
+    if Patient.objects.filter(mrn=mrn).exists():
+        return False
+    rng = random.Random(index)
+    sex = "female" if index % 2 == 0 else "male"
+    first = FIRST_NAMES[sex][index % 20]
+    last = LAST_NAMES[index % len(LAST_NAMES)]
+    age_days = rng.randint(22 * 365, 72 * 365)
+    born = date(2026, 1, 1) - timedelta(days=age_days)
+    patient = Patient.objects.create(
+        mrn=mrn,
+        location=location,
+        first_name=first,
+        last_name=last,
+        date_of_birth=born,
+        sex_at_birth=sex,
+        phone=demo_phone(rng),
+        email=f"{first.lower()}.{last.lower().replace(chr(39), '')}@example.com".encode(
+            "ascii", "ignore"
+        ).decode(),
+        address_line1=f"{rng.randint(100, 4999)} {rng.choice(STREETS)}",
+        city="Denver",
+        state="CO",
+        postal_code=f"802{rng.randint(2, 39):02d}",
+        preferred_language="es" if index % 7 == 3 else "en",
+        emergency_contact_name=f"{rng.choice(FIRST_NAMES['female'])} {last}",
+        emergency_contact_relation=rng.choice(RELATIONS),
+        emergency_contact_phone=demo_phone(rng),
+        created_by=nurse,
+    )
+    # Later stages of the journey hold more of the chart.
+    if index % 5 != 0:
+        Escort.objects.create(
+            patient=patient,
+            name=f"{rng.choice(FIRST_NAMES['male'])} {rng.choice(LAST_NAMES)}",
+            relation=rng.choice(RELATIONS),
+            phone=demo_phone(rng),
+            recorded_by=nurse,
+        )
+    for substance, reaction, severity in rng.sample(ALLERGIES, k=rng.randint(0, 2)):
+        Allergy.objects.create(
+            patient=patient,
+            substance=substance,
+            reaction=reaction,
+            severity=severity,
+            recorded_by=nurse,
+        )
+    for name, dose, frequency in rng.sample(MEDICATIONS, k=rng.randint(1, 3)):
+        Medication.objects.create(
+            patient=patient, name=name, dose=dose, frequency=frequency, recorded_by=nurse
+        )
+    from ketaclinic.clinical.codes import icd10_lookup
+
+    for code in rng.sample(CONDITIONS, k=rng.randint(1, 2)):
+        known = icd10_lookup(code)
+        Condition.objects.create(
+            patient=patient,
+            icd10_code=code,
+            description=known.display if known else code,
+            recorded_by=nurse,
+        )
+    height = Decimal(rng.randint(152, 193))
+    weight = Decimal(rng.randint(520, 1150)) / 10
+    now = timezone.now()
+    for visit in range(rng.randint(1, 3)):
+        BodyMeasurement.objects.create(
+            patient=patient,
+            measured_at=now - timedelta(days=30 * (visit + 1) + index),
+            weight_kg=weight + Decimal(visit) / 2,
+            height_cm=height if visit == 0 else None,
+            recorded_by=nurse,
+        )
+    return True
+
+
+PATIENT_COUNT = 40
+
+
+def load_demo(*, password: str) -> DemoResult:
+    with transaction.atomic():
+        location = _location()
+        created_staff = _staff(location, password)
+        nurse = User.objects.get(username="nurse")
+        created = sum(_patient(i, location, nurse) for i in range(1, PATIENT_COUNT + 1))
+    return DemoResult(created_staff=created_staff, created_patients=created)

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+
+from ketaclinic.accounts.access import staff_required
+from ketaclinic.accounts.permissions import Perm, can
+
+
+@staff_required()
+def home(request: HttpRequest) -> HttpResponse:
+    """Where each role starts its day."""
+    if can(request.user, Perm.PATIENT_VIEW):
+        return redirect("patients:list")
+    if can(request.user, Perm.AUDIT_VIEW):
+        return redirect("audit:log")
+    return render(request, "core/home.html")
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    """For load balancers: the app answers and its database does too."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "core/not_found.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/server_error.html", status=500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "core/csrf_failure.html", status=403)

@@ -1,0 +1,263 @@
+"""Chart forms: every bad value gets a message beside its field."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+
+from ketaclinic.clinical.body import check_height_cm, check_weight_kg
+from ketaclinic.clinical.codes import icd10_lookup, icd10_normalise
+from ketaclinic.patients.models import (
+    Allergy,
+    BodyMeasurement,
+    Condition,
+    Escort,
+    Medication,
+    Patient,
+)
+from ketaclinic.patients.text import parse_phone
+
+# Nobody alive was born before this; a typo like 1089 is caught here.
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+
+
+def clean_phone_value(value: str, *, required: bool = False) -> str:
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise forms.ValidationError("Enter a phone number.")
+        return ""
+    e164 = parse_phone(value)
+    if e164 is None:
+        raise forms.ValidationError(
+            "Enter a valid phone number, e.g. (303) 555-0142 or +44 20 7946 0958."
+        )
+    return e164
+
+
+def clean_person_name(value: str) -> str:
+    value = " ".join((value or "").split())
+    if value and not any(ch.isalpha() for ch in value):
+        raise forms.ValidationError("A name needs at least one letter.")
+    return value
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class PatientForm(forms.ModelForm):
+    mrn = forms.CharField(
+        label="MRN",
+        required=False,
+        max_length=16,
+        help_text="Leave empty to have one generated.",
+    )
+    confirm_not_duplicate = forms.BooleanField(
+        required=False,
+        label="I have checked: this is a different person. Create the chart anyway.",
+    )
+
+    class Meta:
+        model = Patient
+        fields = [
+            "location",
+            "mrn",
+            "first_name",
+            "last_name",
+            "preferred_name",
+            "date_of_birth",
+            "sex_at_birth",
+            "gender_identity",
+            "pronouns",
+            "phone",
+            "email",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "postal_code",
+            "preferred_language",
+            "emergency_contact_name",
+            "emergency_contact_relation",
+            "emergency_contact_phone",
+            "notes",
+        ]
+        widgets = {
+            "date_of_birth": DateInput(),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, locations=(), creating: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = self.fields["location"].queryset.filter(
+            pk__in=[location.pk for location in locations]
+        )
+        self.fields["location"].empty_label = None
+        if not creating:
+            del self.fields["mrn"]
+            del self.fields["confirm_not_duplicate"]
+        for name in ("phone", "emergency_contact_phone"):
+            self.fields[name].widget.input_type = "tel"
+            self.fields[name].widget.attrs["autocomplete"] = "tel"
+
+    def clean_first_name(self) -> str:
+        return clean_person_name(self.cleaned_data["first_name"])
+
+    def clean_last_name(self) -> str:
+        return clean_person_name(self.cleaned_data["last_name"])
+
+    def clean_date_of_birth(self) -> date:
+        born = self.cleaned_data["date_of_birth"]
+        if born > timezone.localdate():
+            raise forms.ValidationError("The date of birth cannot be in the future.")
+        if born < EARLIEST_BIRTH_DATE:
+            raise forms.ValidationError(
+                f"The date of birth cannot be before {EARLIEST_BIRTH_DATE:%Y}."
+            )
+        return born
+
+    def clean_mrn(self) -> str:
+        mrn = self.cleaned_data.get("mrn", "").strip().upper()
+        if mrn and not mrn.isalnum():
+            raise forms.ValidationError("An MRN has letters and digits only.")
+        if mrn and Patient.objects.filter(mrn=mrn).exists():
+            raise forms.ValidationError(f"MRN {mrn} belongs to another patient.")
+        return mrn
+
+    def clean_phone(self) -> str:
+        return clean_phone_value(self.cleaned_data["phone"])
+
+    def clean_emergency_contact_phone(self) -> str:
+        return clean_phone_value(self.cleaned_data["emergency_contact_phone"])
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+
+class EscortForm(forms.ModelForm):
+    class Meta:
+        model = Escort
+        fields = ["name", "relation", "phone", "active"]
+
+    def clean_name(self) -> str:
+        return clean_person_name(self.cleaned_data["name"])
+
+    def clean_phone(self) -> str:
+        return clean_phone_value(self.cleaned_data["phone"], required=True)
+
+
+class AllergyForm(forms.ModelForm):
+    class Meta:
+        model = Allergy
+        fields = ["substance", "reaction", "severity", "active"]
+
+
+class MedicationForm(forms.ModelForm):
+    class Meta:
+        model = Medication
+        fields = ["name", "dose", "frequency", "active"]
+
+
+class ConditionForm(forms.ModelForm):
+    class Meta:
+        model = Condition
+        fields = ["icd10_code", "description", "onset_date", "active"]
+        widgets = {"onset_date": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["description"].required = False
+        self.fields["description"].help_text = "Filled from the code when left empty."
+
+    def clean_icd10_code(self) -> str:
+        raw = self.cleaned_data["icd10_code"]
+        try:
+            code = icd10_normalise(raw)
+        except ValueError:
+            raise forms.ValidationError(
+                f"{raw.strip() or 'That'} is not an ICD-10-CM code. Check it, e.g. F33.1."
+            ) from None
+        self._known = icd10_lookup(code)
+        if self._known is None:
+            raise forms.ValidationError(
+                f"{code or 'That'} is not an ICD-10-CM code. Check it, e.g. F33.1."
+            )
+        return self._known.code
+
+    def clean_onset_date(self):
+        onset = self.cleaned_data.get("onset_date")
+        if onset is not None and onset > timezone.localdate():
+            raise forms.ValidationError("The onset date cannot be in the future.")
+        return onset
+
+    def clean(self):
+        cleaned = super().clean()
+        known = getattr(self, "_known", None)
+        if known is not None and not cleaned.get("description"):
+            cleaned["description"] = known.display[:255]
+        return cleaned
+
+
+class MeasurementForm(forms.ModelForm):
+    class Meta:
+        model = BodyMeasurement
+        fields = ["measured_at", "weight_kg", "height_cm"]
+        labels = {"weight_kg": "Weight (kg)", "height_cm": "Height (cm)"}
+        widgets = {
+            "measured_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            )
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["measured_at"].initial = timezone.localtime().replace(
+            second=0, microsecond=0
+        )
+        self.fields["height_cm"].help_text = "Only when measured today."
+        for name in ("weight_kg", "height_cm"):
+            self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "0.1"})
+
+    def clean_measured_at(self):
+        measured_at = self.cleaned_data["measured_at"]
+        if measured_at > timezone.now() + timedelta(minutes=5):
+            raise forms.ValidationError("A measurement cannot be in the future.")
+        return measured_at
+
+    def clean_weight_kg(self) -> Decimal:
+        weight = self.cleaned_data["weight_kg"]
+        problem = check_weight_kg(weight)
+        if problem:
+            raise forms.ValidationError(problem)
+        return weight
+
+    def clean_height_cm(self) -> Decimal | None:
+        height = self.cleaned_data.get("height_cm")
+        if height is None:
+            return None
+        problem = check_height_cm(height)
+        if problem:
+            raise forms.ValidationError(problem)
+        return height
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label="Find a patient",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": "Name, MRN, date of birth or phone",
+                "autocomplete": "off",
+            }
+        ),
+    )

@@ -1,0 +1,193 @@
+"""Reads of the chart that pages, APIs and exports share."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from ketaclinic.accounts.locations import location_ids_of
+from ketaclinic.patients.models import (
+    Allergy,
+    BodyMeasurement,
+    Condition,
+    Escort,
+    Medication,
+    Patient,
+)
+from ketaclinic.patients.text import name_key, parse_phone, prefix_upper_bound
+
+MRN_RE = re.compile(r"^\d{6,12}$")
+DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y")
+
+
+def patients_for_user(user) -> QuerySet[Patient]:
+    """Every patient of the locations this staff member works at."""
+    return Patient.objects.filter(location_id__in=location_ids_of(user))
+
+
+def patient_for_user(user, patient_uuid) -> Patient:
+    """The patient, if this staff member may see them; one 404 for missing and
+    forbidden alike, so that a URL reveals nothing."""
+    try:
+        return patients_for_user(user).select_related("location").get(uuid=patient_uuid)
+    except (Patient.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such patient.") from None
+
+
+def _parse_date(text: str) -> date | None:
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+@dataclass(frozen=True)
+class SearchTerms:
+    """What a search box entry means: an MRN, a phone, a date, an email or names."""
+
+    mrn: str = ""
+    phone: str = ""
+    birth_date: date | None = None
+    email: str = ""
+    last_prefix: str = ""
+    first_prefix: str = ""
+    any_prefix: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> SearchTerms:
+        text = " ".join(text.split())[:100]
+        if not text:
+            return cls()
+        if "@" in text:
+            return cls(email=text.lower())
+        if MRN_RE.match(text):
+            return cls(mrn=text)
+        birth_date = _parse_date(text)
+        if birth_date is not None:
+            return cls(birth_date=birth_date)
+        digits = re.sub(r"\D", "", text)
+        if len(digits) >= 7 and not re.search(r"[A-Za-z]", text):
+            return cls(phone=parse_phone(text) or "+" + digits)
+        if "," in text:
+            last, _, first = text.partition(",")
+            return cls(last_prefix=name_key(last), first_prefix=name_key(first))
+        words = name_key(text).split(" ")
+        if len(words) == 1:
+            return cls(any_prefix=words[0])
+        return cls(first_prefix=words[0], last_prefix=" ".join(words[1:]))
+
+    @property
+    def empty(self) -> bool:
+        return self == SearchTerms()
+
+
+def _prefix(field: str, prefix: str) -> Q:
+    # A range on a b-tree index: fast on SQLite and PostgreSQL alike.
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix_upper_bound(prefix)})
+
+
+def patient_search(user, text: str) -> QuerySet[Patient]:
+    terms = SearchTerms.parse(text)
+    qs = patients_for_user(user).select_related("location")
+    if terms.empty:
+        return qs.none()
+    if terms.mrn:
+        return qs.filter(mrn=terms.mrn)
+    if terms.email:
+        return qs.filter(email=terms.email)
+    if terms.birth_date:
+        return qs.filter(date_of_birth=terms.birth_date)
+    if terms.phone:
+        return qs.filter(phone=terms.phone)
+    if terms.any_prefix:
+        return qs.filter(
+            _prefix("last_name_key", terms.any_prefix)
+            | _prefix("first_name_key", terms.any_prefix)
+        )
+    condition = Q()
+    if terms.last_prefix:
+        condition &= _prefix("last_name_key", terms.last_prefix)
+    if terms.first_prefix:
+        condition &= _prefix("first_name_key", terms.first_prefix)
+    return qs.filter(condition)
+
+
+def possible_duplicates(
+    *,
+    first_name: str,
+    last_name: str,
+    date_of_birth: date | None,
+    phone: str,
+    email: str,
+    exclude_pk: int | None = None,
+) -> list[Patient]:
+    """Patients with the same name and birth date, or the same phone or email.
+
+    Searched across all locations: a duplicate chart is a safety problem
+    wherever it lives. Only the match, never the chart, is shown.
+    """
+    condition = Q()
+    if date_of_birth is not None:
+        condition |= Q(
+            last_name_key=name_key(last_name),
+            first_name_key=name_key(first_name),
+            date_of_birth=date_of_birth,
+        )
+    if phone:
+        condition |= Q(phone=phone)
+    if email:
+        condition |= Q(email=email.lower())
+    if not condition:
+        return []
+    qs = Patient.objects.filter(condition).select_related("location")
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return list(qs[:10])
+
+
+@dataclass(frozen=True)
+class Chart:
+    patient: Patient
+    escorts: list[Escort]
+    allergies: list[Allergy]
+    medications: list[Medication]
+    conditions: list[Condition]
+    measurements: list[BodyMeasurement]
+
+
+def chart_for(patient: Patient, *, clinical: bool, measurements: int = 10) -> Chart:
+    """The chart's lists in one query each (a bounded count whatever the data)."""
+    escorts = list(Escort.objects.filter(patient=patient))
+    if not clinical:
+        return Chart(patient, escorts, [], [], [], [])
+    return Chart(
+        patient=patient,
+        escorts=escorts,
+        allergies=list(Allergy.objects.filter(patient=patient)),
+        medications=list(Medication.objects.filter(patient=patient)),
+        conditions=list(Condition.objects.filter(patient=patient)),
+        measurements=list(
+            BodyMeasurement.objects.filter(patient=patient)[:measurements]
+        ),
+    )
+
+
+def latest_height_cm(patient: Patient, measurements: list[BodyMeasurement]):
+    for measurement in measurements:
+        if measurement.height_cm is not None and measurement.active:
+            return measurement.height_cm
+    older = (
+        BodyMeasurement.objects.filter(
+            patient=patient, active=True, height_cm__isnull=False
+        )
+        .values_list("height_cm", flat=True)
+        .first()
+    )
+    return older
+

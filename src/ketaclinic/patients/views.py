@@ -1,0 +1,239 @@
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+from django import forms as django_forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from ketaclinic.accounts.access import forbidden, staff_required
+from ketaclinic.accounts.locations import locations_of
+from ketaclinic.accounts.permissions import Perm, can
+from ketaclinic.audit.services import Action, audit_record
+from ketaclinic.clinical.body import Sex, dosing_weights
+from ketaclinic.patients import forms, queries, services
+from ketaclinic.patients.models import (
+    Allergy,
+    BodyMeasurement,
+    Condition,
+    Escort,
+    Medication,
+    Patient,
+)
+
+
+@staff_required(Perm.PATIENT_VIEW)
+def patient_list(request: HttpRequest) -> HttpResponse:
+    """The patient list of the active location, or search results.
+
+    Queries: session, user, locations, then count and page of patients (5).
+    """
+    form = forms.SearchForm(request.GET or None)
+    text = form.cleaned_data["q"] if form.is_valid() else ""
+    if text:
+        patients = queries.patient_search(request.user, text)
+    elif request.location is not None:
+        patients = queries.patients_for_user(request.user).filter(
+            location=request.location
+        )
+    else:
+        patients = Patient.objects.none()
+    page = Paginator(patients.select_related("location"), settings.KETACLINIC_PAGE_SIZE)
+    page_obj = page.get_page(request.GET.get("page"))
+    context = {"form": form, "page_obj": page_obj, "q": text}
+    if request.htmx:
+        return render(request, "patients/_results.html", context)
+    return render(request, "patients/patient_list.html", context)
+
+
+@staff_required(Perm.PATIENT_EDIT)
+def patient_create(request: HttpRequest) -> HttpResponse:
+    locations = locations_of(request.user)
+    initial = {"location": request.location.pk if request.location else None}
+    form = forms.PatientForm(request.POST or None, locations=locations, initial=initial)
+    duplicates: list[Patient] = []
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        confirmed = data.pop("confirm_not_duplicate")
+        duplicates = queries.possible_duplicates(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            date_of_birth=data["date_of_birth"],
+            phone=data["phone"],
+            email=data["email"],
+        )
+        if not duplicates or confirmed:
+            patient = services.patient_create(request=request, user=request.user, **data)
+            messages.success(request, f"Chart created for {patient.display_name}.")
+            return redirect("patients:chart", patient.uuid)
+    return render(
+        request,
+        "patients/patient_form.html",
+        {"form": form, "duplicates": duplicates, "creating": True},
+    )
+
+
+def _chart_context(request: HttpRequest, patient: Patient) -> dict:
+    clinical = can(request.user, Perm.CLINICAL_VIEW)
+    chart = queries.chart_for(patient, clinical=clinical)
+    weights = None
+    if clinical:
+        current = next((m for m in chart.measurements if m.active), None)
+        height = queries.latest_height_cm(patient, chart.measurements)
+        if current is not None and height is not None:
+            sex = {"male": Sex.MALE, "female": Sex.FEMALE}.get(patient.sex_at_birth)
+            weights = dosing_weights(current.weight_kg, height, sex)
+    return {"patient": patient, "chart": chart, "clinical": clinical, "weights": weights}
+
+
+@staff_required(Perm.PATIENT_VIEW)
+def patient_chart(request: HttpRequest, patient_uuid) -> HttpResponse:
+    patient = queries.patient_for_user(request.user, patient_uuid)
+    audit_record(request=request, action=Action.VIEW, patient=patient, obj=patient)
+    return render(request, "patients/chart.html", _chart_context(request, patient))
+
+
+@staff_required(Perm.PATIENT_EDIT)
+def patient_edit(request: HttpRequest, patient_uuid) -> HttpResponse:
+    patient = queries.patient_for_user(request.user, patient_uuid)
+    # ModelForm validation writes values onto its instance: give it a copy, so
+    # that the service compares against the record as stored.
+    form = forms.PatientForm(
+        request.POST or None,
+        instance=copy.copy(patient),
+        locations=locations_of(request.user),
+        creating=False,
+    )
+    if request.method == "POST" and form.is_valid():
+        changed = services.patient_update(
+            request=request, user=request.user, patient=patient, **form.cleaned_data
+        )
+        messages.success(
+            request, "Saved." if changed else "Nothing changed; nothing saved."
+        )
+        return redirect("patients:chart", patient.uuid)
+    return render(
+        request,
+        "patients/patient_form.html",
+        {"form": form, "patient": patient, "creating": False},
+    )
+
+
+@dataclass(frozen=True)
+class EntryKind:
+    model: type
+    form: type[django_forms.ModelForm]
+    perm: Perm
+    label: str
+    editable: bool = True
+
+
+ENTRY_KINDS: dict[str, EntryKind] = {
+    "escort": EntryKind(Escort, forms.EscortForm, Perm.PATIENT_EDIT, "escort"),
+    "allergy": EntryKind(Allergy, forms.AllergyForm, Perm.CLINICAL_EDIT, "allergy"),
+    "medication": EntryKind(
+        Medication, forms.MedicationForm, Perm.CLINICAL_EDIT, "medication"
+    ),
+    "condition": EntryKind(
+        Condition, forms.ConditionForm, Perm.CLINICAL_EDIT, "condition"
+    ),
+    "measurement": EntryKind(
+        BodyMeasurement,
+        forms.MeasurementForm,
+        Perm.CLINICAL_EDIT,
+        "weight and height",
+        editable=False,
+    ),
+}
+
+
+@staff_required()
+def entry_edit(
+    request: HttpRequest, patient_uuid, kind: str, entry_id: int | None = None
+) -> HttpResponse:
+    spec = ENTRY_KINDS[kind]
+    if not can(request.user, spec.perm):
+        return forbidden(request)
+    patient = queries.patient_for_user(request.user, patient_uuid)
+    entry = None
+    if entry_id is not None:
+        if not spec.editable:
+            raise Http404
+        entry = get_object_or_404(spec.model, pk=entry_id, patient=patient)
+    form = spec.form(request.POST or None, instance=entry)
+    if request.method == "POST" and form.is_valid():
+        services.entry_save(
+            request=request,
+            user=request.user,
+            patient=patient,
+            entry=form.save(commit=False),
+            label=spec.label,
+        )
+        messages.success(request, f"Saved the {spec.label}.")
+        return redirect("patients:chart", patient.uuid)
+    return render(
+        request,
+        "patients/entry_form.html",
+        {"form": form, "patient": patient, "spec": spec, "entry": entry},
+    )
+
+
+@require_POST
+@staff_required(Perm.CLINICAL_EDIT)
+def measurement_in_error(request: HttpRequest, patient_uuid, entry_id: int):
+    patient = queries.patient_for_user(request.user, patient_uuid)
+    measurement = get_object_or_404(
+        BodyMeasurement, pk=entry_id, patient=patient, active=True
+    )
+    services.measurement_mark_in_error(
+        request=request, user=request.user, measurement=measurement
+    )
+    messages.success(request, "Marked as entered in error. The record is kept.")
+    return redirect("patients:chart", patient.uuid)
+
+
+HISTORY_MODELS = (Patient, Escort, Allergy, Medication, Condition, BodyMeasurement)
+
+
+@staff_required(Perm.CLINICAL_VIEW)
+def patient_history(request: HttpRequest, patient_uuid) -> HttpResponse:
+    """Every version of every record of the chart: who changed what, when."""
+    patient = queries.patient_for_user(request.user, patient_uuid)
+    audit_record(
+        request=request, action=Action.VIEW, patient=patient, summary="Chart history"
+    )
+    changes = []
+    for model in HISTORY_MODELS:
+        filter_ = {"id": patient.pk} if model is Patient else {"patient_id": patient.pk}
+        records = list(
+            model.history.filter(**filter_)
+            .select_related("history_user")
+            .order_by("id", "history_date", "history_id")[:500]
+        )
+        previous: dict[int, object] = {}
+        for record in records:
+            before = previous.get(record.id)
+            diff = []
+            if before is not None:
+                delta = record.diff_against(before)
+                diff = [(c.field, c.old, c.new) for c in delta.changes]
+            previous[record.id] = record
+            changes.append(
+                {
+                    "when": record.history_date,
+                    "who": record.history_user,
+                    "what": model._meta.verbose_name,
+                    "record": str(record.instance),
+                    "type": record.get_history_type_display(),
+                    "diff": diff,
+                }
+            )
+    changes.sort(key=lambda change: change["when"], reverse=True)
+    return render(
+        request, "patients/history.html", {"patient": patient, "changes": changes}
+    )

@@ -1,0 +1,216 @@
+"""ketaclinic settings: everything a deployment changes comes from the environment.
+
+Each variable is listed in README.md. A bad value stops start-up with a message
+that names the variable (see ketaclinic.config).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+
+from ketaclinic.config import (
+    ConfigError,
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_str,
+    env_time_zone,
+    secret_key,
+)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(env_str("KETACLINIC_VAR_DIR", "var")).resolve()
+
+DEBUG = env_bool("DEBUG", True)
+SECRET_KEY, SECRET_KEY_FROM_ENV = secret_key(VAR_DIR, debug=DEBUG)
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
+)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# --- Database ---------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'ketaclinic.sqlite3'}")
+try:
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+except Exception as exc:  # dj_database_url raises several kinds
+    raise ConfigError(f"DATABASE_URL={DATABASE_URL!r}: {exc}") from None
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db["CONN_MAX_AGE"] = 0
+    _db["OPTIONS"] = {
+        # Writers queue on the lock instead of failing with "database is locked":
+        # every write transaction takes the write lock at BEGIN (IMMEDIATE) and
+        # waits up to `timeout` seconds for it.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env_int("KETACLINIC_SQLITE_TIMEOUT", 20, minimum=1),
+        "init_command": (
+            "PRAGMA journal_mode=WAL;"
+            "PRAGMA synchronous=NORMAL;"
+            "PRAGMA foreign_keys=ON;"
+            "PRAGMA busy_timeout=20000;"
+        ),
+    }
+    Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+elif _db["ENGINE"] != "django.db.backends.postgresql":
+    raise ConfigError(
+        f"DATABASE_URL={DATABASE_URL!r}: only sqlite:// and postgres:// are supported."
+    )
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Applications ------------------------------------------------------------
+INSTALLED_APPS = [
+    "ketaclinic.core",
+    "ketaclinic.accounts",
+    "ketaclinic.scheduling",
+    "ketaclinic.patients",
+    "ketaclinic.audit",
+    "ketaclinic.core.admin_apps.KetaclinicAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "simple_history",
+    "axes",
+    "ninja",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    "ketaclinic.accounts.middleware.StaffGateMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "ketaclinic.urls"
+WSGI_APPLICATION = "ketaclinic.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "ketaclinic.accounts.context_processors.staff",
+            ],
+            "string_if_invalid": "",
+        },
+    }
+]
+
+# --- Accounts ----------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Two-factor sign-in for staff: "required" makes providers and administrators
+# enrol and use a TOTP code before they reach patient data; "optional" offers it.
+KETACLINIC_2FA = env_choice("KETACLINIC_2FA", "required", ("required", "optional"))
+OTP_TOTP_ISSUER = env_str("KETACLINIC_OTP_ISSUER", "ketaclinic")
+
+# Lockout after repeated failed sign-ins (django-axes), per username.
+AXES_FAILURE_LIMIT = env_int("KETACLINIC_LOCKOUT_ATTEMPTS", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("KETACLINIC_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+
+SESSION_COOKIE_AGE = env_int("KETACLINIC_SESSION_MINUTES", 12 * 60, minimum=5) * 60
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# --- Time and language -----------------------------------------------------------
+USE_TZ = True
+TIME_ZONE = env_time_zone("KETACLINIC_TIME_ZONE", "America/Denver")
+LANGUAGE_CODE = "en-us"
+USE_I18N = True
+
+# --- Static files --------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env_str("KETACLINIC_STATIC_ROOT", str(VAR_DIR / "static")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- Email ----------------------------------------------------------------------
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "clinic@ketaclinic.invalid")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+
+# --- Security (production) -----------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if not DEBUG:
+    SESSION_COOKIE_SECURE = env_bool("KETACLINIC_SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_SSL_REDIRECT = env_bool("KETACLINIC_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("KETACLINIC_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# axes.W006: lockout is per username on purpose. A clinic's staff share one
+# public address; locking that address would lock the whole clinic out.
+SILENCED_SYSTEM_CHECKS = ["axes.W006", *env_list("KETACLINIC_SILENCED_CHECKS", [])]
+
+# --- ketaclinic ----------------------------------------------------------------
+KETACLINIC_DEMO_PASSWORD = env_str("KETACLINIC_DEMO_PASSWORD", "ketamine-demo")
+# Results per page on patient lists and searches.
+KETACLINIC_PAGE_SIZE = env_int("KETACLINIC_PAGE_SIZE", 50, minimum=5)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+}
+CSRF_FAILURE_VIEW = "ketaclinic.core.views.csrf_failure"

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from ketaclinic.api import api
+from ketaclinic.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("health/", core_views.health, name="health"),
+    path("", include("ketaclinic.accounts.urls")),
+    path("patients/", include("ketaclinic.patients.urls")),
+    path("audit/", include("ketaclinic.audit.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "ketaclinic.core.views.page_not_found"
+handler500 = "ketaclinic.core.views.server_error"
