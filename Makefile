@@ -1,0 +1,33 @@
+# ketaclinic: `make run` installs and serves the demo clinic; `make test` runs every test.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Install, load the demo clinic on SQLite and serve it on http://127.0.0.1:8000
+run: $(STAMP)
+	KETACLINIC_2FA=$${KETACLINIC_2FA:-optional} $(BIN)/ketaclinic demo
+	KETACLINIC_2FA=$${KETACLINIC_2FA:-optional} $(BIN)/ketaclinic serve
+
+## Every test: unit, property, database, browser (on SQLite, or DATABASE_URL)
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	PYTHONPATH=src $(BIN)/lint-imports
+	$(BIN)/ketaclinic makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var
