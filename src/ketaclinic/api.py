@@ -26,7 +26,9 @@ class StaffSession(SessionAuth):
         return None
 
 
-api = NinjaAPI(title="ketaclinic", version="1", auth=StaffSession(), urls_namespace="api")
+api = NinjaAPI(
+    title="ketaclinic", version="1", auth=StaffSession(), urls_namespace="api"
+)
 
 
 def require(request: HttpRequest, perm: Perm) -> None:
@@ -66,6 +68,7 @@ def patient_detail(request: HttpRequest, patient_uuid: UUID):
         patient = queries.patient_for_user(request.user, patient_uuid)
     except Http404:
         raise HttpError(404, "No such patient.") from None
-    audit_record(request=request, action=Action.VIEW, patient=patient, obj=patient,
-                 summary="API")
+    audit_record(
+        request=request, action=Action.VIEW, patient=patient, obj=patient, summary="API"
+    )
     return patient

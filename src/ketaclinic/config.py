@@ -29,7 +29,9 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise ConfigError(f"{name}={raw!r}: expected one of true/false, 1/0, yes/no, on/off.")
+    raise ConfigError(
+        f"{name}={raw!r}: expected one of true/false, 1/0, yes/no, on/off."
+    )
 
 
 def env_int(name: str, default: int, *, minimum: int = 0) -> int:

@@ -14,7 +14,9 @@ class User(AbstractUser):
         "scheduling.Location", blank=True, related_name="staff"
     )
     title = models.CharField(
-        max_length=40, blank=True, help_text="Credentials shown after the name, e.g. RN."
+        max_length=40,
+        blank=True,
+        help_text="Credentials shown after the name, e.g. RN.",
     )
 
     class Meta:

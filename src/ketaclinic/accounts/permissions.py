@@ -32,7 +32,13 @@ class Perm(StrEnum):
     CONFIGURE = "configure"  # Django admin: locations, chairs, rooms, users
 
 
-_F, _N, _P, _M, _A = Role.FRONT_DESK, Role.NURSE, Role.PROVIDER, Role.MANAGER, Role.ADMIN
+_F, _N, _P, _M, _A = (
+    Role.FRONT_DESK,
+    Role.NURSE,
+    Role.PROVIDER,
+    Role.MANAGER,
+    Role.ADMIN,
+)
 
 MATRIX: dict[Perm, frozenset[Role]] = {
     Perm.PATIENT_VIEW: frozenset({_F, _N, _P, _M}),

@@ -23,7 +23,9 @@ def staff_create(
     title: str = "",
 ) -> User:
     if role not in Role.values:
-        raise ValueError(f"Unknown role {role!r}; choose one of {', '.join(Role.values)}.")
+        raise ValueError(
+            f"Unknown role {role!r}; choose one of {', '.join(Role.values)}."
+        )
     with transaction.atomic(durable=True):
         user = User(
             username=username,

@@ -12,7 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
-from django_otp import devices_for_user, login as otp_login
+from django_otp import devices_for_user
+from django_otp import login as otp_login
 
 from ketaclinic.accounts import services
 from ketaclinic.accounts.access import has_confirmed_device, staff_required
@@ -61,7 +62,9 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
                 otp_login(request, device)
                 return redirect(_next_url(request))
         audit_record(request=request, action=Action.OTP_FAILED)
-        form.add_error("token", "That code is not right or has expired. Try the next one.")
+        form.add_error(
+            "token", "That code is not right or has expired. Try the next one."
+        )
     return render(request, "accounts/otp_verify.html", {"form": form})
 
 

@@ -36,5 +36,7 @@ def audit_search(
     if date_from:
         qs = qs.filter(at__gte=datetime.combine(date_from, time.min, zone))
     if date_to:
-        qs = qs.filter(at__lt=datetime.combine(date_to + timedelta(days=1), time.min, zone))
+        qs = qs.filter(
+            at__lt=datetime.combine(date_to + timedelta(days=1), time.min, zone)
+        )
     return qs

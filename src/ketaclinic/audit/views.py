@@ -15,8 +15,17 @@ from ketaclinic.audit.queries import audit_search
 from ketaclinic.audit.services import Action, audit_record
 
 PAGE_SIZE = 100
-CSV_COLUMNS = ["time_utc", "user", "action", "mrn", "patient", "location", "object",
-               "summary", "ip"]
+CSV_COLUMNS = [
+    "time_utc",
+    "user",
+    "action",
+    "mrn",
+    "patient",
+    "location",
+    "object",
+    "summary",
+    "ip",
+]
 
 
 def _filtered(request: HttpRequest):
@@ -25,8 +34,8 @@ def _filtered(request: HttpRequest):
         return form, None
     data = form.cleaned_data if request.GET else {}
     # Administrators look after the whole installation; managers their locations.
-    location_ids = None if request.user.role == Role.ADMIN else location_ids_of(
-        request.user
+    location_ids = (
+        None if request.user.role == Role.ADMIN else location_ids_of(request.user)
     )
     events = audit_search(
         location_ids=location_ids,
@@ -81,7 +90,9 @@ def audit_export(request: HttpRequest) -> HttpResponse:
                     if event.patient
                     else "",
                     event.location.name if event.location else "",
-                    f"{event.object_type}:{event.object_id}" if event.object_type else "",
+                    f"{event.object_type}:{event.object_id}"
+                    if event.object_type
+                    else "",
                     event.summary,
                     event.ip or "",
                 ]

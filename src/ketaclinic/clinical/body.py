@@ -64,8 +64,8 @@ class DosingWeights:
     """The weights a chart shows side by side (CLINICAL.md 1.3 design rule)."""
 
     actual_kg: Decimal
-    ideal_kg: Decimal
-    adjusted_kg: Decimal
+    ideal_kg: Decimal | None  # None when sex is not recorded: Devine needs it
+    adjusted_kg: Decimal | None
     bmi: Decimal  # kg/m2
 
 
@@ -135,17 +135,23 @@ def adjusted_body_weight_kg(
 def dosing_weights(
     weight_kg: Decimal,
     height_cm: Decimal,
-    sex: Sex,
+    sex: Sex | None,
     *,
     adjusted_factor: Decimal = ADJUSTED_WEIGHT_FACTOR,
 ) -> DosingWeights:
-    """Actual, ideal and adjusted weight and BMI, for the chart to show together."""
+    """Actual, ideal and adjusted weight and BMI, for the chart to show together.
+
+    With no sex recorded, ideal and adjusted weight are None rather than a guess.
+    """
+    body_mass_index = bmi(weight_kg, height_cm)
+    if sex is None:
+        return DosingWeights(weight_kg, None, None, body_mass_index)
     ideal_kg = ideal_body_weight_kg(height_cm, sex)
     return DosingWeights(
         actual_kg=weight_kg,
         ideal_kg=ideal_kg,
         adjusted_kg=adjusted_body_weight_kg(weight_kg, ideal_kg, adjusted_factor),
-        bmi=bmi(weight_kg, height_cm),
+        bmi=body_mass_index,
     )
 
 

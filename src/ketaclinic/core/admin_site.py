@@ -16,5 +16,7 @@ class KetaclinicAdminSite(admin.AdminSite):
     def has_permission(self, request) -> bool:
         user = request.user
         return (
-            user.is_active and can(user, Perm.CONFIGURE) and not needs_second_factor(user)
+            user.is_active
+            and can(user, Perm.CONFIGURE)
+            and not needs_second_factor(user)
         )

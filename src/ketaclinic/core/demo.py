@@ -38,32 +38,141 @@ STAFF = [
     ("admin", Role.ADMIN, "Ada", "Okafor", ""),
 ]
 FIRST_NAMES = {
-    "female": ["Emma", "Olivia", "Sofia", "Maya", "Grace", "Lucía", "Hannah", "Chloe",
-               "Aisha", "Mei", "Rosa", "Claire", "Nadia", "Ruth", "Elena", "Jasmine",
-               "Ava", "Leah", "Zoe", "Ines"],
-    "male": ["James", "Mateo", "Daniel", "Ethan", "Samuel", "Diego", "Omar", "Lucas",
-             "Noah", "Caleb", "Hiro", "Andre", "Victor", "Owen", "Ravi", "Tomás",
-             "Felix", "Isaac", "Liam", "Jonah"],
+    "female": [
+        "Emma",
+        "Olivia",
+        "Sofia",
+        "Maya",
+        "Grace",
+        "Lucía",
+        "Hannah",
+        "Chloe",
+        "Aisha",
+        "Mei",
+        "Rosa",
+        "Claire",
+        "Nadia",
+        "Ruth",
+        "Elena",
+        "Jasmine",
+        "Ava",
+        "Leah",
+        "Zoe",
+        "Ines",
+    ],
+    "male": [
+        "James",
+        "Mateo",
+        "Daniel",
+        "Ethan",
+        "Samuel",
+        "Diego",
+        "Omar",
+        "Lucas",
+        "Noah",
+        "Caleb",
+        "Hiro",
+        "Andre",
+        "Victor",
+        "Owen",
+        "Ravi",
+        "Tomás",
+        "Felix",
+        "Isaac",
+        "Liam",
+        "Jonah",
+    ],
 }
-LAST_NAMES = ["Alvarez", "Bennett", "Carter", "Dubois", "Espinoza", "Fischer", "García",
-              "Hughes", "Ibrahim", "Jensen", "Kowalski", "Larsen", "Martínez", "Nguyen",
-              "O'Connor", "Patel", "Quinn", "Reyes", "Schneider", "Tanaka", "Underwood",
-              "Vasquez", "Walsh", "Xu", "Young", "Zimmerman", "Brooks", "Castillo",
-              "Dawson", "Ellis", "Foster", "Gallagher", "Holt", "Iverson", "Jordan",
-              "Kim", "Lopez", "Morales", "Novak", "Ortiz"]
-RELATIONS = ["spouse", "partner", "sister", "brother", "friend", "mother", "father",
-             "adult son", "adult daughter"]
-ALLERGIES = [("Penicillin", "hives", "moderate"), ("Sulfa drugs", "rash", "mild"),
-             ("Latex", "contact dermatitis", "mild"), ("Codeine", "vomiting", "moderate"),
-             ("Peanuts", "anaphylaxis", "severe")]
-MEDICATIONS = [("Sertraline", "100 mg", "once daily"), ("Bupropion XL", "300 mg", "once daily"),
-               ("Escitalopram", "20 mg", "once daily"), ("Lamotrigine", "100 mg", "twice daily"),
-               ("Lorazepam", "0.5 mg", "as needed"), ("Lisinopril", "10 mg", "once daily"),
-               ("Duloxetine", "60 mg", "once daily"), ("Gabapentin", "300 mg", "three times daily"),
-               ("Levothyroxine", "75 mcg", "once daily")]
-CONDITIONS = ["F33.2", "F33.1", "F32.2", "F43.10", "F43.12", "F41.1", "G89.4", "G90.511",
-              "I10"]
-STREETS = ["Larimer St", "Colfax Ave", "Pearl St", "York St", "Downing St", "Federal Blvd"]
+LAST_NAMES = [
+    "Alvarez",
+    "Bennett",
+    "Carter",
+    "Dubois",
+    "Espinoza",
+    "Fischer",
+    "García",
+    "Hughes",
+    "Ibrahim",
+    "Jensen",
+    "Kowalski",
+    "Larsen",
+    "Martínez",
+    "Nguyen",
+    "O'Connor",
+    "Patel",
+    "Quinn",
+    "Reyes",
+    "Schneider",
+    "Tanaka",
+    "Underwood",
+    "Vasquez",
+    "Walsh",
+    "Xu",
+    "Young",
+    "Zimmerman",
+    "Brooks",
+    "Castillo",
+    "Dawson",
+    "Ellis",
+    "Foster",
+    "Gallagher",
+    "Holt",
+    "Iverson",
+    "Jordan",
+    "Kim",
+    "Lopez",
+    "Morales",
+    "Novak",
+    "Ortiz",
+]
+RELATIONS = [
+    "spouse",
+    "partner",
+    "sister",
+    "brother",
+    "friend",
+    "mother",
+    "father",
+    "adult son",
+    "adult daughter",
+]
+ALLERGIES = [
+    ("Penicillin", "hives", "moderate"),
+    ("Sulfa drugs", "rash", "mild"),
+    ("Latex", "contact dermatitis", "mild"),
+    ("Codeine", "vomiting", "moderate"),
+    ("Peanuts", "anaphylaxis", "severe"),
+]
+MEDICATIONS = [
+    ("Sertraline", "100 mg", "once daily"),
+    ("Bupropion XL", "300 mg", "once daily"),
+    ("Escitalopram", "20 mg", "once daily"),
+    ("Lamotrigine", "100 mg", "twice daily"),
+    ("Lorazepam", "0.5 mg", "as needed"),
+    ("Lisinopril", "10 mg", "once daily"),
+    ("Duloxetine", "60 mg", "once daily"),
+    ("Gabapentin", "300 mg", "three times daily"),
+    ("Levothyroxine", "75 mcg", "once daily"),
+]
+CONDITIONS = [
+    "F33.2",
+    "F33.1",
+    "F32.2",
+    "F43.10",
+    "F43.12",
+    "F41.1",
+    "G89.4",
+    "G90.511",
+    "I10",
+]
+STREETS = [
+    "Larimer St",
+    "Colfax Ave",
+    "Pearl St",
+    "York St",
+    "Downing St",
+    "Federal Blvd",
+]
 
 
 @dataclass(frozen=True)
@@ -99,7 +208,9 @@ def _location() -> Location:
             )
         for number in range(1, 3):
             Resource.objects.create(
-                location=location, kind=Resource.Kind.ROOM, name=f"Consult room {number}"
+                location=location,
+                kind=Resource.Kind.ROOM,
+                name=f"Consult room {number}",
             )
         for weekday in range(5):
             OpeningHours.objects.create(
@@ -181,7 +292,11 @@ def _patient(index: int, location: Location, nurse: User) -> bool:
         )
     for name, dose, frequency in rng.sample(MEDICATIONS, k=rng.randint(1, 3)):
         Medication.objects.create(
-            patient=patient, name=name, dose=dose, frequency=frequency, recorded_by=nurse
+            patient=patient,
+            name=name,
+            dose=dose,
+            frequency=frequency,
+            recorded_by=nurse,
         )
     from ketaclinic.clinical.codes import icd10_lookup
 

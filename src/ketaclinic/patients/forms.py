@@ -177,17 +177,14 @@ class ConditionForm(forms.ModelForm):
         self.fields["description"].help_text = "Filled from the code when left empty."
 
     def clean_icd10_code(self) -> str:
-        raw = self.cleaned_data["icd10_code"]
+        raw = self.cleaned_data["icd10_code"].strip()
         try:
-            code = icd10_normalise(raw)
+            self._known = icd10_lookup(icd10_normalise(raw))
         except ValueError:
-            raise forms.ValidationError(
-                f"{raw.strip() or 'That'} is not an ICD-10-CM code. Check it, e.g. F33.1."
-            ) from None
-        self._known = icd10_lookup(code)
+            self._known = None
         if self._known is None:
             raise forms.ValidationError(
-                f"{code or 'That'} is not an ICD-10-CM code. Check it, e.g. F33.1."
+                f"{raw[:12] or 'That'} is not an ICD-10-CM code. Check it, e.g. F33.1."
             )
         return self._known.code
 
@@ -223,7 +220,9 @@ class MeasurementForm(forms.ModelForm):
         )
         self.fields["height_cm"].help_text = "Only when measured today."
         for name in ("weight_kg", "height_cm"):
-            self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "0.1"})
+            self.fields[name].widget.attrs.update(
+                {"inputmode": "decimal", "step": "0.1"}
+            )
 
     def clean_measured_at(self):
         measured_at = self.cleaned_data["measured_at"]

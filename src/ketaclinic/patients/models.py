@@ -113,7 +113,9 @@ class ChartEntry(models.Model):
 
 
 class Escort(ChartEntry):
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="escorts")
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="escorts"
+    )
     name = models.CharField(max_length=120)
     relation = models.CharField(max_length=60)
     phone = models.CharField(max_length=20)

@@ -190,4 +190,3 @@ def latest_height_cm(patient: Patient, measurements: list[BodyMeasurement]):
         .first()
     )
     return older
-

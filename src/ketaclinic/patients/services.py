@@ -45,9 +45,7 @@ def patient_create(*, request: HttpRequest | None, user, **fields: Any) -> Patie
     for _attempt in range(5):
         try:
             with transaction.atomic(durable=True):
-                patient = Patient(
-                    **fields, mrn=mrn or mrn_generate(), created_by=user
-                )
+                patient = Patient(**fields, mrn=mrn or mrn_generate(), created_by=user)
                 patient.save()
                 audit_record(
                     request=request,

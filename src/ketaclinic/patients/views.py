@@ -68,7 +68,9 @@ def patient_create(request: HttpRequest) -> HttpResponse:
             email=data["email"],
         )
         if not duplicates or confirmed:
-            patient = services.patient_create(request=request, user=request.user, **data)
+            patient = services.patient_create(
+                request=request, user=request.user, **data
+            )
             messages.success(request, f"Chart created for {patient.display_name}.")
             return redirect("patients:chart", patient.uuid)
     return render(
@@ -88,7 +90,12 @@ def _chart_context(request: HttpRequest, patient: Patient) -> dict:
         if current is not None and height is not None:
             sex = {"male": Sex.MALE, "female": Sex.FEMALE}.get(patient.sex_at_birth)
             weights = dosing_weights(current.weight_kg, height, sex)
-    return {"patient": patient, "chart": chart, "clinical": clinical, "weights": weights}
+    return {
+        "patient": patient,
+        "chart": chart,
+        "clinical": clinical,
+        "weights": weights,
+    }
 
 
 @staff_required(Perm.PATIENT_VIEW)
