@@ -10,7 +10,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.security import SessionAuth
 
-from ketaclinic.accounts.access import needs_second_factor
+from ketaclinic.accounts.access import needs_second_factor, staff_required
 from ketaclinic.accounts.permissions import Perm, can
 from ketaclinic.audit.services import Action, audit_record
 from ketaclinic.patients import queries
@@ -27,7 +27,11 @@ class StaffSession(SessionAuth):
 
 
 api = NinjaAPI(
-    title="ketaclinic", version="1", auth=StaffSession(), urls_namespace="api"
+    title="ketaclinic",
+    version="1",
+    auth=StaffSession(),
+    urls_namespace="api",
+    docs_decorator=staff_required(),
 )
 
 

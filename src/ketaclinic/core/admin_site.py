@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect
 
-from ketaclinic.accounts.access import needs_second_factor
+from ketaclinic.accounts.access import forbidden, needs_second_factor
 from ketaclinic.accounts.permissions import Perm, can
 
 
@@ -20,3 +22,17 @@ class KetaclinicAdminSite(admin.AdminSite):
             and can(user, Perm.CONFIGURE)
             and not needs_second_factor(user)
         )
+
+    def login(self, request, extra_context=None):
+        """One sign-in page for the whole app (lockout, second factor, audit)."""
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.GET.get("next", self.index_url()))
+        if needs_second_factor(user):
+            return redirect("accounts:otp")
+        return forbidden(request)
+
+    def index_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("admin:index", current_app=self.name)

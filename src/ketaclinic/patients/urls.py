@@ -15,18 +15,21 @@ urlpatterns = [
         name="measurement_in_error",
     ),
 ]
-for kind in views.ENTRY_KINDS:
-    urlpatterns += [
+for kind, spec in views.ENTRY_KINDS.items():
+    urlpatterns.append(
         path(
             f"<uuid:patient_uuid>/{kind}/add/",
             views.entry_edit,
             {"kind": kind},
             name=f"{kind}_add",
-        ),
-        path(
-            f"<uuid:patient_uuid>/{kind}/<int:entry_id>/",
-            views.entry_edit,
-            {"kind": kind},
-            name=f"{kind}_edit",
-        ),
-    ]
+        )
+    )
+    if spec.editable:
+        urlpatterns.append(
+            path(
+                f"<uuid:patient_uuid>/{kind}/<int:entry_id>/",
+                views.entry_edit,
+                {"kind": kind},
+                name=f"{kind}_edit",
+            )
+        )

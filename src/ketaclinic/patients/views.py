@@ -7,7 +7,7 @@ from django import forms as django_forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -169,8 +169,6 @@ def entry_edit(
     patient = queries.patient_for_user(request.user, patient_uuid)
     entry = None
     if entry_id is not None:
-        if not spec.editable:
-            raise Http404
         entry = get_object_or_404(spec.model, pk=entry_id, patient=patient)
     form = spec.form(request.POST or None, instance=entry)
     if request.method == "POST" and form.is_valid():

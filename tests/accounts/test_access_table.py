@@ -1,0 +1,190 @@
+"""Every URL × every role -> allowed or refused, through real requests.
+
+A URL added without an entry here makes `test_every_url_has_an_entry` fail.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from ketaclinic.accounts.permissions import Role
+from ketaclinic.patients.models import (
+    Allergy,
+    BodyMeasurement,
+    Condition,
+    Escort,
+    Medication,
+)
+from tests.conftest import client_for
+
+F, N, P, M, A = (r.value for r in Role)
+ALL = {F, N, P, M, A}
+CHART = {F, N, P, M}
+CLINICAL_VIEW = {N, P, M}
+CLINICAL_EDIT = {N, P}
+AUDIT = {M, A}
+
+# url name -> (method, roles allowed). "public" pages answer anonymous users too.
+TABLE: dict[str, tuple[str, set[str] | str]] = {
+    "home": ("get", ALL),
+    "health": ("get", "public"),
+    "accounts:login": ("get", "public"),
+    "accounts:logout": ("post", "public"),
+    "accounts:password_change": ("get", ALL),
+    "accounts:otp": ("get", ALL),
+    "accounts:otp_enrol": ("get", ALL),
+    "accounts:account": ("get", ALL),
+    "accounts:location_switch": ("post", ALL),
+    "patients:list": ("get", CHART),
+    "patients:create": ("get", CHART),
+    "patients:chart": ("get", CHART),
+    "patients:edit": ("get", CHART),
+    "patients:history": ("get", CLINICAL_VIEW),
+    "patients:measurement_in_error": ("post", CLINICAL_EDIT),
+    "patients:escort_add": ("get", CHART),
+    "patients:escort_edit": ("get", CHART),
+    "patients:allergy_add": ("get", CLINICAL_EDIT),
+    "patients:allergy_edit": ("get", CLINICAL_EDIT),
+    "patients:medication_add": ("get", CLINICAL_EDIT),
+    "patients:medication_edit": ("get", CLINICAL_EDIT),
+    "patients:condition_add": ("get", CLINICAL_EDIT),
+    "patients:condition_edit": ("get", CLINICAL_EDIT),
+    "patients:measurement_add": ("get", CLINICAL_EDIT),
+    "audit:log": ("get", AUDIT),
+    "audit:export": ("get", AUDIT),
+    "api:openapi-json": ("get", ALL),
+    "api:openapi-view": ("get", ALL),
+    "api:patient_search": ("get", CHART),
+    "api:patient_detail": ("get", CHART),
+    "api:api-root": ("get", "public"),  # an empty 404: names nothing
+    "admin:*": ("get", {A}),  # every admin page sits behind AdminSite.has_permission
+}
+
+
+def url_names() -> list[str]:
+    names: list[str] = []
+
+    def walk(resolver: URLResolver, prefix: str) -> None:
+        for pattern in resolver.url_patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.namespace == "admin":
+                    names.append("admin:*")
+                    continue
+                namespace = f"{pattern.namespace}:" if pattern.namespace else ""
+                walk(pattern, prefix + namespace)
+            elif isinstance(pattern, URLPattern):
+                names.append(prefix + (pattern.name or f"<unnamed {pattern.pattern}>"))
+
+    walk(get_resolver(), "")
+    return sorted(set(names))
+
+
+def test_every_url_has_an_entry():
+    missing = [name for name in url_names() if name not in TABLE]
+    assert missing == [], f"Add these URLs to the access table: {missing}"
+    stale = [name for name in TABLE if name not in url_names()]
+    assert stale == []
+
+
+def url_for(name: str, world) -> str:
+    patient = world.patient
+    entries = {
+        "escort": Escort,
+        "allergy": Allergy,
+        "medication": Medication,
+        "condition": Condition,
+    }
+    if name == "admin:*":
+        return reverse("admin:index")
+    if name == "api:patient_search":
+        return reverse(name) + "?q=lov"
+    if name == "api:patient_detail":
+        return reverse(name, kwargs={"patient_uuid": patient.uuid})
+    if name.startswith("api:") or name in {
+        "home",
+        "health",
+        "patients:list",
+        "patients:create",
+    }:
+        return reverse(name)
+    if not name.startswith("patients:"):
+        return reverse(name)
+    kind = name.split(":")[1].rsplit("_", 1)[0]
+    if name == "patients:measurement_in_error":
+        measurement = BodyMeasurement.objects.create(
+            patient=patient, measured_at="2026-01-01T10:00Z", weight_kg=70
+        )
+        return reverse(name, args=[patient.uuid, measurement.pk])
+    if name.endswith("_edit") and kind in entries:
+        fields = {
+            "escort": {"name": "Sam", "relation": "friend", "phone": "+13035550111"},
+            "allergy": {"substance": "Latex"},
+            "medication": {"name": "Sertraline"},
+            "condition": {"icd10_code": "F33.1", "description": "MDD"},
+        }[kind]
+        entry = entries[kind].objects.create(patient=patient, **fields)
+        return reverse(name, args=[patient.uuid, entry.pk])
+    return reverse(name, args=[patient.uuid])
+
+
+def is_login_redirect(response) -> bool:
+    return response.status_code == 302 and "/sign-in/" in response["Location"]
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+@pytest.mark.parametrize("role", [*sorted(ALL), "anonymous"])
+def test_access(world, name, role):
+    method, allowed = TABLE[name]
+    url = url_for(name, world)
+    if role == "anonymous":
+        from django.test import Client
+
+        client = Client()
+    else:
+        client = client_for(world.staff[role])
+    # The admin sends refusals through its own login view: follow it.
+    response = getattr(client, method)(url, follow=name == "admin:*")
+    if name == "admin:*" and response.redirect_chain:
+        last = response.redirect_chain[-1][0]
+        if "/sign-in/" in last:
+            response.status_code, response["Location"] = 302, last
+
+    if allowed == "public":
+        assert response.status_code < 500
+        if name != "api:api-root":
+            assert response.status_code in (200, 302), response.status_code
+        return
+    if role == "anonymous":
+        assert is_login_redirect(response) or response.status_code == 401, (
+            response.status_code
+        )
+        return
+    if role in allowed:
+        assert response.status_code in (200, 302), (
+            f"{role} should reach {name}: {response.status_code}"
+        )
+        assert not is_login_redirect(response)
+    else:
+        assert response.status_code == 403, (
+            f"{role} must not reach {name}: {response.status_code}"
+        )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        name
+        for name in TABLE
+        if name.startswith("patients:")
+        and name not in ("patients:list", "patients:create")
+    ],
+)
+def test_a_chart_at_another_location_is_not_found(world, name):
+    """The nurse of another location gets the same 404 as for a missing chart."""
+    world.patient.location = world.other  # move: the stranger works there
+    world.patient.save()
+    url = url_for(name, world)
+    client = client_for(world.staff[N])  # works at home only
+    method = TABLE[name][0]
+    assert getattr(client, method)(url).status_code == 404
