@@ -58,6 +58,7 @@ class SearchTerms:
     last_prefix: str = ""
     first_prefix: str = ""
     any_prefix: str = ""
+    token: str = ""  # a single word: a name prefix, or an MRN with letters
 
     @classmethod
     def parse(cls, text: str) -> SearchTerms:
@@ -79,7 +80,7 @@ class SearchTerms:
             return cls(last_prefix=name_key(last), first_prefix=name_key(first))
         words = name_key(text).split(" ")
         if len(words) == 1:
-            return cls(any_prefix=words[0])
+            return cls(any_prefix=words[0], token=text.upper())
         return cls(first_prefix=words[0], last_prefix=" ".join(words[1:]))
 
     @property
@@ -109,6 +110,7 @@ def patient_search(user, text: str) -> QuerySet[Patient]:
         return qs.filter(
             _prefix("last_name_key", terms.any_prefix)
             | _prefix("first_name_key", terms.any_prefix)
+            | Q(mrn=terms.token)
         )
     condition = Q()
     if terms.last_prefix:

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from ketaclinic.audit.models import AuditEvent
+from ketaclinic.patients.models import (
+    Allergy,
+    BodyMeasurement,
+    Condition,
+    Escort,
+    Medication,
+)
+
+
+def fill_chart(patient, n: int) -> None:
+    now = timezone.now()
+    for i in range(n):
+        Escort.objects.create(
+            patient=patient, name=f"Escort {i}", relation="friend", phone="+13035550111"
+        )
+        Allergy.objects.create(patient=patient, substance=f"Substance {i}")
+        Medication.objects.create(patient=patient, name=f"Drug {i}", dose="10 mg")
+        Condition.objects.create(patient=patient, icd10_code="F33.1", description="MDD")
+        BodyMeasurement.objects.create(
+            patient=patient,
+            measured_at=now - timedelta(days=i),
+            weight_kg=Decimal("70.0") + i,
+            height_cm=Decimal("170.0") if i == n - 1 else None,
+        )
+
+
+def chart_queries(client, patient) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("patients:chart", args=[patient.uuid]))
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_viewing_a_chart_is_audited(world, as_role):
+    as_role("nurse").get(reverse("patients:chart", args=[world.patient.uuid]))
+    event = AuditEvent.objects.get(action="view", patient=world.patient)
+    assert event.actor == world.staff["nurse"]
+    assert event.location == world.home
+
+
+def test_the_chart_runs_a_bounded_number_of_queries(world, as_role):
+    """Queries: session, user, locations, patient, escorts, allergies, medications,
+    conditions, measurements, latest height, audit insert (+ savepoint pairs)."""
+    client = as_role("nurse")
+    fill_chart(world.patient, 2)
+    small = chart_queries(client, world.patient)
+    fill_chart(world.patient, 30)
+    assert chart_queries(client, world.patient) == small
+    assert small <= 12
+
+
+def test_the_chart_shows_weights_side_by_side_with_units(world, as_role):
+    world.patient.sex_at_birth = "female"
+    world.patient.save()
+    BodyMeasurement.objects.create(
+        patient=world.patient,
+        measured_at=timezone.now(),
+        weight_kg=Decimal("70.0"),
+        height_cm=Decimal("175.0"),
+    )
+    page = as_role("nurse").get(reverse("patients:chart", args=[world.patient.uuid]))
+    text = page.text
+    assert '70.0 <span class="unit">kg</span>' in text
+    assert '22.9 <span class="unit">kg/m²</span>' in text  # BMI, CLINICAL.md 1.3
+    assert "Ideal body weight" in text and "Adjusted body weight" in text
+
+
+def test_front_desk_sees_contacts_but_not_the_clinical_record(world, as_role):
+    Allergy.objects.create(patient=world.patient, substance="Penicillin")
+    page = as_role("front_desk").get(
+        reverse("patients:chart", args=[world.patient.uuid])
+    )
+    assert page.status_code == 200
+    assert "Escorts" in page.text
+    assert "Penicillin" not in page.text
+    assert "Weight and height" not in page.text
+
+
+def test_the_allergy_banner_names_active_allergies(world, as_role):
+    Allergy.objects.create(
+        patient=world.patient, substance="Penicillin", severity="severe"
+    )
+    Allergy.objects.create(patient=world.patient, substance="Latex", active=False)
+    page = as_role("nurse").get(reverse("patients:chart", args=[world.patient.uuid]))
+    banner = page.text.split('class="allergy-banner"')[1].split("</div>")[0]
+    assert "Penicillin (severe)" in banner
+    assert "Latex" not in banner
+
+
+def test_editing_demographics_keeps_history_and_audits(world, as_role):
+    client = as_role("front_desk")
+    url = reverse("patients:edit", args=[world.patient.uuid])
+    page = client.get(url)
+    assert page.status_code == 200
+    data = {
+        name: (value if value is not None else "")
+        for name, value in page.context["form"].initial.items()
+    }
+    data["location"] = world.home.pk
+    data["date_of_birth"] = "1980-05-17"
+    data["phone"] = "(303) 555-0177"
+    response = client.post(url, data)
+    assert response.status_code == 302
+    world.patient.refresh_from_db()
+    assert world.patient.phone == "+13035550177"
+    assert world.patient.history.count() == 2
+    event = AuditEvent.objects.get(action="update", patient=world.patient)
+    assert "phone" in event.summary
+
+
+def test_an_edit_with_a_bad_value_changes_nothing(world, as_role):
+    client = as_role("front_desk")
+    url = reverse("patients:edit", args=[world.patient.uuid])
+    data = {
+        name: (value if value is not None else "")
+        for name, value in client.get(url).context["form"].initial.items()
+    }
+    data.update(location=world.home.pk, date_of_birth="2999-01-01", last_name="Byron")
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "cannot be in the future" in response.text
+    world.patient.refresh_from_db()
+    assert world.patient.last_name == "Lovelace"
+    assert world.patient.history.count() == 1
+
+
+def test_history_page_shows_who_changed_what(world, as_role):
+    world.patient.phone = "+13035550100"
+    world.patient.save()
+    page = as_role("nurse").get(reverse("patients:history", args=[world.patient.uuid]))
+    assert page.status_code == 200
+    assert "+13035550142" in page.text and "+13035550100" in page.text
