@@ -4,7 +4,9 @@ from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from ketaclinic.audit.models import AuditEvent
 from ketaclinic.patients.models import Patient

@@ -8,7 +8,11 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
-from ketaclinic.clinical.body import check_height_cm, check_weight_kg
+from ketaclinic.clinical.body import (
+    DEFAULT_BODY_LIMITS,
+    check_height_cm,
+    check_weight_kg,
+)
 from ketaclinic.clinical.codes import icd10_lookup, icd10_normalise
 from ketaclinic.patients.models import (
     Allergy,
@@ -219,9 +223,20 @@ class MeasurementForm(forms.ModelForm):
             second=0, microsecond=0
         )
         self.fields["height_cm"].help_text = "Only when measured today."
-        for name in ("weight_kg", "height_cm"):
-            self.fields[name].widget.attrs.update(
-                {"inputmode": "decimal", "step": "0.1"}
+        limits = DEFAULT_BODY_LIMITS
+        ranges = {
+            "weight_kg": f"Weight must be between {limits.min_weight_kg} and "
+            f"{limits.max_weight_kg} kg.",
+            "height_cm": f"Height must be between {limits.min_height_cm} and "
+            f"{limits.max_height_cm} cm.",
+        }
+        for name, out_of_range in ranges.items():
+            field = self.fields[name]
+            field.widget.attrs.update({"inputmode": "decimal", "step": "0.1"})
+            field.error_messages.update(
+                max_digits=out_of_range,
+                max_whole_digits=out_of_range,
+                max_decimal_places="Enter it to one decimal place, e.g. 72.5.",
             )
 
     def clean_measured_at(self):
