@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import hashlib
+import io
+
+from django.core.management import call_command
+
+from ketaclinic.accounts.models import User
+from ketaclinic.core.demo import PATIENT_COUNT, STAFF, load_demo
+from ketaclinic.patients.models import (
+    Allergy,
+    BodyMeasurement,
+    Condition,
+    Escort,
+    Medication,
+    Patient,
+)
+from ketaclinic.patients.services import mrn_is_valid
+from ketaclinic.scheduling.models import Location, Resource
+
+MODELS = [
+    User,
+    Location,
+    Resource,
+    Patient,
+    Escort,
+    Allergy,
+    Medication,
+    Condition,
+    BodyMeasurement,
+]
+
+
+def fingerprint() -> str:
+    digest = hashlib.sha256()
+    for model in MODELS:
+        for row in model.objects.order_by("pk").values():
+            row.pop("last_login", None)
+            digest.update(repr(sorted(row.items())).encode())
+    return digest.hexdigest()
+
+
+def test_the_demo_clinic_has_what_the_issue_names(db):
+    result = load_demo(password="ketamine-demo")
+    assert result.created_patients == PATIENT_COUNT
+    location = Location.objects.get()
+    assert location.time_zone == "America/Denver"
+    assert location.resources.filter(kind="chair").count() == 6
+    assert location.resources.filter(kind="room").count() == 2
+    assert location.opening_hours.exists()
+    usernames = set(User.objects.values_list("username", flat=True))
+    assert usernames == {"frontdesk", "nurse", "nurse2", "provider", "manager", "admin"}
+    assert {u.role for u in User.objects.all()} == {role for _, role, *_ in STAFF}
+    nurse = User.objects.get(username="nurse")
+    assert nurse.check_password("ketamine-demo")
+    assert list(nurse.locations.all()) == [location]
+    assert all(
+        mrn_is_valid(mrn) for mrn in Patient.objects.values_list("mrn", flat=True)
+    )
+    assert Escort.objects.exists() and BodyMeasurement.objects.exists()
+
+
+def test_loading_it_twice_changes_nothing_the_second_time(db):
+    call_command("demo", "--no-migrate", stdout=io.StringIO())
+    first = fingerprint()
+    result = load_demo(password="another-password")
+    assert (result.created_staff, result.created_patients) == (0, 0)
+    assert fingerprint() == first
