@@ -7,7 +7,6 @@ tests are skipped, unless KETACLINIC_REQUIRE_BROWSER=1 (as in CI): then they fai
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -61,38 +60,13 @@ def browser():
         playwright.stop()
 
 
-def _empty_audit_log_on_sqlite() -> None:
-    """Let the test database be emptied after a test on SQLite.
-
-    The audit log is append-only down to the database: a trigger refuses every
-    DELETE (audit migration 0002). pytest-django empties the database after a
-    transactional test with DELETE on SQLite (TRUNCATE on PostgreSQL, which the
-    row trigger does not see), so here, on the throwaway test database only, the
-    trigger is lifted to remove the entries and put back at once.
-    """
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        return
-    append_only = importlib.import_module(
-        "ketaclinic.audit.migrations.0002_audit_append_only"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER IF EXISTS audit_auditevent_no_update")
-        cursor.execute("DROP TRIGGER IF EXISTS audit_auditevent_no_delete")
-        cursor.execute("DELETE FROM audit_auditevent")
-        for statement in append_only.SQLITE:
-            cursor.execute(statement)
-
-
 @pytest.fixture
 def demo(transactional_db, settings):
     """The demo clinic, loaded fresh for each test (the database is emptied after)."""
     from ketaclinic.core.demo import load_demo
 
     load_demo(password=settings.KETACLINIC_DEMO_PASSWORD)
-    yield settings.KETACLINIC_DEMO_PASSWORD
-    _empty_audit_log_on_sqlite()
+    return settings.KETACLINIC_DEMO_PASSWORD
 
 
 @pytest.fixture

@@ -217,16 +217,6 @@ CONTENT_PAST_ITS_CARD = """() => [...document.querySelectorAll("section.card")]
     })"""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "app.css .facts (grid-template-columns: max-content 1fr) lets a long "
-        "email, address or emergency contact widen the Details list past its "
-        "card at 820 px; the overflow runs under the Escorts card, which hides "
-        "part of the emergency contact's phone number."
-    ),
-)
 def test_chart_details_stay_inside_their_card_on_a_tablet(tablet_page, sign_in):
     page = tablet_page
     sign_in(page, "nurse")

@@ -54,8 +54,8 @@ def deployment_problems(settings: Any) -> list[Problem]:
                 102,
                 "SECRET_KEY",
                 "SECRET_KEY is not set: the development key kept in the var "
-                "directory is in use. Set SECRET_KEY to a random string of at least 50 characters, "
-                "kept out of version control.",
+                "directory is in use. Set SECRET_KEY to a random string of at "
+                "least 50 characters, kept out of version control.",
             )
         )
     hosts = list(settings.ALLOWED_HOSTS)

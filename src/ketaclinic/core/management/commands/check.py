@@ -70,9 +70,7 @@ def var_dir_messages() -> list[checks.CheckMessage]:
 
 def deploy_rule_messages() -> list[checks.CheckMessage]:
     """Unsafe for production: a warning while DEBUG is on, an error when off."""
-    level, letter = (
-        (checks.WARNING, "W") if settings.DEBUG else (checks.ERROR, "E")
-    )
+    level, letter = (checks.WARNING, "W") if settings.DEBUG else (checks.ERROR, "E")
     return [
         checks.CheckMessage(
             level,

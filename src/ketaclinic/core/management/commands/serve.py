@@ -4,6 +4,7 @@ import os
 import sys
 from pathlib import Path
 
+import gunicorn
 from django.conf import settings
 from django.core import checks
 from django.core.management import call_command
@@ -18,6 +19,7 @@ from ketaclinic.core.deploy import (
 
 REFUSED = 2  # exit status when --prod refuses an unsafe configuration
 WORKER_TIMEOUT_S = 60
+UNIX_SOCKET_PATH_MAX = 100  # sun_path holds 108 bytes on Linux, 104 on BSDs
 
 
 def default_workers() -> int:
@@ -34,7 +36,18 @@ def bind_address(host: str, port: int) -> str:
     return f"{host}:{port}"
 
 
-def gunicorn_argv(*, host: str, port: int, workers: int) -> list[str]:
+def control_socket_args(var_dir: Path) -> list[str]:
+    """gunicorn >= 25.1 opens a control socket, by default one per user in
+    $HOME: two servers would take it from each other. Keep it per instance."""
+    if gunicorn.version_info < (25, 1):
+        return []
+    socket = var_dir / "gunicorn.ctl"
+    if len(str(socket)) > UNIX_SOCKET_PATH_MAX:
+        return ["--no-control-socket"]
+    return ["--control-socket", str(socket)]
+
+
+def gunicorn_argv(*, host: str, port: int, workers: int, var_dir: Path) -> list[str]:
     return [
         str(Path(sys.executable).parent / "gunicorn"),
         "ketaclinic.wsgi:application",
@@ -50,6 +63,7 @@ def gunicorn_argv(*, host: str, port: int, workers: int) -> list[str]:
         str(WORKER_TIMEOUT_S),
         "--graceful-timeout",
         "30",
+        *control_socket_args(var_dir),
     ]
 
 
@@ -128,21 +142,24 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"Static files collected in {settings.STATIC_ROOT}.")
         argv = gunicorn_argv(
-            host=options["host"], port=options["port"], workers=options["workers"]
+            host=options["host"],
+            port=options["port"],
+            workers=options["workers"],
+            var_dir=Path(settings.VAR_DIR),
         )
         if not os.access(argv[0], os.X_OK):
             raise CommandError(
                 f"gunicorn not found at {argv[0]}; reinstall ketaclinic."
             )
+        bind = bind_address(options["host"], options["port"])
         self.stdout.write(
-            f"Starting gunicorn on http://{bind_address(options['host'], options['port'])}"
-            f" with {options['workers']} workers."
+            f"Starting gunicorn on http://{bind} with {options['workers']} workers."
         )
         # The workers open their own connections; none may be shared with them.
         connections.close_all()
         sys.stdout.flush()
         sys.stderr.flush()
-        os.execvp(argv[0], argv)
+        os.execvp(argv[0], argv)  # noqa: S606 (argv is ours, no shell)
 
     def serve_development(self, options) -> None:
         call_command(
