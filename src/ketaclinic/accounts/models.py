@@ -13,6 +13,11 @@ class User(AbstractUser):
     locations = models.ManyToManyField(
         "scheduling.Location", blank=True, related_name="staff"
     )
+    patients_at_once = models.PositiveSmallIntegerField(
+        default=1,
+        help_text="How many patients this person can look after at the same time "
+        "(e.g. a nurse watching 3 chairs).",
+    )
     title = models.CharField(
         max_length=40,
         blank=True,

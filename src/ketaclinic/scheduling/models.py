@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 
 def validate_time_zone(value: str) -> None:
@@ -89,3 +90,303 @@ class OpeningHours(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class Closure(models.Model):
+    """Days a location is closed: holidays and one-off closures."""
+
+    location = models.ForeignKey(
+        Location, on_delete=models.CASCADE, related_name="closures"
+    )
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    reason = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["location", "starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="closure_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.reason} ({self.starts_on}–{self.ends_on})"
+
+
+class StaffHours(models.Model):
+    """When a staff member works at a location, per weekday (local time)."""
+
+    staff = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="hours"
+    )
+    location = models.ForeignKey(
+        Location, on_delete=models.CASCADE, related_name="staff_hours"
+    )
+    weekday = models.PositiveSmallIntegerField(choices=OpeningHours.Weekday.choices)
+    starts = models.TimeField()
+    ends = models.TimeField()
+
+    class Meta:
+        ordering = ["staff", "weekday", "starts"]
+        verbose_name_plural = "staff hours"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends__gt=models.F("starts")),
+                name="staff_hours_end_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        day = self.get_weekday_display()
+        return f"{self.staff} {day} {self.starts:%H:%M}-{self.ends:%H:%M}"
+
+
+class TimeOff(models.Model):
+    staff = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="time_off"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["staff", "starts_at"]
+        verbose_name_plural = "time off"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="time_off_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} off {self.starts_at:%Y-%m-%d}"
+
+
+class AppointmentType(models.Model):
+    """What can be booked: a consultation, an infusion, a follow-up ..."""
+
+    class Kind(models.TextChoices):
+        CONSULTATION = "consultation", "Consultation"
+        INFUSION = "infusion", "Infusion"
+        FOLLOW_UP = "follow_up", "Follow-up"
+
+    code = models.SlugField(unique=True)
+    name = models.CharField(max_length=80)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    remote = models.BooleanField(
+        default=False, help_text="Phone or video: no room is held."
+    )
+    min_notice_hours = models.PositiveSmallIntegerField(
+        default=2, help_text="How soon before its start a visit can be booked."
+    )
+    instructions = models.TextField(
+        blank=True,
+        help_text="Sent with every reminder, e.g. fasting, escort, no driving.",
+    )
+    # Pre-visit questions asked when the patient confirms through the reminder
+    # link: a list of {"key", "label", "kind": "text"|"phone"|"time"}.
+    questions = models.JSONField(default=list, blank=True)
+    color = models.CharField(max_length=7, default="#0b5cad")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def minutes(self) -> int:
+        return sum(phase.minutes for phase in self.phases.all())
+
+
+class AppointmentPhase(models.Model):
+    """One stretch of a visit and what it holds: chair, room, nurse, provider."""
+
+    type = models.ForeignKey(
+        AppointmentType, on_delete=models.CASCADE, related_name="phases"
+    )
+    order = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=40)
+    minutes = models.PositiveSmallIntegerField()
+    needs_chair = models.BooleanField(default=False)
+    needs_room = models.BooleanField(default=False)
+    needs_nurse = models.BooleanField(default=False)
+    needs_provider = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["type", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["type", "order"], name="phase_order_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(minutes__gt=0), name="phase_minutes_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.minutes} min)"
+
+
+class Appointment(models.Model):
+    class Status(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        CONFIRMED = "confirmed", "Confirmed"
+        CHECKED_IN = "checked_in", "Checked in"
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+        NO_SHOW = "no_show", "No-show"
+
+    # Statuses that hold their chair, room and staff.
+    HOLDING = (
+        Status.BOOKED,
+        Status.CONFIRMED,
+        Status.CHECKED_IN,
+        Status.IN_PROGRESS,
+        Status.COMPLETED,
+    )
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="appointments"
+    )
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="appointments"
+    )
+    type = models.ForeignKey(
+        AppointmentType, on_delete=models.PROTECT, related_name="appointments"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.BOOKED
+    )
+    status_reason = models.CharField(max_length=200, blank=True)
+    notes = models.CharField(max_length=500, blank=True)
+    answers = models.JSONField(default=dict, blank=True)
+    booked_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [
+            models.Index(fields=["location", "starts_at"]),
+            models.Index(fields=["patient", "starts_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="appointment_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} for {self.patient} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def holds_time(self) -> bool:
+        return self.status in self.HOLDING
+
+
+class Allocation(models.Model):
+    """A chair, room or staff seat held by one phase of an appointment.
+
+    The guarantee against double booking lives here: on PostgreSQL an
+    exclusion constraint forbids two active allocations of the same chair or
+    room, or the same staff seat, whose times overlap (migration
+    0003_no_double_booking). On SQLite every write transaction takes the
+    database's write lock at BEGIN (IMMEDIATE), and the booking service checks
+    for overlaps inside it, so no two bookings interleave.
+    """
+
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.CASCADE, related_name="allocations"
+    )
+    phase = models.CharField(max_length=40)
+    resource = models.ForeignKey(
+        Resource, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    staff = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="allocations",
+    )
+    seat = models.PositiveSmallIntegerField(default=0)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["resource", "starts_at"],
+                condition=models.Q(active=True),
+                name="allocation_resource_active",
+            ),
+            models.Index(
+                fields=["staff", "starts_at"],
+                condition=models.Q(active=True),
+                name="allocation_staff_active",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="allocation_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(resource__isnull=False, staff__isnull=True)
+                    | models.Q(resource__isnull=True, staff__isnull=False)
+                ),
+                name="allocation_holds_one_thing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        held = self.resource or self.staff
+        return f"{self.phase}: {held} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class WaitlistEntry(models.Model):
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        OFFERED = "offered", "Offered a slot"
+        BOOKED = "booked", "Booked"
+        REMOVED = "removed", "Removed"
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="waitlist"
+    )
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    type = models.ForeignKey(
+        AppointmentType, on_delete=models.PROTECT, related_name="+"
+    )
+    earliest = models.DateField()
+    latest = models.DateField()
+    notes = models.CharField(max_length=200, blank=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.WAITING
+    )
+    offered_start = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name_plural = "waitlist entries"
+
+    def __str__(self) -> str:
+        return f"{self.patient} waiting for {self.type}"
