@@ -1,16 +1,23 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils import timezone
 
 from ketaclinic.accounts.locations import active_location
 
 
 class StaffGateMiddleware:
-    """Sets `request.location`: the location a staff member works at right now."""
+    """Sets `request.location`, the location a staff member works at right now,
+    and shows times in that location's time zone."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest):
         request.location = active_location(request)
-        return self.get_response(request)
+        if request.location is not None:
+            timezone.activate(request.location.zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
