@@ -130,10 +130,17 @@ def restore(
 
 def existing_data(db: DbSettings) -> str | None:
     """What in the database a restore would overwrite, or None if nothing."""
-    tables = table_names(db)
+    try:
+        tables = table_names(db)
+        counts = {
+            table: count_rows(db, table) for table in DATA_TABLES if table in tables
+        }
+    except sqlite3.Error as exc:
+        raise BackupError(
+            f"Cannot read the database {database_label(db)}: {exc}"
+        ) from None
     if not tables:
         return None
-    counts = {table: count_rows(db, table) for table in DATA_TABLES if table in tables}
     if not counts:
         return f"holds {len(tables)} tables, none of them ketaclinic's"
     held = [
