@@ -14,10 +14,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Install, load the demo clinic on SQLite and serve it on http://127.0.0.1:8000
+## Install, load the demo clinic on SQLite and serve it on http://127.0.0.1:8000,
+## with the background worker (reminders, messages) beside it; Ctrl-C stops both.
 run: $(STAMP)
 	KETACLINIC_2FA=$${KETACLINIC_2FA:-optional} $(BIN)/ketaclinic demo
-	KETACLINIC_2FA=$${KETACLINIC_2FA:-optional} $(BIN)/ketaclinic serve
+	@export KETACLINIC_2FA=$${KETACLINIC_2FA:-optional}; \
+	$(BIN)/ketaclinic worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/ketaclinic serve
 
 ## Every test: unit, property, database, browser (on SQLite, or DATABASE_URL)
 test: $(STAMP)

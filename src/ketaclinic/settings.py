@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "ketaclinic.scheduling",
     "ketaclinic.patients",
     "ketaclinic.audit",
+    "ketaclinic.notifications",
     "ketaclinic.core.admin_apps.KetaclinicAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -80,6 +81,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",  # app label: django_tasks_database
 ]
 
 MIDDLEWARE = [
@@ -204,6 +207,45 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006", *env_list("KETACLINIC_SILENCED_CHECKS", [
 KETACLINIC_DEMO_PASSWORD = env_str("KETACLINIC_DEMO_PASSWORD", "ketamine-demo")
 # Results per page on patient lists and searches.
 KETACLINIC_PAGE_SIZE = env_int("KETACLINIC_PAGE_SIZE", 50, minimum=5)
+
+# --- Reminders and messages -------------------------------------------------------
+# Background work (reminders, message sending) runs through Django's tasks API
+# on the database backend; `ketaclinic worker` runs the tasks.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Where patients reach the clinic: the start of links in emails and texts.
+_base_url = env_str("KETACLINIC_BASE_URL", "http://127.0.0.1:8000")
+if not _base_url.startswith(("http://", "https://")):
+    raise ConfigError(
+        f"KETACLINIC_BASE_URL={_base_url!r}: expected the clinic's address, e.g. "
+        "https://clinic.example.org."
+    )
+KETACLINIC_BASE_URL = _base_url.rstrip("/")
+_offsets = env_list("KETACLINIC_REMINDER_OFFSETS_HOURS", ["48", "24"])
+if not all(h.isdigit() and 0 < int(h) <= 24 * 60 for h in _offsets):
+    raise ConfigError(
+        f"KETACLINIC_REMINDER_OFFSETS_HOURS={','.join(_offsets)!r}: expected whole "
+        "numbers of hours before a visit, e.g. 48,24."
+    )
+KETACLINIC_REMINDER_OFFSETS_HOURS = sorted({int(h) for h in _offsets}, reverse=True)
+# A confirm or cancel link in a reminder stops working after this many days.
+KETACLINIC_VISIT_LINK_DAYS = env_int("KETACLINIC_VISIT_LINK_DAYS", 30, minimum=1)
+# Tries of one message before it shows as failed (retries wait 1, 4, 16 ... min).
+KETACLINIC_MESSAGE_ATTEMPTS = env_int("KETACLINIC_MESSAGE_ATTEMPTS", 5, minimum=1)
+# Text messages: "console" prints them; "http" posts them to a Twilio-compatible
+# API (KETACLINIC_SMS_URL/2010-04-01/Accounts/<sid>/Messages.json).
+KETACLINIC_SMS_BACKEND = env_choice(
+    "KETACLINIC_SMS_BACKEND", "console", ("console", "http")
+)
+KETACLINIC_SMS_URL = env_str("KETACLINIC_SMS_URL", "https://api.twilio.com").rstrip("/")
+KETACLINIC_SMS_ACCOUNT_SID = env_str("KETACLINIC_SMS_ACCOUNT_SID", "")
+KETACLINIC_SMS_AUTH_TOKEN = env_str("KETACLINIC_SMS_AUTH_TOKEN", "")
+KETACLINIC_SMS_FROM = env_str("KETACLINIC_SMS_FROM", "")
+if KETACLINIC_SMS_BACKEND == "http":
+    for _name in ("ACCOUNT_SID", "AUTH_TOKEN", "FROM"):
+        if not globals()[f"KETACLINIC_SMS_{_name}"]:
+            raise ConfigError(
+                f"KETACLINIC_SMS_{_name}: required when KETACLINIC_SMS_BACKEND=http."
+            )
 
 LOGGING = {
     "version": 1,

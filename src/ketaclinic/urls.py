@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from ketaclinic.api import api
 from ketaclinic.core import views as core_views
+from ketaclinic.scheduling import feed
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -10,6 +11,9 @@ urlpatterns = [
     path("", include("ketaclinic.accounts.urls")),
     path("patients/", include("ketaclinic.patients.urls")),
     path("audit/", include("ketaclinic.audit.urls")),
+    path("", include("ketaclinic.scheduling.public_urls")),
+    path("messages/", include("ketaclinic.notifications.urls")),
+    path("calendar/<str:token>.ics", feed.staff_calendar, name="calendar_feed"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -59,6 +59,14 @@ TABLE: dict[str, tuple[str, set[str] | str]] = {
     "api:patient_detail": ("get", CHART),
     "api:api-root": ("get", "public"),  # an empty 404: names nothing
     "admin:*": ("get", {A}),  # every admin page sits behind AdminSite.has_permission
+    "notifications:list": ("get", AUDIT),
+    "notifications:retry": ("post", AUDIT),
+    "notifications:calendar": ("get", ALL),
+    "notifications:calendar_new": ("post", ALL),
+    "calendar_feed": ("get", "public"),  # the secret token is the key
+    "visit:confirm": ("get", "public"),  # the signed link is the key
+    "visit:cancel": ("get", "public"),
+    "visit:offer": ("get", "public"),
 }
 
 
@@ -87,8 +95,47 @@ def test_every_url_has_an_entry():
     assert stale == []
 
 
+def messages_url_for(name: str, world) -> str:
+    """URLs of reminders and messages: links and tokens made for the test."""
+    from ketaclinic.notifications.models import CalendarFeedToken, OutboundMessage
+    from ketaclinic.scheduling import links
+    from ketaclinic.scheduling.models import WaitlistEntry
+    from tests.notifications.helpers import make_visit, soon
+
+    if name == "notifications:retry":
+        message = OutboundMessage.objects.create(
+            channel="email",
+            to="ada@example.com",
+            purpose="test",
+            body_text="x",
+            dedupe_key="access-table",
+            location=world.home,
+            status=OutboundMessage.Status.FAILED,
+        )
+        return reverse(name, args=[message.pk])
+    if name == "calendar_feed":
+        feed = CalendarFeedToken.objects.create(user=world.stranger, token="t" * 43)
+        return reverse(name, args=[feed.token])
+    visit = make_visit(world.patient, soon(days=3))
+    if name == "visit:offer":
+        entry = WaitlistEntry.objects.create(
+            patient=world.patient,
+            location=world.home,
+            type=visit.type,
+            earliest=soon(1).date(),
+            latest=soon(9).date(),
+            status=WaitlistEntry.Status.OFFERED,
+            offered_start=soon(4),
+        )
+        return reverse(name, args=[links.offer_token(entry)])
+    purpose = name.split(":")[1]
+    return reverse(name, args=[links.visit_token(visit, purpose)])
+
+
 def url_for(name: str, world) -> str:
     patient = world.patient
+    if name in {"notifications:retry", "calendar_feed"} or name.startswith("visit:"):
+        return messages_url_for(name, world)
     entries = {
         "escort": Escort,
         "allergy": Allergy,
