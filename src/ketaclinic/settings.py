@@ -53,6 +53,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA busy_timeout=20000;"
         ),
     }
+    # Tests run on a file too, not in memory: concurrent writers then meet the
+    # same locking (WAL, busy timeout) as in production.
+    _db["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
     Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 elif _db["ENGINE"] != "django.db.backends.postgresql":
     raise ConfigError(

@@ -10,6 +10,7 @@ urlpatterns = [
     path("health/", core_views.health, name="health"),
     path("", include("ketaclinic.accounts.urls")),
     path("patients/", include("ketaclinic.patients.urls")),
+    path("schedule/", include("ketaclinic.scheduling.urls")),
     path("audit/", include("ketaclinic.audit.urls")),
     path("", include("ketaclinic.scheduling.public_urls")),
     path("messages/", include("ketaclinic.notifications.urls")),

@@ -67,6 +67,14 @@ TABLE: dict[str, tuple[str, set[str] | str]] = {
     "visit:confirm": ("get", "public"),  # the signed link is the key
     "visit:cancel": ("get", "public"),
     "visit:offer": ("get", "public"),
+    "scheduling:day": ("get", CHART),
+    "scheduling:week": ("get", CHART),
+    "scheduling:book": ("get", CHART),
+    "scheduling:waitlist": ("get", CHART),
+    "scheduling:waitlist_add": ("get", CHART),
+    "scheduling:appointment": ("get", CHART),
+    "scheduling:appointment_move": ("post", CHART),  # 400: no new time given
+    "scheduling:appointment_status": ("post", CHART),
 }
 
 
@@ -132,8 +140,23 @@ def messages_url_for(name: str, world) -> str:
     return reverse(name, args=[links.visit_token(visit, purpose)])
 
 
+def schedule_url_for(name: str, world) -> str:
+    from tests.notifications.helpers import make_visit, soon
+
+    if name in ("scheduling:book", "scheduling:waitlist_add"):
+        return reverse(name, args=[world.patient.uuid])
+    if name.startswith("scheduling:appointment"):
+        visit = make_visit(world.patient, soon(days=3))
+        if name == "scheduling:appointment_status":
+            return reverse(name, args=[visit.uuid, "confirmed"])
+        return reverse(name, args=[visit.uuid])
+    return reverse(name)
+
+
 def url_for(name: str, world) -> str:
     patient = world.patient
+    if name.startswith("scheduling:"):
+        return schedule_url_for(name, world)
     if name in {"notifications:retry", "calendar_feed"} or name.startswith("visit:"):
         return messages_url_for(name, world)
     entries = {
@@ -208,7 +231,15 @@ def test_access(world, name, role):
         )
         return
     if role in allowed:
-        assert response.status_code in (200, 302), (
+        expected = (
+            (200, 302, 400)
+            if name == "scheduling:appointment_move"
+            else (
+                200,
+                302,
+            )
+        )
+        assert response.status_code in expected, (
             f"{role} should reach {name}: {response.status_code}"
         )
         assert not is_login_redirect(response)

@@ -16,7 +16,7 @@ from ketaclinic.patients.models import (
     Patient,
 )
 from ketaclinic.patients.services import mrn_is_valid
-from ketaclinic.scheduling.models import Location, Resource
+from ketaclinic.scheduling.models import Allocation, Appointment, Location, Resource
 
 MODELS = [
     User,
@@ -28,6 +28,8 @@ MODELS = [
     Medication,
     Condition,
     BodyMeasurement,
+    Appointment,
+    Allocation,
 ]
 
 
@@ -58,6 +60,10 @@ def test_the_demo_clinic_has_what_the_issue_names(db):
         mrn_is_valid(mrn) for mrn in Patient.objects.values_list("mrn", flat=True)
     )
     assert Escort.objects.exists() and BodyMeasurement.objects.exists()
+    # A realistically full calendar: most patients have a visit booked.
+    assert result.booked >= PATIENT_COUNT // 2
+    assert Appointment.objects.filter(type__kind="infusion").exists()
+    assert Appointment.objects.filter(type__kind="consultation").exists()
 
 
 def test_loading_it_twice_changes_nothing_the_second_time(db):

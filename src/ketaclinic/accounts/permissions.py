@@ -28,6 +28,8 @@ class Perm(StrEnum):
     PATIENT_EDIT = "patient_edit"  # create patients, edit demographics and contacts
     CLINICAL_VIEW = "clinical_view"  # allergies, medications, conditions, measures
     CLINICAL_EDIT = "clinical_edit"
+    SCHEDULE_VIEW = "schedule_view"  # calendars, appointments, waitlist
+    SCHEDULE_EDIT = "schedule_edit"  # book, move, cancel, mark no-show
     AUDIT_VIEW = "audit_view"  # search and export the audit log
     CONFIGURE = "configure"  # Django admin: locations, chairs, rooms, users
 
@@ -45,6 +47,8 @@ MATRIX: dict[Perm, frozenset[Role]] = {
     Perm.PATIENT_EDIT: frozenset({_F, _N, _P, _M}),
     Perm.CLINICAL_VIEW: frozenset({_N, _P, _M}),
     Perm.CLINICAL_EDIT: frozenset({_N, _P}),
+    Perm.SCHEDULE_VIEW: frozenset({_F, _N, _P, _M}),
+    Perm.SCHEDULE_EDIT: frozenset({_F, _N, _P, _M}),
     Perm.AUDIT_VIEW: frozenset({_M, _A}),
     Perm.CONFIGURE: frozenset({_A}),
 }

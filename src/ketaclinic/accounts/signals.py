@@ -29,7 +29,7 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
     audit_record(
         request=request,
         action=Action.SIGN_IN_FAILED,
-        username=str(credentials.get("username", ""))[:150],
+        username=str(credentials.get("username", ""))[:150] or "(no name typed)",
     )
 
 

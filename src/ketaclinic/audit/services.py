@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from ketaclinic.patients.models import Patient
 
 Action = AuditEvent.Action
+ANONYMOUS_LINK_USER = "patient (private link)"
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -36,6 +37,9 @@ def audit_record(
     actor = user
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
+    if actor is None and not username and request is not None:
+        # Only the patient's signed links write without a signed-in user.
+        username = ANONYMOUS_LINK_USER
     location = getattr(request, "location", None) if request is not None else None
     if patient is not None:
         location_id = patient.location_id

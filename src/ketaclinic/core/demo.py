@@ -25,7 +25,17 @@ from ketaclinic.patients.models import (
     Patient,
 )
 from ketaclinic.patients.services import luhn_check_digit
-from ketaclinic.scheduling.models import Location, OpeningHours, Resource
+from ketaclinic.scheduling import queries as schedule_queries
+from ketaclinic.scheduling import services as schedule
+from ketaclinic.scheduling import slots
+from ketaclinic.scheduling.defaults import ensure_default_types
+from ketaclinic.scheduling.models import (
+    Appointment,
+    Location,
+    OpeningHours,
+    Resource,
+    StaffHours,
+)
 
 LOCATION_SLUG = "denver"
 STAFF = [
@@ -179,6 +189,13 @@ STREETS = [
 class DemoResult:
     created_staff: int
     created_patients: int
+    booked: int = 0
+
+
+# Who works when (local time): nurses watch up to 3 chairs at once.
+WEEKDAY_SHIFT = (time(7, 30), time(18, 30))
+SATURDAY_SHIFT = (time(8, 30), time(13, 30))
+NURSE_PATIENTS_AT_ONCE = 3
 
 
 def demo_mrn(index: int) -> str:
@@ -234,10 +251,19 @@ def _staff(location: Location, password: str) -> int:
             last_name=last,
             title=title,
             email=f"{username}@demo.ketaclinic.invalid",
+            patients_at_once=NURSE_PATIENTS_AT_ONCE if role == Role.NURSE else 1,
         )
         user.set_password(password)
         user.save()
         user.locations.add(location)
+        if role in (Role.NURSE, Role.PROVIDER):
+            shifts = [(day, *WEEKDAY_SHIFT) for day in range(5)]
+            if role == Role.NURSE:
+                shifts.append((5, *SATURDAY_SHIFT))
+            StaffHours.objects.bulk_create(
+                StaffHours(staff=user, location=location, weekday=day, starts=a, ends=b)
+                for day, a, b in shifts
+            )
         created += 1
     return created
 
@@ -325,10 +351,54 @@ def _patient(index: int, location: Location, nurse: User) -> bool:
 PATIENT_COUNT = 40
 
 
+def _book_calendar(location: Location) -> int:
+    """A realistically full calendar for the coming weeks: three of every four
+    patients have their next infusion or consultation booked, once."""
+    types = ensure_default_types()
+    front_desk = User.objects.get(username="frontdesk")
+    booked = 0
+    now = timezone.now()
+    patients = Patient.objects.filter(location=location, mrn__startswith="9").order_by(
+        "mrn"
+    )
+    for index, patient in enumerate(patients, start=1):
+        if index % 4 == 0 or Appointment.objects.filter(patient=patient).exists():
+            continue
+        code = {0: "consultation", 1: "infusion-depression", 2: "infusion-pain"}.get(
+            index % 7, "infusion-depression"
+        )
+        earliest = max(
+            now + timedelta(days=1 + index % 12), schedule.earliest_start(types[code])
+        )
+        inputs = schedule_queries.slot_inputs(
+            location=location,
+            appointment_type=types[code],
+            earliest=earliest,
+            latest=earliest + timedelta(days=21),
+            count=1,
+        )
+        found = slots.find_slots(inputs.request, inputs.resources, inputs.staff)
+        if not found:
+            continue
+        schedule.appointment_book(
+            request=None,
+            user=front_desk,
+            patient=patient,
+            location=location,
+            appointment_type=types[code],
+            starts_at=found[0].start,
+        )
+        booked += 1
+    return booked
+
+
 def load_demo(*, password: str) -> DemoResult:
     with transaction.atomic():
         location = _location()
         created_staff = _staff(location, password)
         nurse = User.objects.get(username="nurse")
         created = sum(_patient(i, location, nurse) for i in range(1, PATIENT_COUNT + 1))
-    return DemoResult(created_staff=created_staff, created_patients=created)
+    booked = _book_calendar(location)
+    return DemoResult(
+        created_staff=created_staff, created_patients=created, booked=booked
+    )

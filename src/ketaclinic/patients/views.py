@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ketaclinic.accounts.access import forbidden, staff_required
@@ -90,11 +91,19 @@ def _chart_context(request: HttpRequest, patient: Patient) -> dict:
         if current is not None and height is not None:
             sex = {"male": Sex.MALE, "female": Sex.FEMALE}.get(patient.sex_at_birth)
             weights = dosing_weights(current.weight_kg, height, sex)
+    upcoming = []
+    if can(request.user, Perm.SCHEDULE_VIEW):
+        upcoming = list(
+            patient.appointments.filter(ends_at__gte=timezone.now())
+            .exclude(status__in=["cancelled", "no_show"])
+            .select_related("type")[:10]
+        )
     return {
         "patient": patient,
         "chart": chart,
         "clinical": clinical,
         "weights": weights,
+        "upcoming": upcoming,
     }
 
 

@@ -23,7 +23,7 @@ class Command(BaseCommand):
         result = load_demo(password=settings.KETACLINIC_DEMO_PASSWORD)
         self.stdout.write(
             f"Demo clinic ready: {result.created_staff} staff and "
-            f"{result.created_patients} patients added."
+            f"{result.created_patients} patients added, {result.booked} visits booked."
         )
         self.stdout.write("Sign in at http://127.0.0.1:8000/ as:")
         for username, role, *_ in STAFF:

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django import forms
+from django.utils import timezone
+
+from ketaclinic.patients.forms import DateInput
+from ketaclinic.scheduling.models import AppointmentType
+
+WEEKDAYS = [
+    (0, "Mon"),
+    (1, "Tue"),
+    (2, "Wed"),
+    (3, "Thu"),
+    (4, "Fri"),
+    (5, "Sat"),
+    (6, "Sun"),
+]
+# How far ahead the slot search looks.
+SEARCH_DAYS = 56
+
+
+class FindTimeForm(forms.Form):
+    type = forms.ModelChoiceField(
+        label="Appointment type",
+        queryset=AppointmentType.objects.filter(active=True),
+        empty_label=None,
+    )
+    start_date = forms.DateField(label="From", widget=DateInput())
+    weekdays = forms.TypedMultipleChoiceField(
+        label="Days that suit the patient",
+        choices=WEEKDAYS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    not_before = forms.TimeField(
+        label="Not before",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    not_after = forms.TimeField(
+        label="Starting by",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+
+    def clean_start_date(self) -> date:
+        start = self.cleaned_data["start_date"]
+        today = timezone.localdate()
+        if start < today:
+            raise forms.ValidationError("Pick today or a later day.")
+        if start > today + timedelta(days=366):
+            raise forms.ValidationError("Pick a day within the next year.")
+        return start
+
+    def clean(self):
+        cleaned = super().clean()
+        a, b = cleaned.get("not_before"), cleaned.get("not_after")
+        if a and b and b <= a:
+            self.add_error("not_after", "This must be later than “Not before”.")
+        return cleaned
+
+    def day_window(self) -> tuple[time, time] | None:
+        a = self.cleaned_data.get("not_before")
+        b = self.cleaned_data.get("not_after")
+        if not a and not b:
+            return None
+        return (a or time(0, 0), b or time(23, 59))
+
+
+class BookForm(forms.Form):
+    """The chosen time, as the slot list posts it back."""
+
+    type = forms.ModelChoiceField(queryset=AppointmentType.objects.filter(active=True))
+    starts_at = forms.DateTimeField()
+    notes = forms.CharField(required=False, max_length=500)
+
+    def clean_starts_at(self) -> datetime:
+        value = self.cleaned_data["starts_at"]
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        return value
+
+
+class MoveForm(forms.Form):
+    starts_at = forms.DateTimeField(
+        label="New start",
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+        ),
+    )
+    reason = forms.CharField(label="Why it moves", max_length=200)
+
+    def __init__(self, *args, zone=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+
+    def clean_starts_at(self) -> datetime:
+        value = self.cleaned_data["starts_at"]
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value, self.zone)
+        return value
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label="Why it is cancelled", max_length=200)
+
+
+class WaitlistForm(forms.Form):
+    type = forms.ModelChoiceField(
+        label="Appointment type",
+        queryset=AppointmentType.objects.filter(active=True),
+        empty_label=None,
+    )
+    earliest = forms.DateField(label="From", widget=DateInput())
+    latest = forms.DateField(label="Until", widget=DateInput())
+    notes = forms.CharField(required=False, max_length=200)
+
+    def clean(self):
+        cleaned = super().clean()
+        a, b = cleaned.get("earliest"), cleaned.get("latest")
+        if a and a < timezone.localdate():
+            self.add_error("earliest", "Pick today or a later day.")
+        if a and b and b < a:
+            self.add_error("latest", "This must not be before “From”.")
+        return cleaned

@@ -1,0 +1,364 @@
+"""Every change of the schedule: booked, moved, cancelled, inside one transaction.
+
+No double booking: the fit is re-checked inside the write transaction (which
+holds SQLite's write lock from BEGIN), and on PostgreSQL the exclusion
+constraints of Allocation refuse an overlap that a concurrent booking slipped
+in; the loser gets the next free times.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ketaclinic.audit.services import Action, audit_record
+from ketaclinic.scheduling import notify, queries, slots
+from ketaclinic.scheduling.models import (
+    Allocation,
+    Appointment,
+    AppointmentType,
+    Closure,
+    Location,
+    TimeOff,
+    WaitlistEntry,
+)
+
+# How far ahead alternatives are looked for when a time cannot be booked.
+ALTERNATIVES_WINDOW = timedelta(days=28)
+ALTERNATIVES_COUNT = 5
+
+
+@dataclass
+class BookingRefused(Exception):
+    """The time cannot be booked; `alternatives` are the nearest that can."""
+
+    message: str
+    alternatives: list[slots.Slot] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _alternatives(
+    location: Location,
+    appointment_type: AppointmentType,
+    around: datetime,
+    staff_ids: list[int] | None,
+    exclude_appointment_id: int | None = None,
+) -> list[slots.Slot]:
+    earliest = max(around, earliest_start(appointment_type))
+    inputs = queries.slot_inputs(
+        location=location,
+        appointment_type=appointment_type,
+        earliest=earliest,
+        latest=earliest + ALTERNATIVES_WINDOW,
+        count=ALTERNATIVES_COUNT,
+        staff_ids=staff_ids,
+        exclude_appointment_id=exclude_appointment_id,
+    )
+    return slots.find_slots(inputs.request, inputs.resources, inputs.staff)
+
+
+def earliest_start(appointment_type: AppointmentType) -> datetime:
+    return timezone.now() + timedelta(hours=appointment_type.min_notice_hours)
+
+
+def _why_not(
+    location: Location,
+    appointment_type: AppointmentType,
+    starts_at: datetime,
+    inputs: queries.SlotInputs,
+    staff_ids: list[int] | None,
+) -> str:
+    """A plain reason for a refused time, most basic first."""
+    local = starts_at.astimezone(location.zone)
+    when = f"{local:%a %b %-d, %H:%M}"
+    if starts_at < timezone.now():
+        return f"{when} is in the past."
+    if starts_at < earliest_start(appointment_type):
+        return (
+            f"{appointment_type.name} needs {appointment_type.min_notice_hours} hours' "
+            "notice."
+        )
+    closure = Closure.objects.filter(
+        location=location, starts_on__lte=local.date(), ends_on__gte=local.date()
+    ).first()
+    if closure is not None:
+        return f"{location.name} is closed on {local:%b %-d} ({closure.reason})."
+    length = timedelta(minutes=sum(p.minutes for p in inputs.request.phases))
+    visit = (starts_at, starts_at + length)
+    if not any(i.start <= visit[0] and visit[1] <= i.end for i in inputs.request.open):
+        return f"{when} is outside opening hours (the visit lasts {length})."
+    for need in sorted({n for p in inputs.request.phases for n in p.needs}):
+        if need not in (slots.Need.NURSE, slots.Need.PROVIDER):
+            continue
+        people = [c for c in inputs.staff if c.need == need]
+        if any(
+            w.start <= visit[0] and visit[1] <= w.end for c in people for w in c.working
+        ):
+            continue
+        leave = TimeOff.objects.filter(
+            staff_id__in=[c.id for c in people],
+            starts_at__lt=visit[1],
+            ends_at__gt=visit[0],
+        ).select_related("staff")
+        names = "; ".join(
+            f"{off.staff} is on leave ({off.reason or 'time off'})" for off in leave
+        )
+        return f"No {need} works at {when}" + (f": {names}." if names else ".")
+    return f"Nothing is free at {when}: every chair, room or staff member is taken."
+
+
+def _slot_at(
+    location: Location,
+    appointment_type: AppointmentType,
+    starts_at: datetime,
+    staff_ids: list[int] | None,
+    exclude_appointment_id: int | None = None,
+) -> tuple[slots.Slot | None, queries.SlotInputs]:
+    inputs = queries.slot_inputs(
+        location=location,
+        appointment_type=appointment_type,
+        earliest=starts_at,
+        latest=starts_at + timedelta(minutes=1),
+        count=1,
+        staff_ids=staff_ids,
+        exclude_appointment_id=exclude_appointment_id,
+    )
+    slot = None
+    if starts_at >= earliest_start(appointment_type):
+        slot = slots.check_fit(
+            inputs.request, starts_at, inputs.resources, inputs.staff
+        )
+    return slot, inputs
+
+
+def _allocate(appointment: Appointment, slot: slots.Slot) -> None:
+    Allocation.objects.bulk_create(
+        Allocation(
+            appointment=appointment,
+            phase=part.phase,
+            resource_id=part.resource_id,
+            staff_id=part.staff_id,
+            seat=part.seat,
+            starts_at=part.interval.start,
+            ends_at=part.interval.end,
+        )
+        for part in slot.allocations
+    )
+
+
+def appointment_book(
+    *,
+    request,
+    user,
+    patient,
+    location: Location,
+    appointment_type: AppointmentType,
+    starts_at: datetime,
+    staff_ids: list[int] | None = None,
+    notes: str = "",
+) -> Appointment:
+    """Book one visit, holding a chair/room and staff for each of its phases.
+
+    Raises BookingRefused with a reason and the nearest free times.
+    """
+    try:
+        with transaction.atomic(durable=True):
+            slot, inputs = _slot_at(location, appointment_type, starts_at, staff_ids)
+            if slot is None:
+                raise BookingRefused(
+                    _why_not(location, appointment_type, starts_at, inputs, staff_ids)
+                )
+            appointment = Appointment.objects.create(
+                patient=patient,
+                location=location,
+                type=appointment_type,
+                starts_at=slot.start,
+                ends_at=slot.end,
+                booked_by=user,
+                notes=notes,
+            )
+            _allocate(appointment, slot)
+            transaction.on_commit(lambda: notify.appointment_booked(appointment))
+            audit_record(
+                request=request,
+                user=user,
+                action=Action.CREATE,
+                patient=patient,
+                obj=appointment,
+                summary=f"Booked {appointment_type.name} for "
+                f"{slot.start.astimezone(location.zone):%Y-%m-%d %H:%M}",
+            )
+    except BookingRefused as refused:
+        refused.alternatives = _alternatives(
+            location, appointment_type, starts_at, staff_ids
+        )
+        raise
+    except IntegrityError:
+        # A concurrent booking took the chair or seat first (PostgreSQL's
+        # exclusion constraint): offer the next free times.
+        raise BookingRefused(
+            "Someone else just booked that time.",
+            _alternatives(location, appointment_type, starts_at, staff_ids),
+        ) from None
+    return appointment
+
+
+def appointment_move(
+    *, request, user, appointment: Appointment, starts_at: datetime, reason: str
+) -> Appointment:
+    if not reason.strip():
+        raise BookingRefused("Say why the appointment moves.")
+    if not appointment.holds_time or appointment.status not in (
+        Appointment.Status.BOOKED,
+        Appointment.Status.CONFIRMED,
+    ):
+        raise BookingRefused(
+            f"A {appointment.get_status_display().lower()} appointment cannot move."
+        )
+    location, kind = appointment.location, appointment.type
+    old_start = appointment.starts_at
+    try:
+        with transaction.atomic(durable=True):
+            slot, inputs = _slot_at(
+                location, kind, starts_at, None, exclude_appointment_id=appointment.pk
+            )
+            if slot is None:
+                raise BookingRefused(_why_not(location, kind, starts_at, inputs, None))
+            appointment.allocations.filter(active=True).update(active=False)
+            _allocate(appointment, slot)
+            appointment.starts_at, appointment.ends_at = slot.start, slot.end
+            appointment.status_reason = reason[:200]
+            appointment.save(update_fields=["starts_at", "ends_at", "status_reason"])
+            transaction.on_commit(lambda: notify.appointment_moved(appointment))
+            audit_record(
+                request=request,
+                user=user,
+                action=Action.UPDATE,
+                patient=appointment.patient,
+                obj=appointment,
+                summary=f"Moved {kind.name} from "
+                f"{old_start.astimezone(location.zone):%Y-%m-%d %H:%M} to "
+                f"{slot.start.astimezone(location.zone):%Y-%m-%d %H:%M}: {reason}",
+            )
+    except BookingRefused as refused:
+        refused.alternatives = _alternatives(
+            location, kind, starts_at, None, exclude_appointment_id=appointment.pk
+        )
+        raise
+    except IntegrityError:
+        raise BookingRefused(
+            "Someone else just booked that time.",
+            _alternatives(
+                location, kind, starts_at, None, exclude_appointment_id=appointment.pk
+            ),
+        ) from None
+    waitlist_offer_freed(appointment.location, appointment.type, old_start)
+    return appointment
+
+
+def appointment_set_status(
+    *, request, user, appointment: Appointment, status: str, reason: str = ""
+) -> Appointment:
+    """Confirm, check in, start, complete, cancel (with a reason) or mark no-show."""
+    allowed = {
+        Appointment.Status.BOOKED: {"confirmed", "checked_in", "cancelled", "no_show"},
+        Appointment.Status.CONFIRMED: {"checked_in", "cancelled", "no_show"},
+        Appointment.Status.CHECKED_IN: {"in_progress", "cancelled"},
+        Appointment.Status.IN_PROGRESS: {"completed"},
+    }
+    if status not in allowed.get(appointment.status, set()):
+        raise BookingRefused(
+            f"A {appointment.get_status_display().lower()} appointment cannot become "
+            f"{Appointment.Status(status).label.lower()}."
+        )
+    if status == Appointment.Status.CANCELLED and not reason.strip():
+        raise BookingRefused("Say why the appointment is cancelled.")
+    with transaction.atomic(durable=True):
+        # Re-read under a row lock: a patient's link and a staff member may act
+        # at the same moment; the second sees the first's status.
+        current = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if status not in allowed.get(current.status, set()):
+            raise BookingRefused(
+                f"The appointment is already {current.get_status_display().lower()}."
+            )
+        appointment.status = status
+        if reason:
+            appointment.status_reason = reason[:200]
+        appointment.save(update_fields=["status", "status_reason"])
+        if status in (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW):
+            appointment.allocations.filter(active=True).update(active=False)
+            transaction.on_commit(lambda: notify.appointment_cancelled(appointment))
+        audit_record(
+            request=request,
+            user=user,
+            action=Action.UPDATE,
+            patient=appointment.patient,
+            obj=appointment,
+            summary=f"{Appointment.Status(status).label}: {appointment.type.name}"
+            + (f" ({reason})" if reason else ""),
+        )
+    if status == Appointment.Status.CANCELLED:
+        waitlist_offer_freed(
+            appointment.location, appointment.type, appointment.starts_at
+        )
+    return appointment
+
+
+def waitlist_add(
+    *, request, user, patient, location, appointment_type, earliest, latest, notes=""
+) -> WaitlistEntry:
+    with transaction.atomic(durable=True):
+        entry = WaitlistEntry.objects.create(
+            patient=patient,
+            location=location,
+            type=appointment_type,
+            earliest=earliest,
+            latest=latest,
+            notes=notes,
+            created_by=user,
+        )
+        audit_record(
+            request=request,
+            user=user,
+            action=Action.CREATE,
+            patient=patient,
+            obj=entry,
+            summary=f"Waitlist for {appointment_type.name}",
+        )
+    return entry
+
+
+def waitlist_offer_freed(
+    location: Location, appointment_type: AppointmentType, freed_start: datetime
+) -> WaitlistEntry | None:
+    """Offer a freed time to the first waiting patient whose dates include it."""
+    day = freed_start.astimezone(location.zone).date()
+    if freed_start < timezone.now():
+        return None
+    with transaction.atomic():
+        entry = (
+            WaitlistEntry.objects.filter(
+                location=location,
+                type=appointment_type,
+                status=WaitlistEntry.Status.WAITING,
+                earliest__lte=day,
+                latest__gte=day,
+            )
+            .order_by("created_at", "id")
+            .first()
+        )
+        if entry is None:
+            return None
+        claimed = WaitlistEntry.objects.filter(
+            pk=entry.pk, status=WaitlistEntry.Status.WAITING
+        ).update(status=WaitlistEntry.Status.OFFERED, offered_start=freed_start)
+        if not claimed:
+            return None
+        entry.refresh_from_db()
+    transaction.on_commit(lambda: notify.waitlist_offer(entry))
+    return entry

@@ -1,0 +1,403 @@
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ketaclinic.accounts.access import staff_required
+from ketaclinic.accounts.permissions import Perm
+from ketaclinic.patients.queries import patient_for_user, patient_search
+from ketaclinic.scheduling import forms, queries, services, slots
+from ketaclinic.scheduling.models import (
+    Allocation,
+    Appointment,
+    OpeningHours,
+    Resource,
+    WaitlistEntry,
+)
+
+# The calendar grid: 15-minute rows.
+ROW_MINUTES = 15
+
+
+def _location(request: HttpRequest):
+    if request.location is None:
+        raise Http404("You work at no location yet.")
+    return request.location
+
+
+def _parse_day(value: str | None, location) -> date:
+    if value:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    return timezone.now().astimezone(location.zone).date()
+
+
+def _day_bounds(day: date, location) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time.min, location.zone)
+    end = datetime.combine(day + timedelta(days=1), time.min, location.zone)
+    return start, end
+
+
+@staff_required(Perm.SCHEDULE_VIEW)
+def calendar_day(request: HttpRequest) -> HttpResponse:
+    """One day at the active location: chairs and rooms as columns.
+
+    Queries: session, user, locations, opening hours, resources, allocations
+    with their appointments and patients, staff allocations (7).
+    """
+    location = _location(request)
+    day = _parse_day(request.GET.get("day"), location)
+    start, end = _day_bounds(day, location)
+    hours = list(OpeningHours.objects.filter(location=location, weekday=day.weekday()))
+    first = min((h.opens for h in hours), default=time(8))
+    last = max((h.closes for h in hours), default=time(18))
+    grid_start = datetime.combine(day, time(first.hour), location.zone)
+    grid_end = datetime.combine(day, last, location.zone)
+    resources = list(Resource.objects.filter(location=location, active=True))
+    column = {resource.pk: index + 2 for index, resource in enumerate(resources)}
+    allocations = (
+        Allocation.objects.filter(
+            active=True,
+            resource__location=location,
+            starts_at__lt=end,
+            ends_at__gt=start,
+        )
+        .select_related("appointment__patient", "appointment__type")
+        .order_by("starts_at")
+    )
+    blocks: dict[tuple[int, int], dict] = {}
+    for allocation in allocations:
+        key = (allocation.appointment_id, allocation.resource_id)
+        block = blocks.setdefault(
+            key,
+            {
+                "appointment": allocation.appointment,
+                "start": allocation.starts_at,
+                "end": allocation.ends_at,
+                "column": column.get(allocation.resource_id),
+            },
+        )
+        block["start"] = min(block["start"], allocation.starts_at)
+        block["end"] = max(block["end"], allocation.ends_at)
+    nurses = defaultdict(set)
+    for appointment_id, first_name, last_name in Allocation.objects.filter(
+        active=True,
+        appointment_id__in={key[0] for key in blocks},
+        staff__isnull=False,
+    ).values_list("appointment_id", "staff__first_name", "staff__last_name"):
+        nurses[appointment_id].add(f"{first_name} {last_name[:1]}.")
+    rows = int((grid_end - grid_start).total_seconds() // (ROW_MINUTES * 60))
+    for block in blocks.values():
+        offset = (block["start"] - grid_start).total_seconds() // (ROW_MINUTES * 60)
+        length = (block["end"] - block["start"]).total_seconds() // (ROW_MINUTES * 60)
+        block["row"] = int(max(offset, 0)) + 2
+        block["span"] = max(int(length), 1)
+        block["staff"] = ", ".join(sorted(nurses[block["appointment"].pk]))
+    times = [
+        {
+            "label": (grid_start + timedelta(minutes=ROW_MINUTES * n)).strftime(
+                "%H:%M"
+            ),
+            "row": n + 2,
+        }
+        for n in range(0, rows, 60 // ROW_MINUTES)
+    ]
+    return render(
+        request,
+        "scheduling/day.html",
+        {
+            "day": day,
+            "previous": day - timedelta(days=1),
+            "next": day + timedelta(days=1),
+            "resources": resources,
+            "blocks": [b for b in blocks.values() if b["column"]],
+            "rows": rows,
+            "times": times,
+            "closed": not hours,
+        },
+    )
+
+
+@staff_required(Perm.SCHEDULE_VIEW)
+def calendar_week(request: HttpRequest) -> HttpResponse:
+    """Seven days, a column each, every appointment with its chair or room.
+
+    Queries: session, user, locations, appointments with patients and types,
+    their resource allocations (5).
+    """
+    location = _location(request)
+    day = _parse_day(request.GET.get("day"), location)
+    monday = day - timedelta(days=day.weekday())
+    start, _ = _day_bounds(monday, location)
+    _, end = _day_bounds(monday + timedelta(days=6), location)
+    appointments = list(
+        Appointment.objects.filter(
+            location=location, starts_at__lt=end, ends_at__gt=start
+        )
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("patient", "type")
+    )
+    places = defaultdict(set)
+    for appointment_id, name in Allocation.objects.filter(
+        active=True,
+        appointment__in=[a.pk for a in appointments],
+        resource__isnull=False,
+    ).values_list("appointment_id", "resource__name"):
+        places[appointment_id].add(name)
+    days = []
+    for n in range(7):
+        current = monday + timedelta(days=n)
+        days.append(
+            {
+                "date": current,
+                "appointments": [
+                    {"appointment": a, "places": ", ".join(sorted(places[a.pk]))}
+                    for a in appointments
+                    if a.starts_at.astimezone(location.zone).date() == current
+                ],
+            }
+        )
+    # Book from the week: find the patient, then their free times this week.
+    text = request.GET.get("q", "")[:100]
+    matches = list(patient_search(request.user, text)[:8]) if text else []
+    return render(
+        request,
+        "scheduling/week.html",
+        {
+            "days": days,
+            "monday": monday,
+            "previous": monday - timedelta(days=7),
+            "next": monday + timedelta(days=7),
+            "q": text,
+            "matches": matches,
+            "start_date": max(monday, timezone.localdate()),
+        },
+    )
+
+
+def _slot_rows(found: list[slots.Slot], location) -> list[dict]:
+    rows = []
+    for slot in found:
+        places = sorted({a.resource_id for a in slot.allocations if a.resource_id})
+        rows.append(
+            {
+                "slot": slot,
+                "local": slot.start.astimezone(location.zone),
+                "places": places,
+            }
+        )
+    return rows
+
+
+@staff_required(Perm.SCHEDULE_EDIT)
+def book(request: HttpRequest, patient_uuid) -> HttpResponse:
+    """Find the next free times for a patient, then book one."""
+    location = _location(request)
+    patient = patient_for_user(request.user, patient_uuid)
+    if request.method == "POST":
+        form = forms.BookForm(request.POST)
+        if form.is_valid():
+            try:
+                appointment = services.appointment_book(
+                    request=request,
+                    user=request.user,
+                    patient=patient,
+                    location=location,
+                    appointment_type=form.cleaned_data["type"],
+                    starts_at=form.cleaned_data["starts_at"],
+                    notes=form.cleaned_data["notes"],
+                )
+            except services.BookingRefused as refused:
+                return render(
+                    request,
+                    "scheduling/book.html",
+                    {
+                        "patient": patient,
+                        "form": forms.FindTimeForm(
+                            initial={"type": form.cleaned_data["type"]}
+                        ),
+                        "refused": refused.message,
+                        "found": _slot_rows(refused.alternatives, location),
+                        "chosen_type": form.cleaned_data["type"],
+                    },
+                    status=409,
+                )
+            messages.success(request, "Booked.")
+            return redirect("scheduling:appointment", appointment.uuid)
+        messages.error(request, "That time could not be read; pick one from the list.")
+        return redirect(request.path)
+    searching = "type" in request.GET
+    form = forms.FindTimeForm(
+        request.GET if searching else None,
+        initial={"start_date": request.GET.get("start_date") or timezone.localdate()},
+    )
+    found = []
+    chosen_type = None
+    if searching and form.is_valid():
+        chosen_type = form.cleaned_data["type"]
+        day_start = datetime.combine(
+            form.cleaned_data["start_date"], time.min, location.zone
+        )
+        earliest = max(day_start, services.earliest_start(chosen_type))
+        weekdays = form.cleaned_data["weekdays"]
+        inputs = queries.slot_inputs(
+            location=location,
+            appointment_type=chosen_type,
+            earliest=earliest,
+            latest=earliest + timedelta(days=forms.SEARCH_DAYS),
+            count=10,
+            weekdays=frozenset(weekdays) if weekdays else None,
+            day_window=form.day_window(),
+        )
+        found = _slot_rows(
+            slots.find_slots(inputs.request, inputs.resources, inputs.staff), location
+        )
+    names = dict(Resource.objects.filter(location=location).values_list("id", "name"))
+    for row in found:
+        row["places"] = [names.get(pk, "?") for pk in row["places"]]
+    return render(
+        request,
+        "scheduling/book.html",
+        {"patient": patient, "form": form, "found": found, "chosen_type": chosen_type},
+    )
+
+
+def _appointment_for(request: HttpRequest, appointment_uuid) -> Appointment:
+    try:
+        appointment = Appointment.objects.select_related(
+            "patient", "type", "location"
+        ).get(uuid=appointment_uuid)
+    except (Appointment.DoesNotExist, ValueError):
+        raise Http404 from None
+    patient_for_user(request.user, appointment.patient.uuid)  # location check
+    return appointment
+
+
+@staff_required(Perm.SCHEDULE_VIEW)
+def appointment_detail(request: HttpRequest, appointment_uuid) -> HttpResponse:
+    appointment = _appointment_for(request, appointment_uuid)
+    allocations = appointment.allocations.filter(active=True).select_related(
+        "resource", "staff"
+    )
+    zone = appointment.location.zone
+    return render(
+        request,
+        "scheduling/appointment.html",
+        {
+            "appointment": appointment,
+            "allocations": allocations,
+            "local_start": appointment.starts_at.astimezone(zone),
+            "local_end": appointment.ends_at.astimezone(zone),
+            "move_form": forms.MoveForm(zone=zone),
+            "cancel_form": forms.CancelForm(),
+            "history": appointment.history.select_related("history_user")[:20],
+        },
+    )
+
+
+@require_POST
+@staff_required(Perm.SCHEDULE_EDIT)
+def appointment_status(request: HttpRequest, appointment_uuid, status: str):
+    if status not in Appointment.Status.values:
+        raise Http404
+    appointment = _appointment_for(request, appointment_uuid)
+    reason = ""
+    if status == Appointment.Status.CANCELLED:
+        form = forms.CancelForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Say why the appointment is cancelled.")
+            return redirect("scheduling:appointment", appointment.uuid)
+        reason = form.cleaned_data["reason"]
+    try:
+        services.appointment_set_status(
+            request=request,
+            user=request.user,
+            appointment=appointment,
+            status=status,
+            reason=reason,
+        )
+    except services.BookingRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, f"{appointment.get_status_display()}.")
+    return redirect("scheduling:appointment", appointment.uuid)
+
+
+@require_POST
+@staff_required(Perm.SCHEDULE_EDIT)
+def appointment_move(request: HttpRequest, appointment_uuid):
+    appointment = _appointment_for(request, appointment_uuid)
+    zone = appointment.location.zone
+    form = forms.MoveForm(request.POST, zone=zone)
+    context = {
+        "appointment": appointment,
+        "allocations": appointment.allocations.filter(active=True).select_related(
+            "resource", "staff"
+        ),
+        "local_start": appointment.starts_at.astimezone(zone),
+        "local_end": appointment.ends_at.astimezone(zone),
+        "move_form": form,
+        "cancel_form": forms.CancelForm(),
+        "history": appointment.history.select_related("history_user")[:20],
+    }
+    if form.is_valid():
+        try:
+            services.appointment_move(
+                request=request,
+                user=request.user,
+                appointment=appointment,
+                starts_at=form.cleaned_data["starts_at"],
+                reason=form.cleaned_data["reason"],
+            )
+        except services.BookingRefused as refused:
+            context["refused"] = refused.message
+            context["alternatives"] = [
+                s.start.astimezone(zone) for s in refused.alternatives
+            ]
+            return render(request, "scheduling/appointment.html", context, status=409)
+        messages.success(request, "Moved.")
+        return redirect("scheduling:appointment", appointment.uuid)
+    return render(request, "scheduling/appointment.html", context, status=400)
+
+
+@staff_required(Perm.SCHEDULE_VIEW)
+def waitlist(request: HttpRequest) -> HttpResponse:
+    location = _location(request)
+    entries = (
+        WaitlistEntry.objects.filter(location=location)
+        .exclude(status=WaitlistEntry.Status.REMOVED)
+        .select_related("patient", "type")
+    )
+    return render(request, "scheduling/waitlist.html", {"entries": entries})
+
+
+@staff_required(Perm.SCHEDULE_EDIT)
+def waitlist_add(request: HttpRequest, patient_uuid) -> HttpResponse:
+    location = _location(request)
+    patient = patient_for_user(request.user, patient_uuid)
+    form = forms.WaitlistForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.waitlist_add(
+            request=request,
+            user=request.user,
+            patient=patient,
+            location=location,
+            appointment_type=form.cleaned_data["type"],
+            earliest=form.cleaned_data["earliest"],
+            latest=form.cleaned_data["latest"],
+            notes=form.cleaned_data["notes"],
+        )
+        messages.success(request, f"{patient.display_name} is on the waitlist.")
+        return redirect(reverse("scheduling:waitlist"))
+    return render(
+        request, "scheduling/waitlist_add.html", {"patient": patient, "form": form}
+    )
