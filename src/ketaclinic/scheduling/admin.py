@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from ketaclinic.scheduling.models import Location, OpeningHours, Resource
+from ketaclinic.scheduling.models import (
+    AppointmentPhase,
+    AppointmentType,
+    Closure,
+    Location,
+    OpeningHours,
+    Resource,
+    StaffHours,
+    TimeOff,
+)
 
 
 class ResourceInline(admin.TabularInline):
@@ -24,3 +33,32 @@ class LocationAdmin(admin.ModelAdmin):
 class ResourceAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "location", "active"]
     list_filter = ["location", "kind", "active"]
+
+
+@admin.register(Closure)
+class ClosureAdmin(admin.ModelAdmin):
+    list_display = ["location", "starts_on", "ends_on", "reason"]
+    list_filter = ["location"]
+
+
+@admin.register(StaffHours)
+class StaffHoursAdmin(admin.ModelAdmin):
+    list_display = ["staff", "location", "weekday", "starts", "ends"]
+    list_filter = ["location", "weekday"]
+
+
+@admin.register(TimeOff)
+class TimeOffAdmin(admin.ModelAdmin):
+    list_display = ["staff", "starts_at", "ends_at", "reason"]
+    list_filter = ["staff"]
+
+
+class PhaseInline(admin.TabularInline):
+    model = AppointmentPhase
+    extra = 0
+
+
+@admin.register(AppointmentType)
+class AppointmentTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "remote", "min_notice_hours", "active"]
+    inlines = [PhaseInline]
