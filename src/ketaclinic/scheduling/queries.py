@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Q
+from django.db import connection
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import Role
@@ -68,33 +68,6 @@ def _local(day: date, at: time, location: Location) -> datetime:
     return datetime.combine(day, at, location.zone).astimezone(UTC)
 
 
-def open_intervals(
-    location: Location, start: datetime, end: datetime
-) -> tuple[slots.Interval, ...]:
-    """Opening hours minus closures, in UTC, over the days that touch the window."""
-    hours = defaultdict(list)
-    for row in OpeningHours.objects.filter(location=location):
-        hours[row.weekday].append((row.opens, row.closes))
-    days = _days(start, end, location)
-    closed = set()
-    for closure in Closure.objects.filter(
-        location=location, starts_on__lte=days[-1], ends_on__gte=days[0]
-    ):
-        span = (closure.ends_on - closure.starts_on).days
-        closed.update(closure.starts_on + timedelta(days=n) for n in range(span + 1))
-    intervals = []
-    for day in days:
-        if day in closed:
-            continue
-        for opens, closes in sorted(hours[day.weekday()]):
-            intervals.append(
-                slots.Interval(
-                    _local(day, opens, location), _local(day, closes, location)
-                )
-            )
-    return tuple(intervals)
-
-
 def _minus(
     working: list[slots.Interval], off: list[tuple[datetime, datetime]]
 ) -> list[slots.Interval]:
@@ -116,6 +89,186 @@ def _minus(
     return result
 
 
+def _aware(value) -> datetime:
+    """A UTC datetime from a raw database value (SQLite gives text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+# No visit is longer than this (a 4-hour pain infusion with recovery is 5 h);
+# the booking search relies on it to bound its scans.
+LONGEST_VISIT = timedelta(hours=24)
+
+
+class ScheduleLoader:
+    """Loads once what does not change while a search walks forward (chairs,
+    staff, their hours, opening hours, closures), then each window's bookings
+    and time off in two queries."""
+
+    def __init__(
+        self,
+        *,
+        location: Location,
+        appointment_type: AppointmentType,
+        earliest: datetime,
+        latest: datetime,
+        staff_ids: list[int] | None = None,
+        exclude_appointment_id: int | None = None,
+    ) -> None:
+        self.location = location
+        self.phases = phase_specs(appointment_type)
+        self.length = timedelta(minutes=sum(phase.minutes for phase in self.phases))
+        if self.length > LONGEST_VISIT:
+            raise ValueError(f"{appointment_type} is longer than {LONGEST_VISIT}.")
+        self.exclude_appointment_id = exclude_appointment_id
+        needs = set().union(*(phase.needs for phase in self.phases))
+        kinds = [
+            kind
+            for kind, need in (
+                (Resource.Kind.CHAIR, Need.CHAIR),
+                (Resource.Kind.ROOM, Need.ROOM),
+            )
+            if need in needs
+        ]
+        self.resources: list[tuple[int, Need]] = []
+        if kinds:
+            self.resources = [
+                (pk, Need.CHAIR if kind == Resource.Kind.CHAIR else Need.ROOM)
+                for pk, kind in Resource.objects.filter(
+                    location=location, active=True, kind__in=kinds
+                )
+                .order_by("id")
+                .values_list("id", "kind")
+            ]
+        self.people: list[tuple[int, str, int]] = []
+        self.hours: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
+        roles = [role for role, need in STAFF_NEEDS.items() if need in needs]
+        if roles:
+            people = User.objects.filter(
+                locations=location, role__in=roles, is_active=True
+            ).order_by("id")
+            if staff_ids is not None:
+                people = people.filter(id__in=staff_ids)
+            self.people = list(people.values_list("id", "role", "patients_at_once"))
+            for staff_id, weekday, a, b in StaffHours.objects.filter(
+                location=location, staff_id__in=[p[0] for p in self.people]
+            ).values_list("staff_id", "weekday", "starts", "ends"):
+                self.hours[(staff_id, weekday)].append((a, b))
+        self.opening: dict[int, list[tuple[time, time]]] = defaultdict(list)
+        for weekday, opens, closes in OpeningHours.objects.filter(
+            location=location
+        ).values_list("weekday", "opens", "closes"):
+            self.opening[weekday].append((opens, closes))
+        days = _days(earliest, latest + self.length, location)
+        self.closed: set[date] = set()
+        for first, last in Closure.objects.filter(
+            location=location, starts_on__lte=days[-1], ends_on__gte=days[0]
+        ).values_list("starts_on", "ends_on"):
+            span = (last - first).days
+            self.closed.update(first + timedelta(days=n) for n in range(span + 1))
+
+    def _busy(self, start: datetime, end: datetime):
+        """Active allocations of this location's chairs or staff in the window:
+        one query, read raw (the hot path of every search)."""
+        table = Allocation._meta.db_table
+        adapt = connection.ops.adapt_datetimefield_value
+        # Bounded below as well as above, so that the range scan of the
+        # (resource or staff, starts_at) indexes stays within the window.
+        bounds = [adapt(start - LONGEST_VISIT), adapt(end), adapt(start)]
+        parts, params = [], []
+        for column, ids in (
+            ("resource_id", [pk for pk, _ in self.resources]),
+            ("staff_id", [pk for pk, _, _ in self.people]),
+        ):
+            if not ids:
+                continue
+            sql = (
+                "SELECT resource_id, staff_id, seat, starts_at, ends_at "  # noqa: S608
+                f"FROM {table} WHERE active AND {column} IN "
+                f"({','.join(['%s'] * len(ids))}) "
+                "AND starts_at > %s AND starts_at < %s AND ends_at > %s"
+            )
+            params += [*ids, *bounds]
+            if self.exclude_appointment_id is not None:
+                sql += " AND appointment_id <> %s"
+                params.append(self.exclude_appointment_id)
+            parts.append(sql)
+        if not parts:
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            return cursor.fetchall()
+
+    def window(
+        self,
+        *,
+        earliest: datetime,
+        latest: datetime,
+        count: int = 10,
+        weekdays: frozenset[int] | None = None,
+        day_window: tuple[time, time] | None = None,
+    ) -> SlotInputs:
+        location = self.location
+        window_end = latest + self.length
+        days = _days(earliest, window_end, location)
+        by_resource: dict[int, list[slots.Interval]] = defaultdict(list)
+        by_staff: dict[int, list[slots.Booked]] = defaultdict(list)
+        for resource_id, staff_id, seat, start, stop in self._busy(
+            earliest, window_end
+        ):
+            interval = slots.Interval(_aware(start), _aware(stop))
+            if resource_id is not None:
+                by_resource[resource_id].append(interval)
+            else:
+                by_staff[staff_id].append(slots.Booked(interval, seat))
+        resources = [
+            slots.ResourceCalendar(pk, need, tuple(sorted(by_resource[pk], key=_start)))
+            for pk, need in self.resources
+        ]
+        off = defaultdict(list)
+        if self.people:
+            for staff_id, start, stop in TimeOff.objects.filter(
+                staff_id__in=[p[0] for p in self.people],
+                starts_at__lt=window_end,
+                ends_at__gt=earliest,
+            ).values_list("staff_id", "starts_at", "ends_at"):
+                off[staff_id].append((start, stop))
+        staff = []
+        for staff_id, role, capacity in self.people:
+            working = [
+                slots.Interval(_local(day, a, location), _local(day, b, location))
+                for day in days
+                for a, b in sorted(self.hours[(staff_id, day.weekday())])
+            ]
+            staff.append(
+                slots.StaffCalendar(
+                    staff_id,
+                    STAFF_NEEDS[role],
+                    max(1, capacity),
+                    tuple(_minus(working, off[staff_id])),
+                    tuple(sorted(by_staff[staff_id], key=lambda b: b.interval.start)),
+                )
+            )
+        opening = tuple(
+            slots.Interval(_local(day, a, location), _local(day, b, location))
+            for day in days
+            if day not in self.closed
+            for a, b in sorted(self.opening[day.weekday()])
+        )
+        request = slots.SlotRequest(
+            phases=self.phases,
+            open=opening,
+            earliest=earliest,
+            latest=latest,
+            count=count,
+            zone=location.zone,
+            weekdays=weekdays,
+            day_window=day_window,
+        )
+        return SlotInputs(request, resources, staff)
+
+
 def slot_inputs(
     *,
     location: Location,
@@ -128,104 +281,72 @@ def slot_inputs(
     day_window: tuple[time, time] | None = None,
     exclude_appointment_id: int | None = None,
 ) -> SlotInputs:
-    """Everything the slot finder needs; 8 queries whatever the bookings."""
-    phases = phase_specs(appointment_type)
-    needs = set().union(*(phase.needs for phase in phases)) if phases else set()
-    length = timedelta(minutes=sum(phase.minutes for phase in phases))
-    window_end = latest + length
-
-    allocations = Allocation.objects.filter(
-        active=True, starts_at__lt=window_end, ends_at__gt=earliest
+    """Everything the slot finder needs for one window, in a fixed number of
+    queries whatever the bookings."""
+    loader = ScheduleLoader(
+        location=location,
+        appointment_type=appointment_type,
+        earliest=earliest,
+        latest=latest,
+        staff_ids=staff_ids,
+        exclude_appointment_id=exclude_appointment_id,
     )
-    if exclude_appointment_id is not None:
-        allocations = allocations.exclude(appointment_id=exclude_appointment_id)
-
-    resources = []
-    kinds = [
-        kind
-        for kind, need in (
-            (Resource.Kind.CHAIR, Need.CHAIR),
-            (Resource.Kind.ROOM, Need.ROOM),
-        )
-        if need in needs
-    ]
-    if kinds:
-        rows = list(
-            Resource.objects.filter(location=location, active=True, kind__in=kinds)
-            .order_by("id")
-            .values_list("id", "kind")
-        )
-        busy = defaultdict(list)
-        for resource_id, start, stop in allocations.filter(
-            resource_id__in=[row[0] for row in rows]
-        ).values_list("resource_id", "starts_at", "ends_at"):
-            busy[resource_id].append(slots.Interval(start, stop))
-        for resource_id, kind in rows:
-            need = Need.CHAIR if kind == Resource.Kind.CHAIR else Need.ROOM
-            resources.append(
-                slots.ResourceCalendar(
-                    resource_id, need, tuple(sorted(busy[resource_id], key=_start))
-                )
-            )
-
-    staff = []
-    roles = [role for role, need in STAFF_NEEDS.items() if need in needs]
-    if roles:
-        people = User.objects.filter(
-            locations=location, role__in=roles, is_active=True
-        ).order_by("id")
-        if staff_ids is not None:
-            people = people.filter(id__in=staff_ids)
-        people = list(people.values_list("id", "role", "patients_at_once"))
-        ids = [person[0] for person in people]
-        days = _days(earliest, window_end, location)
-        hours = defaultdict(list)
-        for row in StaffHours.objects.filter(location=location, staff_id__in=ids):
-            hours[(row.staff_id, row.weekday)].append((row.starts, row.ends))
-        off = defaultdict(list)
-        for staff_id, start, stop in TimeOff.objects.filter(
-            staff_id__in=ids, starts_at__lt=window_end, ends_at__gt=earliest
-        ).values_list("staff_id", "starts_at", "ends_at"):
-            off[staff_id].append((start, stop))
-        booked = defaultdict(list)
-        for staff_id, seat, start, stop in allocations.filter(
-            staff_id__in=ids
-        ).values_list("staff_id", "seat", "starts_at", "ends_at"):
-            booked[staff_id].append(slots.Booked(slots.Interval(start, stop), seat))
-        for staff_id, role, capacity in people:
-            working = [
-                slots.Interval(_local(day, a, location), _local(day, b, location))
-                for day in days
-                for a, b in sorted(hours[(staff_id, day.weekday())])
-            ]
-            staff.append(
-                slots.StaffCalendar(
-                    staff_id,
-                    STAFF_NEEDS[role],
-                    max(1, capacity),
-                    tuple(_minus(working, off[staff_id])),
-                    tuple(sorted(booked[staff_id], key=lambda b: b.interval.start)),
-                )
-            )
-
-    request = slots.SlotRequest(
-        phases=phases,
-        open=open_intervals(location, earliest, window_end),
+    return loader.window(
         earliest=earliest,
         latest=latest,
         count=count,
-        zone=location.zone,
         weekdays=weekdays,
         day_window=day_window,
     )
-    return SlotInputs(request, resources, staff)
 
 
 def _start(interval: slots.Interval) -> datetime:
     return interval.start
 
 
-def staff_at(location: Location, roles: list[str]) -> list[User]:
-    return list(
-        User.objects.filter(Q(locations=location), role__in=roles, is_active=True)
+# The slot search walks forward in windows of this length, loading only the
+# bookings of the window it searches, and stops as soon as it has found enough:
+# its cost grows with the days it needs, not with how far it may look.
+SEARCH_WINDOW = timedelta(days=2)
+
+
+def find_free(
+    *,
+    location: Location,
+    appointment_type: AppointmentType,
+    earliest: datetime,
+    latest: datetime,
+    count: int = 10,
+    staff_ids: list[int] | None = None,
+    exclude_appointment_id: int | None = None,
+    weekdays: frozenset[int] | None = None,
+    day_window: tuple[time, time] | None = None,
+) -> list[slots.Slot]:
+    """The next `count` free times starting between `earliest` and `latest`."""
+    loader = ScheduleLoader(
+        location=location,
+        appointment_type=appointment_type,
+        earliest=earliest,
+        latest=latest,
+        staff_ids=staff_ids,
+        exclude_appointment_id=exclude_appointment_id,
     )
+    found: list[slots.Slot] = []
+    cursor, step = earliest, SEARCH_WINDOW
+    while len(found) < count and cursor < latest:
+        end = min(cursor + step, latest)
+        inputs = loader.window(
+            earliest=cursor,
+            latest=end,
+            count=count - len(found),
+            weekdays=weekdays,
+            day_window=day_window,
+        )
+        seen = {slot.start for slot in found}
+        found += [
+            slot
+            for slot in slots.find_slots(inputs.request, inputs.resources, inputs.staff)
+            if slot.start not in seen
+        ]
+        cursor, step = end, step * 2
+    return found[:count]

@@ -50,7 +50,7 @@ def _alternatives(
     exclude_appointment_id: int | None = None,
 ) -> list[slots.Slot]:
     earliest = max(around, earliest_start(appointment_type))
-    inputs = queries.slot_inputs(
+    return queries.find_free(
         location=location,
         appointment_type=appointment_type,
         earliest=earliest,
@@ -59,7 +59,6 @@ def _alternatives(
         staff_ids=staff_ids,
         exclude_appointment_id=exclude_appointment_id,
     )
-    return slots.find_slots(inputs.request, inputs.resources, inputs.staff)
 
 
 def earliest_start(appointment_type: AppointmentType) -> datetime:

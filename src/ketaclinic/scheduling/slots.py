@@ -27,9 +27,9 @@ appointment). A start fits when:
 2. the whole appointment lies inside one open interval (opening hours minus closures);
 3. the start matches the patient's preferences, read on the location's clock: the
    weekday is in ``weekdays`` and the local time of day is in ``day_window``;
-4. one chair (and one room) is free over every phase that needs it: the same chair is
-   held from the first phase that needs it to the last, so an infusion keeps its chair
-   from preparation to the end of recovery;
+4. one chair (and one room) is free over every phase that needs it: the same chair
+   for all of them, so an infusion keeps its chair from preparation to the end of
+   recovery;
 5. for every phase that needs a nurse (or a provider), a staff member of that kind
    works over the whole phase and has a free seat over it; with
    ``same_staff_throughout`` one nurse covers all those phases (and one provider
@@ -66,6 +66,8 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 __all__ = [
+    "RESOURCE_NEEDS",
+    "STAFF_NEEDS",
     "Allocation",
     "Booked",
     "Interval",
@@ -492,6 +494,10 @@ class _Search:
             offset += length
         self.duration = offset
 
+        if not all(isinstance(r, ResourceCalendar) for r in resources):
+            raise TypeError("resources must be ResourceCalendar objects.")
+        if not all(isinstance(s, StaffCalendar) for s in staff):
+            raise TypeError("staff must be StaffCalendar objects.")
         seen: set[tuple[Need, int]] = set()
         for calendar in [*resources, *staff]:
             key = (calendar.need, calendar.id)
@@ -507,8 +513,8 @@ class _Search:
             if not indexes:
                 continue
             if need in RESOURCE_NEEDS:
-                rooms = sorted((r for r in resources if r.need is need), key=_by_id)
-                self.resource_needs.append((need, indexes, rooms))
+                places = sorted((r for r in resources if r.need is need), key=_by_id)
+                self.resource_needs.append((need, indexes, places))
             else:
                 people = sorted((s for s in staff if s.need is need), key=_by_id)
                 members = [_Member(calendar) for calendar in people]

@@ -249,17 +249,17 @@ def book(request: HttpRequest, patient_uuid) -> HttpResponse:
         )
         earliest = max(day_start, services.earliest_start(chosen_type))
         weekdays = form.cleaned_data["weekdays"]
-        inputs = queries.slot_inputs(
-            location=location,
-            appointment_type=chosen_type,
-            earliest=earliest,
-            latest=earliest + timedelta(days=forms.SEARCH_DAYS),
-            count=10,
-            weekdays=frozenset(weekdays) if weekdays else None,
-            day_window=form.day_window(),
-        )
         found = _slot_rows(
-            slots.find_slots(inputs.request, inputs.resources, inputs.staff), location
+            queries.find_free(
+                location=location,
+                appointment_type=chosen_type,
+                earliest=earliest,
+                latest=earliest + timedelta(days=forms.SEARCH_DAYS),
+                count=10,
+                weekdays=frozenset(weekdays) if weekdays else None,
+                day_window=form.day_window(),
+            ),
+            location,
         )
     names = dict(Resource.objects.filter(location=location).values_list("id", "name"))
     for row in found:
