@@ -30,6 +30,9 @@ class Perm(StrEnum):
     CLINICAL_EDIT = "clinical_edit"
     SCHEDULE_VIEW = "schedule_view"  # calendars, appointments, waitlist
     SCHEDULE_EDIT = "schedule_edit"  # book, move, cancel, mark no-show
+    LEAD_WORK = "lead_work"  # the inquiry pipeline: contact, stage, convert
+    INTAKE_SEND = "intake_send"  # send intake and questionnaire links, phone intake
+    SIGN = "sign"  # sign consultation notes and screening decisions (prescribers)
     AUDIT_VIEW = "audit_view"  # search and export the audit log
     CONFIGURE = "configure"  # Django admin: locations, chairs, rooms, users
 
@@ -49,6 +52,9 @@ MATRIX: dict[Perm, frozenset[Role]] = {
     Perm.CLINICAL_EDIT: frozenset({_N, _P}),
     Perm.SCHEDULE_VIEW: frozenset({_F, _N, _P, _M}),
     Perm.SCHEDULE_EDIT: frozenset({_F, _N, _P, _M}),
+    Perm.LEAD_WORK: frozenset({_F, _N, _P, _M}),
+    Perm.INTAKE_SEND: frozenset({_F, _N, _P, _M}),
+    Perm.SIGN: frozenset({_P}),
     Perm.AUDIT_VIEW: frozenset({_M, _A}),
     Perm.CONFIGURE: frozenset({_A}),
 }
