@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "ketaclinic.scheduling",
     "ketaclinic.patients",
     "ketaclinic.audit",
+    "ketaclinic.intake",
     "ketaclinic.notifications",
     "ketaclinic.core.admin_apps.KetaclinicAdminConfig",
     "django.contrib.auth",
