@@ -6,6 +6,8 @@ that names the variable (see ketaclinic.config).
 
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -55,7 +57,12 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
     # Tests run on a file too, not in memory: concurrent writers then meet the
     # same locking (WAL, busy timeout) as in production.
-    _db["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # One file per test process, so that test runs side by side never share it.
+    _db["TEST"] = {
+        "NAME": str(
+            Path(tempfile.gettempdir()) / f"ketaclinic-test-{os.getpid()}.sqlite3"
+        )
+    }
     Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 elif _db["ENGINE"] != "django.db.backends.postgresql":
     raise ConfigError(
@@ -70,6 +77,7 @@ INSTALLED_APPS = [
     "ketaclinic.accounts",
     "ketaclinic.scheduling",
     "ketaclinic.patients",
+    "ketaclinic.inquiries",
     "ketaclinic.audit",
     "ketaclinic.intake",
     "ketaclinic.notifications",
@@ -118,6 +126,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
                 "ketaclinic.accounts.context_processors.staff",
             ],
             "string_if_invalid": "",
@@ -168,6 +177,10 @@ USE_TZ = True
 TIME_ZONE = env_time_zone("KETACLINIC_TIME_ZONE", "America/Denver")
 LANGUAGE_CODE = "en-us"
 USE_I18N = True
+# Pages for the public (home, get started, consultation booking) are in these
+# languages; the visitor chooses (a cookie, else the browser's preference).
+# Staff pages stay in English: there is no LocaleMiddleware on purpose.
+LANGUAGES = [("en", "English"), ("es", "Español")]
 
 # --- Static files --------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -209,6 +222,8 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006", *env_list("KETACLINIC_SILENCED_CHECKS", [
 
 # --- ketaclinic ----------------------------------------------------------------
 KETACLINIC_DEMO_PASSWORD = env_str("KETACLINIC_DEMO_PASSWORD", "ketamine-demo")
+# Days an intake or questionnaire link keeps working.
+KETACLINIC_INTAKE_LINK_DAYS = env_int("KETACLINIC_INTAKE_LINK_DAYS", 14, minimum=1)
 # Results per page on patient lists and searches.
 KETACLINIC_PAGE_SIZE = env_int("KETACLINIC_PAGE_SIZE", 50, minimum=5)
 
@@ -250,6 +265,21 @@ if KETACLINIC_SMS_BACKEND == "http":
             raise ConfigError(
                 f"KETACLINIC_SMS_{_name}: required when KETACLINIC_SMS_BACKEND=http."
             )
+
+# --- Inquiries (the public get-started form) --------------------------------------
+# A consultation booking link stops working after this many days.
+KETACLINIC_INQUIRY_LINK_DAYS = env_int("KETACLINIC_INQUIRY_LINK_DAYS", 30, minimum=1)
+# Form posts allowed per client address per hour (counted in the database).
+KETACLINIC_INQUIRY_RATE_PER_HOUR = env_int(
+    "KETACLINIC_INQUIRY_RATE_PER_HOUR", 10, minimum=1
+)
+# How far ahead a visitor may book a free consultation.
+KETACLINIC_CONSULTATION_DAYS_AHEAD = env_int(
+    "KETACLINIC_CONSULTATION_DAYS_AHEAD", 28, minimum=1
+)
+# Shown at once to a visitor who answers yes to the crisis question.
+KETACLINIC_CRISIS_LINE = env_str("KETACLINIC_CRISIS_LINE", "988")
+KETACLINIC_EMERGENCY_NUMBER = env_str("KETACLINIC_EMERGENCY_NUMBER", "911")
 
 LOGGING = {
     "version": 1,

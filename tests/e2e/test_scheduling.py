@@ -158,7 +158,7 @@ def test_book_move_remind_cancel_and_offer_the_time_to_the_waitlist(
     expect(page.get_by_role("heading", level=1)).to_have_text(
         f"Week of {monday:%B} {monday.day}, {monday.year}"
     )
-    page.get_by_label("Book a patient this week").fill(
+    page.get_by_label("Book a patient, from this week on").fill(
         f"{patient.first_name} {patient.last_name}"
     )
     page.get_by_role("button", name="Find", exact=True).click()

@@ -77,7 +77,7 @@ def test_the_send_task_sends_an_email_with_text_html_and_attachment(
         )
     run_due_tasks(django_capture_on_commit_callbacks)
     [email] = mail.outbox
-    assert email.subject == "A time has come free: infusion on Monday"
+    assert email.subject == "A time has come free: Infusion, Monday"
     assert "https://x.example/o/" in email.body
     assert email.alternatives[0][1] == "text/html"
     assert email.attachments == [("a.ics", "BEGIN", "text/calendar")]

@@ -78,7 +78,7 @@ def test_a_reminder_reaches_a_real_smtp_server(
     [received] = smtp_server.messages
     assert received["To"] == "ada@example.com"
     assert received["From"] == "clinic@ketaclinic.example"
-    assert "ketamine infusion" in received["Subject"]
+    assert "Ketamine infusion" in received["Subject"]
     parsed = email.message_from_bytes(received.as_bytes(), policy=email.policy.default)
     plain = parsed.get_body(preferencelist=("plain",)).get_content()
     html = parsed.get_body(preferencelist=("html",)).get_content()

@@ -140,7 +140,9 @@ def test_a_due_reminder_texts_the_instructions_and_links(
     run_due_tasks(django_capture_on_commit_callbacks)
     [sms] = MemorySmsSender.outbox
     assert sms["to"] == "+13035550142"
-    assert sms["body"].startswith("Home clinic: reminder of your ketamine infusion")
+    assert sms["body"].startswith(
+        "Home clinic: reminder of your visit (Ketamine infusion)"
+    )
     assert "Bring your escort" in sms["body"]
     assert "No driving or heavy machinery for 24 hours" in sms["body"]
     assert "Confirm: https://clinic.example.org/visit/confirm/" in sms["body"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -367,9 +367,12 @@ def _book_calendar(location: Location) -> int:
         code = {0: "consultation", 1: "infusion-depression", 2: "infusion-pain"}.get(
             index % 7, "infusion-depression"
         )
-        earliest = max(
-            now + timedelta(days=1 + index % 12), schedule.earliest_start(types[code])
+        # Spread over the coming two weeks and over the day, as a clinic fills.
+        day = (now + timedelta(days=1 + index % 12)).astimezone(location.zone).date()
+        wanted = datetime.combine(
+            day, time(8 + index % 8, 15 * (index % 4)), location.zone
         )
+        earliest = max(wanted, schedule.earliest_start(types[code]))
         inputs = schedule_queries.slot_inputs(
             location=location,
             appointment_type=types[code],

@@ -252,8 +252,21 @@ class Appointment(models.Model):
     )
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # A visit is for a patient, or, for a free consultation before there is a
+    # chart, for a lead (an inquiry); never both, never neither.
     patient = models.ForeignKey(
-        "patients.Patient", on_delete=models.PROTECT, related_name="appointments"
+        "patients.Patient",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
+    )
+    inquiry = models.ForeignKey(
+        "inquiries.Inquiry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
     )
     location = models.ForeignKey(
         Location, on_delete=models.PROTECT, related_name="appointments"
@@ -285,7 +298,14 @@ class Appointment(models.Model):
             models.CheckConstraint(
                 condition=models.Q(ends_at__gt=models.F("starts_at")),
                 name="appointment_ends_after_start",
-            )
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(patient__isnull=False, inquiry__isnull=True)
+                    | models.Q(patient__isnull=True, inquiry__isnull=False)
+                ),
+                name="appointment_for_patient_or_lead",
+            ),
         ]
 
     def __str__(self) -> str:

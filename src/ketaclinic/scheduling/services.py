@@ -154,17 +154,22 @@ def appointment_book(
     *,
     request,
     user,
-    patient,
+    patient=None,
     location: Location,
     appointment_type: AppointmentType,
     starts_at: datetime,
     staff_ids: list[int] | None = None,
     notes: str = "",
+    inquiry=None,
 ) -> Appointment:
     """Book one visit, holding a chair/room and staff for each of its phases.
 
+    The visit is for a patient, or (a free consultation) for a lead that has
+    no chart yet: exactly one of `patient` and `inquiry`.
     Raises BookingRefused with a reason and the nearest free times.
     """
+    if (patient is None) == (inquiry is None):
+        raise ValueError("Book a visit for a patient or for a lead, not both.")
     try:
         with transaction.atomic(durable=True):
             slot, inputs = _slot_at(location, appointment_type, starts_at, staff_ids)
@@ -174,6 +179,7 @@ def appointment_book(
                 )
             appointment = Appointment.objects.create(
                 patient=patient,
+                inquiry=inquiry,
                 location=location,
                 type=appointment_type,
                 starts_at=slot.start,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
@@ -17,13 +18,14 @@ from ketaclinic.scheduling import forms, queries, services, slots
 from ketaclinic.scheduling.models import (
     Allocation,
     Appointment,
+    Closure,
     OpeningHours,
     Resource,
     WaitlistEntry,
 )
 
-# The calendar grid: 15-minute rows.
-ROW_MINUTES = 15
+# The calendar grid: 5-minute rows, so that a block covers its visit exactly.
+ROW_MINUTES = 5
 
 
 def _location(request: HttpRequest):
@@ -96,11 +98,16 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
     ).values_list("appointment_id", "staff__first_name", "staff__last_name"):
         nurses[appointment_id].add(f"{first_name} {last_name[:1]}.")
     rows = int((grid_end - grid_start).total_seconds() // (ROW_MINUTES * 60))
+    row_seconds = ROW_MINUTES * 60
     for block in blocks.values():
-        offset = (block["start"] - grid_start).total_seconds() // (ROW_MINUTES * 60)
-        length = (block["end"] - block["start"]).total_seconds() // (ROW_MINUTES * 60)
-        block["row"] = int(max(offset, 0)) + 2
-        block["span"] = max(int(length), 1)
+        # Start rounded down and end rounded up: a block never looks shorter
+        # than the visit, so a chair never looks free while it is held.
+        first_row = max(
+            int((block["start"] - grid_start).total_seconds() // row_seconds), 0
+        )
+        last_row = math.ceil((block["end"] - grid_start).total_seconds() / row_seconds)
+        block["row"] = first_row + 2
+        block["span"] = max(last_row - first_row, 1)
         block["staff"] = ", ".join(sorted(nurses[block["appointment"].pk]))
     times = [
         {
@@ -109,7 +116,7 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
             ),
             "row": n + 2,
         }
-        for n in range(0, rows, 60 // ROW_MINUTES)
+        for n in range(0, rows, 30 // ROW_MINUTES)
     ]
     return render(
         request,
@@ -132,7 +139,7 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
     """Seven days, a column each, every appointment with its chair or room.
 
     Queries: session, user, locations, appointments with patients and types,
-    their resource allocations (5).
+    their resource allocations, opening hours, closures (7).
     """
     location = _location(request)
     day = _parse_day(request.GET.get("day"), location)
@@ -153,12 +160,27 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
         resource__isnull=False,
     ).values_list("appointment_id", "resource__name"):
         places[appointment_id].add(name)
+    open_days = set(
+        OpeningHours.objects.filter(location=location).values_list("weekday", flat=True)
+    )
+    closures = list(
+        Closure.objects.filter(
+            location=location,
+            starts_on__lte=monday + timedelta(days=6),
+            ends_on__gte=monday,
+        )
+    )
     days = []
     for n in range(7):
         current = monday + timedelta(days=n)
+        closure = next(
+            (c for c in closures if c.starts_on <= current <= c.ends_on), None
+        )
         days.append(
             {
                 "date": current,
+                "closed": current.weekday() not in open_days or closure is not None,
+                "closure": closure,
                 "appointments": [
                     {"appointment": a, "places": ", ".join(sorted(places[a.pk]))}
                     for a in appointments

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class InquiriesConfig(AppConfig):
+    name = "ketaclinic.inquiries"
+    verbose_name = "Inquiries and consultations"
