@@ -372,7 +372,7 @@ class Change:
     remission: bool | None
 
 
-# --- Answer options -------------------------------------------------------------
+# --- Answer options ---------------------------------------------------------------
 
 _FREQUENCY_LABELS = (
     "Not at all",
@@ -533,7 +533,7 @@ PHQ9 = Instrument(
     outcome=PHQ9_OUTCOME,
 )
 
-# --- GAD-7: Spitzer et al., Arch Intern Med 2006 (CLINICAL.md 5.1, bands GK) ----
+# --- GAD-7: Spitzer et al., Arch Intern Med 2006 (CLINICAL.md 5.1, bands GK) ------
 
 GAD7_ITEM_TEXTS = (
     "Feeling nervous, anxious, or on edge",
@@ -583,7 +583,7 @@ GAD7 = Instrument(
     outcome=None,
 )
 
-# --- PCL-5: VA National Center for PTSD (CLINICAL.md 5.1) -----------------------
+# --- PCL-5: VA National Center for PTSD (CLINICAL.md 5.1) -------------------------
 
 PCL5_ITEM_TEXTS = (
     "Repeated, disturbing, and unwanted memories of the stressful experience?",
@@ -860,7 +860,7 @@ BPI = Instrument(
     outcome=BPI_SEVERITY_OUTCOME,
 )
 
-# --- C-SSRS screener (CLINICAL.md 5.1) ----------------------------------------------
+# --- C-SSRS screener (CLINICAL.md 5.1) --------------------------------------------
 
 _ASKED_IF_Q2_YES = ("q2", 1)
 
@@ -948,7 +948,7 @@ OUTCOME_DEFINITIONS: Mapping[str, tuple[OutcomeDefinition, ...]] = MappingProxyT
 )
 
 
-# --- Scoring ------------------------------------------------------------------------
+# --- Scoring ----------------------------------------------------------------------
 
 
 def score(instrument: Instrument, answers: Mapping[str, int | bool | None]) -> Score:
