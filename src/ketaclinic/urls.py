@@ -11,10 +11,12 @@ urlpatterns = [
     path("", include("ketaclinic.accounts.urls")),
     path("patients/", include("ketaclinic.patients.urls")),
     path("schedule/", include("ketaclinic.scheduling.urls")),
+    path("intake/", include("ketaclinic.intake.urls")),
     path("audit/", include("ketaclinic.audit.urls")),
     path("", include("ketaclinic.scheduling.public_urls")),
     path("messages/", include("ketaclinic.notifications.urls")),
     path("calendar/<str:token>.ics", feed.staff_calendar, name="calendar_feed"),
+    path("", include("ketaclinic.intake.public_urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

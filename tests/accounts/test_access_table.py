@@ -67,6 +67,17 @@ TABLE: dict[str, tuple[str, set[str] | str]] = {
     "visit:confirm": ("get", "public"),  # the signed link is the key
     "visit:cancel": ("get", "public"),
     "visit:offer": ("get", "public"),
+    "intake:worklist": ("get", CLINICAL_VIEW),
+    "intake:task_done": ("post", {P}),
+    "intake:consents": ("get", {M}),
+    "intake:consent_publish": ("get", {M}),
+    "intake:patient": ("get", CLINICAL_VIEW),
+    "intake:send": ("post", CHART),
+    "intake:questionnaires_send": ("post", CHART),
+    "intake:screening": ("get", CLINICAL_VIEW),
+    "intake:fill": ("get", CHART),
+    "intake_public:intake": ("get", "public"),  # the signed link is the key
+    "intake_public:questionnaire": ("get", "public"),
     "scheduling:day": ("get", CHART),
     "scheduling:week": ("get", CHART),
     "scheduling:book": ("get", CHART),
@@ -153,8 +164,41 @@ def schedule_url_for(name: str, world) -> str:
     return reverse(name)
 
 
+def intake_url_for(name: str, world) -> str:
+    from ketaclinic.intake import links
+    from ketaclinic.intake.models import (
+        ConsentDocument,
+        Intake,
+        QuestionnaireRequest,
+        UrgentTask,
+    )
+
+    patient = world.patient
+    if name == "intake:task_done":
+        task = UrgentTask.objects.create(patient=patient, message="PHQ-9 item 9")
+        return reverse(name, args=[task.pk])
+    if name == "intake:consent_publish":
+        ConsentDocument.objects.get_or_create(code="informed", title="Informed consent")
+        return reverse(name, args=["informed"])
+    if name == "intake:fill":
+        intake = Intake.objects.create(patient=patient, channel="phone")
+        return reverse(name, args=[intake.uuid])
+    if name == "intake_public:intake":
+        intake = Intake.objects.create(patient=patient, channel="link")
+        return reverse(name, args=[links.make_token(links.Purpose.INTAKE, intake.uuid)])
+    if name == "intake_public:questionnaire":
+        row = QuestionnaireRequest.objects.create(patient=patient, instruments=["phq9"])
+        token = links.make_token(links.Purpose.QUESTIONNAIRE, row.uuid)
+        return reverse(name, args=[token])
+    if name in ("intake:worklist", "intake:consents"):
+        return reverse(name)
+    return reverse(name, args=[patient.uuid])
+
+
 def url_for(name: str, world) -> str:
     patient = world.patient
+    if name.startswith("intake"):
+        return intake_url_for(name, world)
     if name.startswith("scheduling:"):
         return schedule_url_for(name, world)
     if name in {"notifications:retry", "calendar_feed"} or name.startswith("visit:"):

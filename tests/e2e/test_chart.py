@@ -188,7 +188,7 @@ def test_chart_is_usable_on_a_tablet(tablet_page, sign_in):
     # Tabbing from the top: the skip link, the menu, then the chart. Each element
     # shows where the focus is, and is on screen while it has it.
     reached = []
-    for _ in range(8):
+    for _ in range(10):
         page.keyboard.press("Tab")
         focus = page.evaluate(FOCUS_OF_ACTIVE_ELEMENT)
         reached.append(focus["text"])

@@ -33,6 +33,8 @@ class Perm(StrEnum):
     LEAD_WORK = "lead_work"  # the inquiry pipeline: contact, stage, convert
     INTAKE_SEND = "intake_send"  # send intake and questionnaire links, phone intake
     SIGN = "sign"  # sign consultation notes and screening decisions (prescribers)
+    SITE_EDIT = "site_edit"  # the clinic's public pages (home page words)
+    CONSENT_EDIT = "consent_edit"  # publish new versions of consent documents
     AUDIT_VIEW = "audit_view"  # search and export the audit log
     CONFIGURE = "configure"  # Django admin: locations, chairs, rooms, users
 
@@ -55,6 +57,8 @@ MATRIX: dict[Perm, frozenset[Role]] = {
     Perm.LEAD_WORK: frozenset({_F, _N, _P, _M}),
     Perm.INTAKE_SEND: frozenset({_F, _N, _P, _M}),
     Perm.SIGN: frozenset({_P}),
+    Perm.SITE_EDIT: frozenset({_M, _A}),
+    Perm.CONSENT_EDIT: frozenset({_M}),
     Perm.AUDIT_VIEW: frozenset({_M, _A}),
     Perm.CONFIGURE: frozenset({_A}),
 }

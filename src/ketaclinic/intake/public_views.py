@@ -1,0 +1,212 @@
+"""The patient's intake and questionnaires, through a private link.
+
+The same wizard serves staff filling an intake on the patient's behalf (phone
+intake); the intake records which it was.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from ketaclinic.audit.services import Action, audit_record
+from ketaclinic.clinical import scales
+from ketaclinic.intake import links, sections, services
+from ketaclinic.intake.models import (
+    Intake,
+    QuestionnaireRequest,
+    QuestionnaireResponse,
+)
+from ketaclinic.intake.questionnaires import InstrumentForm, instruments_for
+
+
+def link_problem(request: HttpRequest, problem: links.LinkProblem) -> HttpResponse:
+    return render(
+        request,
+        "intake/public/link_problem.html",
+        {"message": problem.message},
+        status=problem.status,
+    )
+
+
+def steps_of(intake: Intake) -> list[tuple[str, str]]:
+    treated = intake.answers.get("about", {}).get("treated_for", [])
+    steps = [(key, str(sections.SECTION_TITLES[key])) for key in sections.SECTIONS]
+    steps += [
+        (f"q:{code}", scales.INSTRUMENTS[code].name)
+        for code in instruments_for(treated)
+    ]
+    steps += [("consents", _("Consents")), ("review", _("Check and send"))]
+    return steps
+
+
+def done_steps(intake: Intake) -> set[str]:
+    done = set(intake.answers)
+    done |= {f"q:{code}" for code in intake.answers.get("questionnaires", {})}
+    if not services.consents_missing(intake.patient):
+        done.add("consents")
+    return done
+
+
+def wizard(request: HttpRequest, intake: Intake, *, staff=None) -> HttpResponse:
+    steps = steps_of(intake)
+    keys = [key for key, _title in steps]
+    step = request.GET.get("step") or next(
+        (k for k in keys if k not in done_steps(intake)), "review"
+    )
+    if step not in keys:
+        step = keys[0]
+    if intake.locked:
+        return render(request, "intake/public/done.html", {"intake": intake})
+    index = keys.index(step)
+    context = {
+        "intake": intake,
+        "steps": steps,
+        "step": step,
+        "title": dict(steps)[step],
+        "number": index + 1,
+        "count": len(steps),
+        "done": done_steps(intake),
+        "staff": staff,
+        "next_step": keys[index + 1] if index + 1 < len(keys) else None,
+    }
+    if step in sections.SECTIONS:
+        saved = intake.answers.get(step)
+        form = sections.form_for(step, request.POST or None, saved)
+        if request.method == "POST" and form.is_valid():
+            services.intake_save(
+                request=request,
+                intake=intake,
+                section=step,
+                data=sections.answers_of(step, form),
+            )
+            return HttpResponseRedirect(f"{request.path}?step={context['next_step']}")
+        context.update(form=form, formset=step == "antidepressants")
+        return render(request, "intake/public/section.html", context)
+    if step.startswith("q:"):
+        code = step[2:]
+        form = InstrumentForm(scales.INSTRUMENTS[code], request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            response, result = services.questionnaire_record(
+                request=request,
+                patient=intake.patient,
+                instrument=code,
+                answers=form.answers,
+                source=QuestionnaireResponse.Source.INTAKE,
+                intake=intake,
+                user=staff,
+            )
+            done = {
+                **intake.answers.get("questionnaires", {}),
+                code: str(response.uuid),
+            }
+            services.intake_save(
+                request=request, intake=intake, section="questionnaires", data=done
+            )
+            if result.urgent:
+                context.update(next_url=f"{request.path}?step={context['next_step']}")
+                return render(request, "intake/public/crisis.html", context)
+            return HttpResponseRedirect(f"{request.path}?step={context['next_step']}")
+        context.update(form=form, instrument=scales.INSTRUMENTS[code])
+        return render(request, "intake/public/questionnaire.html", context)
+    if step == "consents":
+        missing = services.consents_missing(intake.patient)
+        error = ""
+        if request.method == "POST":
+            version = next(
+                (v for v in missing if str(v.pk) == request.POST.get("version")), None
+            )
+            if version is None:
+                return HttpResponseRedirect(f"{request.path}?step=consents")
+            try:
+                services.consent_sign(
+                    request=request,
+                    patient=intake.patient,
+                    version=version,
+                    typed_name=request.POST.get("typed_name", ""),
+                    shown_sha256=request.POST.get("sha256", ""),
+                    witness=staff,
+                )
+            except services.IntakeRefused as refused:
+                error = str(refused)
+            else:
+                return HttpResponseRedirect(f"{request.path}?step=consents")
+        context.update(missing=missing, error=error)
+        return render(request, "intake/public/consents.html", context)
+    # review
+    missing = [
+        (key, title)
+        for key, title in steps
+        if key != "review" and key not in done_steps(intake)
+    ]
+    if request.method == "POST" and not missing:
+        services.intake_submit(request=request, intake=intake)
+        return render(request, "intake/public/done.html", {"intake": intake})
+    context.update(missing=missing)
+    return render(request, "intake/public/review.html", context)
+
+
+@never_cache
+def intake_by_link(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        key = links.read_token(links.Purpose.INTAKE, token)
+        intake = Intake.objects.select_related("patient__location").get(uuid=key)
+    except links.LinkProblem as problem:
+        return link_problem(request, problem)
+    except Intake.DoesNotExist:
+        return link_problem(request, links.LinkProblem())
+    if request.method == "GET" and "step" not in request.GET:
+        audit_record(
+            request=request,
+            action=Action.VIEW,
+            patient=intake.patient,
+            obj=intake,
+            summary="Intake link opened",
+        )
+    with translation.override(intake.language):
+        return wizard(request, intake)
+
+
+@never_cache
+def questionnaire_by_link(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        key = links.read_token(links.Purpose.QUESTIONNAIRE, token)
+        row = QuestionnaireRequest.objects.select_related("patient").get(uuid=key)
+    except links.LinkProblem as problem:
+        return link_problem(request, problem)
+    except QuestionnaireRequest.DoesNotExist:
+        return link_problem(request, links.LinkProblem())
+    answered = set(
+        QuestionnaireResponse.objects.filter(
+            patient=row.patient,
+            instrument__in=row.instruments,
+            completed_at__gte=row.created_at,
+        ).values_list("instrument", flat=True)
+    )
+    remaining = [code for code in row.instruments if code not in answered]
+    if not remaining:
+        return render(request, "intake/public/thanks.html", {})
+    code = remaining[0]
+    form = InstrumentForm(scales.INSTRUMENTS[code], request.POST or None)
+    context = {
+        "form": form,
+        "instrument": scales.INSTRUMENTS[code],
+        "number": len(row.instruments) - len(remaining) + 1,
+        "count": len(row.instruments),
+    }
+    if request.method == "POST" and form.is_valid():
+        _response, result = services.questionnaire_record(
+            request=request,
+            patient=row.patient,
+            instrument=code,
+            answers=form.answers,
+            source=QuestionnaireResponse.Source.LINK,
+        )
+        if result.urgent:
+            context["next_url"] = request.path
+            return render(request, "intake/public/crisis.html", context)
+        return redirect(request.path)
+    return render(request, "intake/public/questionnaire.html", context)

@@ -1,0 +1,66 @@
+"""A form for any instrument, built from its data (ketaclinic.clinical.scales)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext as _
+
+from ketaclinic.clinical import scales
+
+
+class InstrumentForm(forms.Form):
+    def __init__(self, instrument: scales.Instrument, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instrument = instrument
+        for item in instrument.items:
+            label = item.text
+            if item.asked_if is not None:
+                parent, value = item.asked_if
+                parent_item = instrument.item(parent)
+                label = _("If you answered “%(answer)s” above: %(text)s") % {
+                    "answer": parent_item.label_of(value),
+                    "text": item.text,
+                }
+            self.fields[item.key] = forms.TypedChoiceField(
+                label=label,
+                choices=[(o.value, o.label) for o in item.options],
+                coerce=int,
+                widget=forms.RadioSelect,
+                required=item.required and item.asked_if is None,
+                empty_value=None,
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        answers = {}
+        for item in self.instrument.items:
+            value = cleaned.get(item.key)
+            if item.asked_if is not None:
+                parent, wanted = item.asked_if
+                if cleaned.get(parent) != wanted:
+                    value = None  # not asked: an answer given anyway is ignored
+                elif value is None and item.required:
+                    self.add_error(item.key, _("Please answer this question."))
+                    continue
+            answers[item.key] = value
+        if not self.errors:
+            try:
+                self.score = scales.score(self.instrument, answers)
+            except ValueError as problem:
+                raise forms.ValidationError(str(problem)) from None
+            self.answers = answers
+        return cleaned
+
+
+# Which instruments an intake asks, by what the patient wants treated.
+BASE_INSTRUMENTS = ["phq9", "gad7", "cssrs_screener"]
+BY_INDICATION = {"ptsd": ["pcl5"], "chronic_pain": ["pain_nrs", "bpi_sf"]}
+
+
+def instruments_for(indications: list[str]) -> list[str]:
+    codes = list(BASE_INSTRUMENTS)
+    for indication in indications:
+        codes += [c for c in BY_INDICATION.get(indication, []) if c not in codes]
+    return codes

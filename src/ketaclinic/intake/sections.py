@@ -1,0 +1,273 @@
+"""The intake, section by section. Each section is a form whose cleaned answers
+are kept as JSON on the Intake; `facts.py` turns them into screening facts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ketaclinic.clinical.body import check_height_cm, check_weight_kg
+from ketaclinic.clinical.screening import CHECKLIST, TrialOutcome
+from ketaclinic.patients.forms import clean_phone_value
+
+YES_NO_UNSURE = [("yes", _("Yes")), ("no", _("No")), ("unsure", _("Not sure"))]
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+TREATED_FOR = [
+    ("depression", _("Depression")),
+    ("ptsd", _("PTSD")),
+    ("anxiety", _("Anxiety")),
+    ("chronic_pain", _("Chronic pain")),
+    ("other", _("Something else")),
+]
+DIAGNOSES = [
+    ("depression", _("Depression")),
+    ("bipolar", _("Bipolar disorder")),
+    ("ptsd", _("PTSD")),
+    ("anxiety", _("An anxiety disorder")),
+    ("psychosis", _("Psychosis or schizophrenia")),
+    ("ocd", _("OCD")),
+    ("eating", _("An eating disorder")),
+    ("personality", _("A personality disorder")),
+    ("substance", _("A substance use disorder")),
+]
+OUTCOMES = [
+    (TrialOutcome.NO_RESPONSE.value, _("It did not help")),
+    (TrialOutcome.PARTIAL.value, _("It helped a little (less than half better)")),
+    (TrialOutcome.RESPONSE_THEN_RELAPSE.value, _("It helped, then stopped working")),
+    (TrialOutcome.INTOLERANCE.value, _("I stopped because of side effects")),
+    (TrialOutcome.UNKNOWN.value, _("I don't know")),
+]
+
+
+def radio(choices, label, required=True):
+    return forms.ChoiceField(
+        label=label, choices=choices, widget=forms.RadioSelect, required=required
+    )
+
+
+class AboutForm(forms.Form):
+    title = _("About you")
+    treated_for = forms.MultipleChoiceField(
+        label=_("What would you like treated?"),
+        choices=TREATED_FOR,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    phone = forms.CharField(label=_("Your phone"), max_length=30)
+    email = forms.EmailField(label=_("Your email"), required=False)
+
+    def clean_phone(self):
+        return clean_phone_value(self.cleaned_data["phone"], required=True)
+
+
+class PsychiatricForm(forms.Form):
+    title = _("Mental health history")
+    diagnoses = forms.MultipleChoiceField(
+        label=_("Has a clinician ever told you that you have ..."),
+        choices=DIAGNOSES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    hospitalised = radio(
+        YES_NO, _("Have you ever been in hospital for your mental health?")
+    )
+    suicide_attempt = radio(YES_NO, _("Have you ever tried to end your life?"))
+    suicide_attempt_when = forms.CharField(
+        label=_("If yes, when was the last time?"), max_length=100, required=False
+    )
+    current_episode_months = forms.IntegerField(
+        label=_("How many months has your current episode of depression lasted?"),
+        min_value=0,
+        max_value=600,
+        required=False,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("suicide_attempt") == "yes" and not cleaned.get(
+            "suicide_attempt_when"
+        ):
+            self.add_error("suicide_attempt_when", _("Please say roughly when."))
+        return cleaned
+
+
+class TrialForm(forms.Form):
+    drug = forms.CharField(label=_("Medicine"), max_length=60)
+    dose_mg = forms.DecimalField(
+        label=_("Highest daily dose (mg)"),
+        min_value=Decimal("0.1"),
+        max_value=Decimal("5000"),
+        max_digits=7,
+        decimal_places=2,
+    )
+    weeks = forms.IntegerField(
+        label=_("Weeks taken at that dose"), min_value=1, max_value=1000
+    )
+    outcome = forms.ChoiceField(label=_("How did it go?"), choices=OUTCOMES)
+    current_episode = radio(
+        YES_NO_UNSURE, _("Was it during your current episode?"), required=True
+    )
+    side_effects = forms.CharField(
+        label=_("Side effects"), max_length=200, required=False
+    )
+
+
+TrialFormSet = forms.formset_factory(TrialForm, extra=1, max_num=12, validate_max=True)
+
+
+class TreatmentsForm(forms.Form):
+    title = _("Other treatments")
+    psychotherapy = radio(YES_NO, _("Psychotherapy (talking therapy)"))
+    ect = radio(YES_NO, _("ECT (electroconvulsive therapy)"))
+    tms = radio(YES_NO, _("TMS (transcranial magnetic stimulation)"))
+    esketamine = radio(YES_NO, _("Esketamine nasal spray (Spravato)"))
+    ketamine = radio(YES_NO, _("Ketamine before"))
+    notes = forms.CharField(
+        label=_("Anything else about these treatments"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class MedicalForm(forms.Form):
+    """Every contraindication of CLINICAL.md 1.4 as a yes / no / not sure."""
+
+    title = _("Medical history")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, question in CHECKLIST.items():
+            self.fields[key] = radio(YES_NO_UNSURE, question)
+
+
+class MedicationsForm(forms.Form):
+    title = _("Medicines and allergies")
+    medications = forms.CharField(
+        label=_("Medicines you take now, one per line, with the dose"),
+        max_length=3000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Include sleeping pills, pain medicines and supplements."),
+    )
+    allergies = forms.CharField(
+        label=_("Allergies, one per line, with what happens"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class LifestyleForm(forms.Form):
+    title = _("Alcohol, drugs and pregnancy")
+    substance_use_active = radio(
+        YES_NO, _("Are you currently struggling with alcohol or drug use?")
+    )
+    substances = forms.CharField(
+        label=_("Which substances, and how often?"), max_length=500, required=False
+    )
+    pregnant = radio(
+        YES_NO_UNSURE + [("na", _("Does not apply"))], _("Are you pregnant?")
+    )
+    breastfeeding = radio(
+        YES_NO + [("na", _("Does not apply"))], _("Are you breastfeeding?")
+    )
+
+
+class BodyForm(forms.Form):
+    title = _("Height, weight and blood pressure")
+    height_cm = forms.DecimalField(
+        label=_("Height (cm)"), max_digits=4, decimal_places=1
+    )
+    weight_kg = forms.DecimalField(
+        label=_("Weight (kg)"), max_digits=5, decimal_places=1
+    )
+    systolic = forms.IntegerField(
+        label=_("Blood pressure, upper number (mmHg), if you know it"),
+        min_value=50,
+        max_value=300,
+        required=False,
+    )
+    diastolic = forms.IntegerField(
+        label=_("Blood pressure, lower number (mmHg), if you know it"),
+        min_value=20,
+        max_value=200,
+        required=False,
+    )
+
+    def clean_height_cm(self):
+        value = self.cleaned_data["height_cm"]
+        problem = check_height_cm(value)
+        if problem:
+            raise forms.ValidationError(problem)
+        return value
+
+    def clean_weight_kg(self):
+        value = self.cleaned_data["weight_kg"]
+        problem = check_weight_kg(value)
+        if problem:
+            raise forms.ValidationError(problem)
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        upper, lower = cleaned.get("systolic"), cleaned.get("diastolic")
+        if (upper is None) != (lower is None):
+            self.add_error("diastolic", _("Give both numbers, or neither."))
+        elif upper is not None and upper <= lower:
+            self.add_error("systolic", _("The upper number must be the larger one."))
+        return cleaned
+
+
+class EscortForm(forms.Form):
+    title = _("Your escort")
+    name = forms.CharField(
+        label=_("Who will take you home after each infusion?"), max_length=120
+    )
+    relation = forms.CharField(label=_("How do you know them?"), max_length=60)
+    phone = forms.CharField(label=_("Their phone"), max_length=30)
+
+    def clean_phone(self):
+        return clean_phone_value(self.cleaned_data["phone"], required=True)
+
+
+SECTIONS: dict[str, type[forms.Form]] = {
+    "about": AboutForm,
+    "psychiatric": PsychiatricForm,
+    "antidepressants": TrialFormSet,
+    "treatments": TreatmentsForm,
+    "medical": MedicalForm,
+    "medications": MedicationsForm,
+    "lifestyle": LifestyleForm,
+    "body": BodyForm,
+    "escort": EscortForm,
+}
+SECTION_TITLES = {
+    "antidepressants": _("Antidepressants you have tried"),
+    **{key: form.title for key, form in SECTIONS.items() if hasattr(form, "title")},
+}
+
+
+def as_json(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list):
+        return [as_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: as_json(v) for k, v in value.items()}
+    return value
+
+
+def answers_of(section: str, form) -> object:
+    if section == "antidepressants":
+        return [as_json(f.cleaned_data) for f in form.forms if f.cleaned_data]
+    return as_json(form.cleaned_data)
+
+
+def form_for(section: str, data=None, saved=None):
+    cls = SECTIONS[section]
+    if section == "antidepressants":
+        initial = saved or []
+        return cls(data=data, initial=initial, prefix="trial")
+    return cls(data=data, initial=saved or None)

@@ -1,0 +1,397 @@
+"""Every write of the intake, questionnaires, consents and screening decisions:
+in one transaction, with its audit entry; messages go out on commit."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from ketaclinic.accounts.models import User
+from ketaclinic.accounts.permissions import Role
+from ketaclinic.audit.services import Action, audit_record
+from ketaclinic.clinical import scales
+from ketaclinic.intake import links
+from ketaclinic.intake.models import (
+    ConsentDocument,
+    ConsentSignature,
+    ConsentVersion,
+    Intake,
+    QuestionnaireRequest,
+    QuestionnaireResponse,
+    ScreeningDecision,
+    UrgentTask,
+)
+
+
+class IntakeRefused(Exception):
+    """A change the rules do not allow; the message says why."""
+
+
+def absolute(path: str) -> str:
+    return settings.KETACLINIC_BASE_URL.rstrip("/") + path
+
+
+def intake_url(intake: Intake) -> str:
+    token = links.make_token(links.Purpose.INTAKE, intake.uuid)
+    return absolute(reverse("intake_public:intake", args=[token]))
+
+
+def questionnaire_url(request_row: QuestionnaireRequest) -> str:
+    token = links.make_token(links.Purpose.QUESTIONNAIRE, request_row.uuid)
+    return absolute(reverse("intake_public:questionnaire", args=[token]))
+
+
+def _email_patient(patient, *, template: str, context: dict, key: str) -> None:
+    from ketaclinic.notifications import services as notifications
+
+    if not patient.email:
+        return
+    notifications.email_queue(
+        to=patient.email,
+        template=template,
+        context={"patient_name": patient.first_name, **context},
+        purpose=template,
+        dedupe_key=key,
+        location=patient.location,
+    )
+
+
+def intake_send(
+    *, request, user, patient, channel: str = Intake.Channel.LINK
+) -> Intake:
+    """Start an intake: by link (emailed to the patient) or by phone (staff fill)."""
+    with transaction.atomic(durable=True):
+        intake = Intake.objects.create(
+            patient=patient,
+            channel=channel,
+            sent_by=user,
+            filled_by=user if channel == Intake.Channel.PHONE else None,
+            language=patient.preferred_language
+            if patient.preferred_language in ("en", "es")
+            else "en",
+        )
+        if channel == Intake.Channel.LINK:
+            _email_patient(
+                patient,
+                template="intake_link",
+                context={"url": intake_url(intake), "clinic": patient.location.name},
+                key=f"intake:{intake.uuid}",
+            )
+        audit_record(
+            request=request,
+            user=user,
+            action=Action.CREATE,
+            patient=patient,
+            obj=intake,
+            summary=f"Intake started ({intake.get_channel_display()})",
+        )
+    return intake
+
+
+def intake_save(*, request, intake: Intake, section: str, data: dict[str, Any]) -> None:
+    """Keep one section's answers; what was saved before stays."""
+    with transaction.atomic(durable=True):
+        current = Intake.objects.select_for_update().get(pk=intake.pk)
+        if current.locked:
+            raise IntakeRefused("This intake was submitted and can no longer change.")
+        current.answers = {**current.answers, section: data}
+        current.status = Intake.Status.IN_PROGRESS
+        current.save(update_fields=["answers", "status"])
+        intake.answers, intake.status = current.answers, current.status
+        audit_record(
+            request=request,
+            action=Action.UPDATE,
+            patient=intake.patient,
+            obj=intake,
+            summary=f"Intake section saved: {section}",
+        )
+
+
+def intake_submit(*, request, intake: Intake) -> None:
+    with transaction.atomic(durable=True):
+        current = Intake.objects.select_for_update().get(pk=intake.pk)
+        if current.locked:
+            raise IntakeRefused("This intake was already submitted.")
+        current.status = Intake.Status.SUBMITTED
+        current.submitted_at = timezone.now()
+        current.save(update_fields=["status", "submitted_at"])
+        intake.status, intake.submitted_at = current.status, current.submitted_at
+        audit_record(
+            request=request,
+            action=Action.UPDATE,
+            patient=intake.patient,
+            obj=intake,
+            summary="Intake submitted",
+        )
+
+
+def questionnaire_request_send(
+    *, request, user, patient, instruments: list[str]
+) -> QuestionnaireRequest:
+    unknown = [code for code in instruments if code not in scales.INSTRUMENTS]
+    if unknown or not instruments:
+        raise IntakeRefused(f"Unknown questionnaires: {', '.join(unknown) or 'none'}.")
+    with transaction.atomic(durable=True):
+        row = QuestionnaireRequest.objects.create(
+            patient=patient, instruments=instruments, sent_by=user
+        )
+        _email_patient(
+            patient,
+            template="questionnaire_link",
+            context={
+                "url": questionnaire_url(row),
+                "clinic": patient.location.name,
+                "names": [scales.INSTRUMENTS[c].name for c in instruments],
+            },
+            key=f"questionnaire:{row.uuid}",
+        )
+        audit_record(
+            request=request,
+            user=user,
+            action=Action.CREATE,
+            patient=patient,
+            obj=row,
+            summary=f"Questionnaires sent: {', '.join(instruments)}",
+        )
+    return row
+
+
+def providers_of(patient) -> list[User]:
+    return list(
+        User.objects.filter(
+            locations=patient.location, role=Role.PROVIDER, is_active=True
+        ).exclude(email="")
+    )
+
+
+def questionnaire_record(
+    *,
+    request,
+    patient,
+    instrument: str,
+    answers: dict[str, Any],
+    source: str,
+    intake: Intake | None = None,
+    user=None,
+) -> tuple[QuestionnaireResponse, scales.Score]:
+    """Score and keep every answer. A safety answer raises an urgent task for the
+    providers of the patient's location, on their worklist and by email."""
+    definition = scales.INSTRUMENTS[instrument]
+    result = scales.score(definition, answers)  # ValueError names the bad item
+    with transaction.atomic(durable=True):
+        response = QuestionnaireResponse.objects.create(
+            patient=patient,
+            intake=intake,
+            instrument=instrument,
+            answers=dict(result.answers),
+            total=result.total,
+            band=result.band or "",
+            flags=[flag.value for flag in result.flags],
+            source=source,
+            entered_by=user,
+            completed_at=timezone.now(),
+        )
+        audit_record(
+            request=request,
+            user=user,
+            action=Action.CREATE,
+            patient=patient,
+            obj=response,
+            summary=f"{definition.name}: {result.total} {result.band or ''}".strip(),
+        )
+        if result.urgent:
+            message = "; ".join(flag.message for flag in result.flags if flag.urgent)
+            task = UrgentTask.objects.create(
+                patient=patient,
+                response=response,
+                message=f"{definition.name}: {message}"[:300],
+            )
+            _alert_providers(patient, task)
+    return response, result
+
+
+def _alert_providers(patient, task: UrgentTask) -> None:
+    from ketaclinic.notifications import services as notifications
+
+    worklist = absolute(reverse("intake:worklist"))
+    for provider in providers_of(patient):
+        notifications.email_queue(
+            to=provider.email,
+            template="urgent_task",
+            context={
+                "provider": provider,
+                "mrn": patient.mrn,
+                "message": task.message,
+                "url": worklist,
+            },
+            purpose="urgent_task",
+            dedupe_key=f"urgent:{task.pk}:{provider.pk}",
+            location=patient.location,
+        )
+
+
+def urgent_task_done(*, request, user, task: UrgentTask, note: str) -> None:
+    if not note.strip():
+        raise IntakeRefused("Say what was done (e.g. same-day risk assessment).")
+    with transaction.atomic(durable=True):
+        updated = UrgentTask.objects.filter(pk=task.pk, done_at__isnull=True).update(
+            done_by=user, done_at=timezone.now(), done_note=note[:300]
+        )
+        if not updated:
+            raise IntakeRefused("Someone already closed this task.")
+        audit_record(
+            request=request,
+            user=user,
+            action=Action.UPDATE,
+            patient=task.patient,
+            obj=task,
+            summary=f"Urgent task done: {note[:200]}",
+        )
+
+
+def consent_publish(*, request, user, document: ConsentDocument, text: str):
+    text = text.strip()
+    if len(text) < 20:
+        raise IntakeRefused("A consent document needs its full text.")
+    with transaction.atomic(durable=True):
+        latest = document.versions.select_for_update().first()
+        version = ConsentVersion.objects.create(
+            document=document,
+            number=(latest.number + 1) if latest else 1,
+            text=text,
+            published_by=user,
+        )
+        audit_record(
+            request=request,
+            user=user,
+            action=Action.CREATE,
+            obj=version,
+            summary=f"Published {version}",
+        )
+    return version
+
+
+def latest_versions() -> list[ConsentVersion]:
+    latest: dict[int, ConsentVersion] = {}
+    for version in ConsentVersion.objects.select_related("document").order_by(
+        "document_id", "-number"
+    ):
+        latest.setdefault(version.document_id, version)
+    return list(latest.values())
+
+
+def consents_missing(patient) -> list[ConsentVersion]:
+    """Required documents whose latest version this patient has not signed."""
+    signed = set(
+        ConsentSignature.objects.filter(patient=patient).values_list(
+            "version_id", flat=True
+        )
+    )
+    return [
+        version
+        for version in latest_versions()
+        if version.document.required and version.pk not in signed
+    ]
+
+
+def consent_sign(
+    *,
+    request,
+    patient,
+    version: ConsentVersion,
+    typed_name: str,
+    shown_sha256: str,
+    witness=None,
+) -> ConsentSignature:
+    """Sign the exact text shown: its SHA-256 must be that of the version."""
+    typed_name = " ".join(typed_name.split())
+    if len(typed_name) < 2:
+        raise IntakeRefused("Type your full name to sign.")
+    if shown_sha256 != version.sha256 or (
+        hashlib.sha256(version.text.encode()).hexdigest() != version.sha256
+    ):
+        raise IntakeRefused(
+            "The document changed while you read it. Please read it again."
+        )
+    with transaction.atomic(durable=True):
+        signature, created = ConsentSignature.objects.get_or_create(
+            patient=patient,
+            version=version,
+            defaults={
+                "typed_name": typed_name[:160],
+                "text_sha256": version.sha256,
+                "ip": request.META.get("REMOTE_ADDR") if request else None,
+                "witnessed_by": witness,
+            },
+        )
+        if created:
+            audit_record(
+                request=request,
+                user=witness,
+                action=Action.CREATE,
+                patient=patient,
+                obj=signature,
+                summary=f"Signed {version}",
+            )
+    return signature
+
+
+def decision_sign(
+    *,
+    request,
+    user,
+    patient,
+    outcome: str,
+    rationale: str,
+    findings: list[dict],
+    indication: str = "",
+    needs: str = "",
+    amends: ScreeningDecision | None = None,
+) -> ScreeningDecision:
+    """The clinician's signed decision; an amendment keeps the original."""
+    if user.role != Role.PROVIDER:
+        raise IntakeRefused("Only a provider signs a screening decision.")
+    if outcome == ScreeningDecision.Outcome.CANDIDATE and not indication:
+        raise IntakeRefused("Say for which indication the patient is a candidate.")
+    if outcome == ScreeningDecision.Outcome.NEEDS_INFORMATION and not needs.strip():
+        raise IntakeRefused("Say what information is needed.")
+    with transaction.atomic(durable=True):
+        if amends is not None:
+            ScreeningDecision.objects.select_for_update().get(pk=amends.pk)
+            if ScreeningDecision.objects.filter(amends=amends).exists():
+                raise IntakeRefused("That decision was already amended.")
+        decision = ScreeningDecision.objects.create(
+            patient=patient,
+            outcome=outcome,
+            indication=indication,
+            needs=needs,
+            rationale=rationale,
+            findings=findings,
+            signed_by=user,
+            amends=amends,
+        )
+        audit_record(
+            request=request,
+            user=user,
+            action=Action.CREATE,
+            patient=patient,
+            obj=decision,
+            summary=("Amended" if amends else "Signed")
+            + f" screening decision: {decision.get_outcome_display()}",
+        )
+        _email_patient(
+            patient,
+            template="screening_outcome",
+            context={
+                "outcome": decision.outcome,
+                "clinic": patient.location.name,
+                "phone": patient.location.phone,
+            },
+            key=f"screening:{decision.uuid}",
+        )
+    return decision

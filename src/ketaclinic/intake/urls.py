@@ -1,0 +1,26 @@
+from django.urls import path
+
+from ketaclinic.intake import views
+
+app_name = "intake"
+urlpatterns = [
+    path("worklist/", views.worklist, name="worklist"),
+    path("worklist/<int:task_id>/done/", views.task_done, name="task_done"),
+    path("consents/", views.consents, name="consents"),
+    path(
+        "consents/<slug:code>/publish/", views.consent_publish, name="consent_publish"
+    ),
+    path("patients/<uuid:patient_uuid>/", views.patient_intake, name="patient"),
+    path("patients/<uuid:patient_uuid>/send/", views.intake_send, name="send"),
+    path(
+        "patients/<uuid:patient_uuid>/questionnaires/",
+        views.questionnaires_send,
+        name="questionnaires_send",
+    ),
+    path(
+        "patients/<uuid:patient_uuid>/screening/",
+        views.screening_page,
+        name="screening",
+    ),
+    path("fill/<uuid:intake_uuid>/", views.intake_fill, name="fill"),
+]

@@ -1,0 +1,259 @@
+from __future__ import annotations
+
+from django import forms as django_forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from ketaclinic.accounts.access import staff_required
+from ketaclinic.accounts.locations import location_ids_of
+from ketaclinic.accounts.permissions import Perm, can
+from ketaclinic.audit.services import Action, audit_record
+from ketaclinic.clinical import scales, screening
+from ketaclinic.intake import facts, services
+from ketaclinic.intake.models import (
+    ConsentDocument,
+    ConsentSignature,
+    Intake,
+    ScreeningDecision,
+    UrgentTask,
+)
+from ketaclinic.intake.public_views import wizard
+from ketaclinic.patients.queries import patient_for_user
+
+
+@staff_required(Perm.CLINICAL_VIEW)
+def patient_intake(request: HttpRequest, patient_uuid) -> HttpResponse:
+    """Intake, questionnaires, consents and screening of one patient."""
+    patient = patient_for_user(request.user, patient_uuid)
+    audit_record(
+        request=request, action=Action.VIEW, patient=patient, summary="Intake page"
+    )
+    return render(
+        request,
+        "intake/patient.html",
+        {
+            "patient": patient,
+            "intakes": patient.intakes.select_related("sent_by", "filled_by")[:10],
+            "responses": patient.questionnaires.all()[:50],
+            "signatures": ConsentSignature.objects.filter(patient=patient)
+            .select_related("version__document")
+            .order_by("-signed_at"),
+            "missing": services.consents_missing(patient),
+            "decisions": patient.screenings.select_related("signed_by")[:10],
+            "tasks": patient.urgent_tasks.filter(done_at__isnull=True),
+            "instruments": scales.INSTRUMENTS,
+        },
+    )
+
+
+@require_POST
+@staff_required(Perm.INTAKE_SEND)
+def intake_send(request: HttpRequest, patient_uuid) -> HttpResponse:
+    patient = patient_for_user(request.user, patient_uuid)
+    phone = request.POST.get("channel") == Intake.Channel.PHONE
+    if not phone and not patient.email:
+        messages.error(request, "This patient has no email address: add one first.")
+        return redirect("intake:patient", patient.uuid)
+    intake = services.intake_send(
+        request=request,
+        user=request.user,
+        patient=patient,
+        channel=Intake.Channel.PHONE if phone else Intake.Channel.LINK,
+    )
+    if phone:
+        return redirect("intake:fill", intake.uuid)
+    messages.success(request, f"Intake link sent to {patient.email}.")
+    return redirect("intake:patient", patient.uuid)
+
+
+@staff_required(Perm.INTAKE_SEND)
+def intake_fill(request: HttpRequest, intake_uuid) -> HttpResponse:
+    """Phone intake: staff fill the patient's wizard on their behalf."""
+    intake = get_object_or_404(
+        Intake.objects.select_related("patient"), uuid=intake_uuid
+    )
+    patient_for_user(request.user, intake.patient.uuid)
+    if intake.channel != Intake.Channel.PHONE:
+        raise Http404
+    return wizard(request, intake, staff=request.user)
+
+
+@require_POST
+@staff_required(Perm.INTAKE_SEND)
+def questionnaires_send(request: HttpRequest, patient_uuid) -> HttpResponse:
+    patient = patient_for_user(request.user, patient_uuid)
+    chosen = request.POST.getlist("instrument")
+    if not patient.email:
+        messages.error(request, "This patient has no email address: add one first.")
+    else:
+        try:
+            services.questionnaire_request_send(
+                request=request, user=request.user, patient=patient, instruments=chosen
+            )
+        except services.IntakeRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, "Questionnaires sent.")
+    return redirect("intake:patient", patient.uuid)
+
+
+@staff_required(Perm.CLINICAL_VIEW)
+def worklist(request: HttpRequest) -> HttpResponse:
+    """Urgent tasks of the user's locations: open first, oldest first."""
+    tasks = (
+        UrgentTask.objects.filter(
+            patient__location_id__in=location_ids_of(request.user)
+        )
+        .select_related("patient", "done_by")
+        .order_by("done_at", "created_at")[:200]
+    )
+    return render(request, "intake/worklist.html", {"tasks": tasks})
+
+
+@require_POST
+@staff_required(Perm.SIGN)
+def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
+    task = get_object_or_404(UrgentTask, pk=task_id)
+    patient_for_user(request.user, task.patient.uuid)
+    try:
+        services.urgent_task_done(
+            request=request,
+            user=request.user,
+            task=task,
+            note=request.POST.get("note", ""),
+        )
+    except services.IntakeRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, "Task closed.")
+    return redirect("intake:worklist")
+
+
+class DecisionForm(django_forms.Form):
+    outcome = django_forms.ChoiceField(
+        choices=ScreeningDecision.Outcome.choices, widget=django_forms.RadioSelect
+    )
+    indication = django_forms.ChoiceField(
+        required=False,
+        choices=[("", "—")]
+        + [(i, i.replace("_", " ")) for i in sorted(screening.INDICATIONS)],
+        help_text="For a candidate: the indication treated.",
+    )
+    needs = django_forms.CharField(
+        label="Information needed", required=False, max_length=300
+    )
+    rationale = django_forms.CharField(
+        widget=django_forms.Textarea(attrs={"rows": 5}), max_length=4000
+    )
+
+
+def _finding_dicts(result: screening.Screening) -> list[dict]:
+    return [
+        {
+            "kind": f.kind.value,
+            "code": f.code,
+            "message": f.message,
+            "reason": f.reason,
+            "source": f.source,
+        }
+        for f in result.findings
+    ]
+
+
+@staff_required(Perm.CLINICAL_VIEW)
+def screening_page(request: HttpRequest, patient_uuid) -> HttpResponse:
+    """Findings beside the intake and scores; a provider signs the decision."""
+    patient = patient_for_user(request.user, patient_uuid)
+    intake = facts.latest_intake(patient)
+    scores = facts.latest_scores(patient)
+    error = ""
+    try:
+        result = screening.screen(facts.intake_facts(patient, intake, scores))
+    except (ValueError, TypeError) as problem:
+        result, error = None, f"The intake answers cannot be screened: {problem}"
+    decisions = list(patient.screenings.select_related("signed_by", "amends"))
+    current = next((d for d in decisions if not hasattr(d, "amended_by")), None)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST":
+        if not can(request.user, Perm.SIGN):
+            from ketaclinic.accounts.access import forbidden
+
+            return forbidden(request)
+        if form.is_valid() and result is not None:
+            try:
+                services.decision_sign(
+                    request=request,
+                    user=request.user,
+                    patient=patient,
+                    outcome=form.cleaned_data["outcome"],
+                    indication=form.cleaned_data["indication"],
+                    needs=form.cleaned_data["needs"],
+                    rationale=form.cleaned_data["rationale"],
+                    findings=_finding_dicts(result),
+                    amends=current if request.POST.get("amend") else None,
+                )
+            except services.IntakeRefused as refused:
+                form.add_error(None, str(refused))
+            else:
+                messages.success(request, "Decision signed.")
+                return redirect("intake:screening", patient.uuid)
+    audit_record(
+        request=request, action=Action.VIEW, patient=patient, summary="Screening page"
+    )
+    return render(
+        request,
+        "intake/screening.html",
+        {
+            "patient": patient,
+            "intake": intake,
+            "scores": scores,
+            "result": result,
+            "error": error,
+            "form": form,
+            "decisions": decisions,
+            "current": current,
+            "can_sign": can(request.user, Perm.SIGN),
+        },
+    )
+
+
+class PublishForm(django_forms.Form):
+    text = django_forms.CharField(
+        widget=django_forms.Textarea(attrs={"rows": 14}), max_length=50000
+    )
+
+
+@staff_required(Perm.CONSENT_EDIT)
+def consents(request: HttpRequest) -> HttpResponse:
+    documents = ConsentDocument.objects.prefetch_related("versions")
+    return render(request, "intake/consents.html", {"documents": documents})
+
+
+@staff_required(Perm.CONSENT_EDIT)
+def consent_publish(request: HttpRequest, code: str) -> HttpResponse:
+    document = get_object_or_404(ConsentDocument, code=code)
+    latest = document.versions.first()
+    form = PublishForm(
+        request.POST or None, initial={"text": latest.text if latest else ""}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.consent_publish(
+                request=request,
+                user=request.user,
+                document=document,
+                text=form.cleaned_data["text"],
+            )
+        except services.IntakeRefused as refused:
+            form.add_error("text", str(refused))
+        else:
+            messages.success(
+                request,
+                f"Published {version}. Patients sign it before their next infusion.",
+            )
+            return redirect("intake:consents")
+    return render(
+        request, "intake/consent_publish.html", {"document": document, "form": form}
+    )
