@@ -7,6 +7,13 @@ from django.core.management import call_command
 
 from ketaclinic.accounts.models import User
 from ketaclinic.core.demo import PATIENT_COUNT, STAFF, load_demo
+from ketaclinic.intake.models import (
+    ConsentVersion,
+    Intake,
+    QuestionnaireResponse,
+    ScreeningDecision,
+    UrgentTask,
+)
 from ketaclinic.patients.models import (
     Allergy,
     BodyMeasurement,
@@ -30,6 +37,11 @@ MODELS = [
     BodyMeasurement,
     Appointment,
     Allocation,
+    Intake,
+    QuestionnaireResponse,
+    ScreeningDecision,
+    UrgentTask,
+    ConsentVersion,
 ]
 
 
@@ -64,6 +76,13 @@ def test_the_demo_clinic_has_what_the_issue_names(db):
     assert result.booked >= PATIENT_COUNT // 2
     assert Appointment.objects.filter(type__kind="infusion").exists()
     assert Appointment.objects.filter(type__kind="consultation").exists()
+    # Patients at every screening outcome, intakes in progress, a safety answer.
+    assert set(ScreeningDecision.objects.values_list("outcome", flat=True)) == set(
+        ScreeningDecision.Outcome.values
+    )
+    assert Intake.objects.filter(status="in_progress").exists()
+    assert UrgentTask.objects.filter(done_at__isnull=True).count() == 1
+    assert ConsentVersion.objects.count() == 4
 
 
 def test_loading_it_twice_changes_nothing_the_second_time(db):

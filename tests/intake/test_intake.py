@@ -20,7 +20,7 @@ from ketaclinic.intake.models import (
 )
 from ketaclinic.notifications.models import OutboundMessage
 
-PHQ9_ITEM9_POSITIVE = {f"q{n}": 1 for n in range(1, 10)} | {"q10": 1}
+PHQ9_ITEM9_POSITIVE = {f"q{n}": 1 for n in range(1, 10)} | {"difficulty": 1}
 
 
 @pytest.fixture

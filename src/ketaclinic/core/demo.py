@@ -395,6 +395,88 @@ def _book_calendar(location: Location) -> int:
     return booked
 
 
+# Demo patients at every screening outcome (by MRN order), with their intake.
+SCREENED = {
+    2: ("candidate", "depression", ""),
+    3: ("not_candidate", "", ""),
+    5: ("needs_information", "", "Records of the last two antidepressant trials"),
+    6: ("refer_out", "", ""),
+}
+TRD_TRIALS = [
+    {
+        "drug": "sertraline",
+        "dose_mg": "150",
+        "weeks": 10,
+        "outcome": "no_response",
+        "current_episode": "yes",
+    },
+    {
+        "drug": "escitalopram",
+        "dose_mg": "20",
+        "weeks": 8,
+        "outcome": "partial",
+        "current_episode": "yes",
+    },
+]
+
+
+def _intakes(location: Location) -> int:
+    """Intakes, scores, consents and signed decisions for a few demo patients,
+    one urgent safety answer on the worklist, and two intakes in progress."""
+    from ketaclinic.intake import services as intake
+    from ketaclinic.intake.defaults import ensure_default_consents
+    from ketaclinic.intake.models import Intake
+
+    ensure_default_consents()
+    provider = User.objects.get(username="provider")
+    front_desk = User.objects.get(username="frontdesk")
+    patients = list(
+        Patient.objects.filter(location=location, mrn__startswith="9").order_by("mrn")
+    )[:10]
+    made = 0
+    for index, patient in enumerate(patients, start=1):
+        if Intake.objects.filter(patient=patient).exists():
+            continue
+        started = intake.intake_send(request=None, user=front_desk, patient=patient)
+        answers = {
+            "about": {"treated_for": ["depression"], "phone": patient.phone},
+            "antidepressants": TRD_TRIALS if index != 3 else TRD_TRIALS[:1],
+            "escort": {
+                "name": "Sam Rivera",
+                "relation": "partner",
+                "phone": "+13035550150",
+            },
+        }
+        for section, data in answers.items():
+            intake.intake_save(request=None, intake=started, section=section, data=data)
+        if index in (8, 9):  # still filling it in
+            continue
+        item9 = 1 if index == 7 else 0
+        intake.questionnaire_record(
+            request=None,
+            patient=patient,
+            instrument="phq9",
+            answers={f"q{n}": 2 for n in range(1, 9)} | {"q9": item9, "difficulty": 2},
+            source="intake",
+            intake=started,
+        )
+        intake.intake_submit(request=None, intake=started)
+        if index in SCREENED:
+            outcome, indication, needs = SCREENED[index]
+            intake.decision_sign(
+                request=None,
+                user=provider,
+                patient=patient,
+                outcome=outcome,
+                indication=indication,
+                needs=needs,
+                rationale="Demo decision.",
+                findings=[],
+            )
+        made += 1
+    return made
+
+
 def load_demo(*, password: str) -> DemoResult:
     with transaction.atomic():
         location = _location()
@@ -402,6 +484,7 @@ def load_demo(*, password: str) -> DemoResult:
         nurse = User.objects.get(username="nurse")
         created = sum(_patient(i, location, nurse) for i in range(1, PATIENT_COUNT + 1))
     booked = _book_calendar(location)
+    _intakes(location)
     return DemoResult(
         created_staff=created_staff, created_patients=created, booked=booked
     )
