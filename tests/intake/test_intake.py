@@ -342,3 +342,12 @@ def test_a_nurse_sees_the_screening_but_cannot_sign(world, as_role):
     )
     assert response.status_code == 403
     assert not ScreeningDecision.objects.exists()
+
+
+def test_the_front_desk_sends_the_intake_link_from_the_chart(world, as_role):
+    client = as_role("front_desk")
+    chart = client.get(reverse("patients:chart", args=[world.patient.uuid]))
+    assert reverse("intake:send", args=[world.patient.uuid]) in chart.text
+    response = client.post(reverse("intake:send", args=[world.patient.uuid]))
+    assert response["Location"] == reverse("patients:chart", args=[world.patient.uuid])
+    assert Intake.objects.get().channel == Intake.Channel.LINK

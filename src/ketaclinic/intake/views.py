@@ -52,10 +52,14 @@ def patient_intake(request: HttpRequest, patient_uuid) -> HttpResponse:
 @staff_required(Perm.INTAKE_SEND)
 def intake_send(request: HttpRequest, patient_uuid) -> HttpResponse:
     patient = patient_for_user(request.user, patient_uuid)
+    # The front desk sends links from the chart; clinicians from the intake page.
+    back = (
+        "intake:patient" if can(request.user, Perm.CLINICAL_VIEW) else "patients:chart"
+    )
     phone = request.POST.get("channel") == Intake.Channel.PHONE
     if not phone and not patient.email:
         messages.error(request, "This patient has no email address: add one first.")
-        return redirect("intake:patient", patient.uuid)
+        return redirect(back, patient.uuid)
     intake = services.intake_send(
         request=request,
         user=request.user,
@@ -65,7 +69,7 @@ def intake_send(request: HttpRequest, patient_uuid) -> HttpResponse:
     if phone:
         return redirect("intake:fill", intake.uuid)
     messages.success(request, f"Intake link sent to {patient.email}.")
-    return redirect("intake:patient", patient.uuid)
+    return redirect(back, patient.uuid)
 
 
 @staff_required(Perm.INTAKE_SEND)
