@@ -304,3 +304,30 @@ def test_a_stale_status_change_is_refused(world, clinic):
         services.appointment_set_status(
             request=None, user=None, appointment=stale, status="confirmed"
         )
+
+
+def test_a_type_that_needs_a_provider_on_site_fits_only_while_one_works(world, clinic):
+    """The provider works 08:00-12:00 on Tuesdays only; nurses all day."""
+    from ketaclinic.scheduling.models import StaffHours
+
+    kind = clinic["infusion-depression"]
+    kind.provider_on_site = True
+    kind.save()
+    StaffHours.objects.filter(staff=world.staff["provider"]).delete()
+    tuesday = next_weekday(1)
+    StaffHours.objects.create(
+        staff=world.staff["provider"],
+        location=world.home,
+        weekday=1,
+        starts=time(8),
+        ends=time(12),
+    )
+    book(world, clinic, local(tuesday, 10))  # ends 11:25: a provider is there
+    with pytest.raises(services.BookingRefused) as refused:
+        book(world, clinic, local(tuesday, 11, 30))  # would end 12:55
+    assert "no provider is on site" in refused.value.message
+    assert all(
+        s.start.astimezone(world.home.zone).weekday() == 1
+        and s.end.astimezone(world.home.zone).time() <= time(12)
+        for s in refused.value.alternatives
+    )

@@ -60,5 +60,5 @@ class PhaseInline(admin.TabularInline):
 
 @admin.register(AppointmentType)
 class AppointmentTypeAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "kind", "remote", "min_notice_hours", "active"]
+    list_display = ["name", "code", "kind", "remote", "provider_on_site", "active"]
     inlines = [PhaseInline]

@@ -179,6 +179,11 @@ class AppointmentType(models.Model):
     remote = models.BooleanField(
         default=False, help_text="Phone or video: no room is held."
     )
+    provider_on_site = models.BooleanField(
+        default=False,
+        help_text="A provider must be working at the location for the whole visit "
+        "(e.g. during infusions), without being booked for it.",
+    )
     min_notice_hours = models.PositiveSmallIntegerField(
         default=2, help_text="How soon before its start a visit can be booked."
     )

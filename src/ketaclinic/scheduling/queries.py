@@ -155,6 +155,20 @@ class ScheduleLoader:
                 location=location, staff_id__in=[p[0] for p in self.people]
             ).values_list("staff_id", "weekday", "starts", "ends"):
                 self.hours[(staff_id, weekday)].append((a, b))
+        # Types that need a provider on site: the visit must fall wholly within
+        # the time some provider works here (merged over providers).
+        self.presence: dict[tuple[int, int], list[tuple[time, time]]] | None = None
+        if appointment_type.provider_on_site:
+            self.presence = defaultdict(list)
+            self.present_ids = list(
+                User.objects.filter(
+                    locations=location, role=Role.PROVIDER, is_active=True
+                ).values_list("id", flat=True)
+            )
+            for staff_id, weekday, a, b in StaffHours.objects.filter(
+                location=location, staff_id__in=self.present_ids
+            ).values_list("staff_id", "weekday", "starts", "ends"):
+                self.presence[(staff_id, weekday)].append((a, b))
         self.opening: dict[int, list[tuple[time, time]]] = defaultdict(list)
         for weekday, opens, closes in OpeningHours.objects.filter(
             location=location
@@ -199,6 +213,24 @@ class ScheduleLoader:
         with connection.cursor() as cursor:
             cursor.execute(" UNION ALL ".join(parts), params)
             return cursor.fetchall()
+
+    def _with_provider(self, opening, days, start: datetime, end: datetime):
+        off = defaultdict(list)
+        for staff_id, a, b in TimeOff.objects.filter(
+            staff_id__in=self.present_ids, starts_at__lt=end, ends_at__gt=start
+        ).values_list("staff_id", "starts_at", "ends_at"):
+            off[staff_id].append((a, b))
+        present = []
+        for staff_id in self.present_ids:
+            working = [
+                slots.Interval(
+                    _local(day, a, self.location), _local(day, b, self.location)
+                )
+                for day in days
+                for a, b in self.presence[(staff_id, day.weekday())]
+            ]
+            present += _minus(working, off[staff_id])
+        return _intersect(opening, _merged(present))
 
     def window(
         self,
@@ -256,6 +288,8 @@ class ScheduleLoader:
             if day not in self.closed
             for a, b in sorted(self.opening[day.weekday()])
         )
+        if self.presence is not None:
+            opening = self._with_provider(opening, days, earliest, window_end)
         request = slots.SlotRequest(
             phases=self.phases,
             open=opening,
@@ -267,6 +301,28 @@ class ScheduleLoader:
             day_window=day_window,
         )
         return SlotInputs(request, resources, staff)
+
+
+def _intersect(
+    first: tuple[slots.Interval, ...], second: list[slots.Interval]
+) -> tuple[slots.Interval, ...]:
+    result = []
+    for a in first:
+        for b in second:
+            start, end = max(a.start, b.start), min(a.end, b.end)
+            if start < end:
+                result.append(slots.Interval(start, end))
+    return tuple(result)
+
+
+def _merged(intervals: list[slots.Interval]) -> list[slots.Interval]:
+    merged: list[slots.Interval] = []
+    for interval in sorted(intervals, key=_start):
+        if merged and interval.start <= merged[-1].end:
+            last = merged.pop()
+            interval = slots.Interval(last.start, max(last.end, interval.end))
+        merged.append(interval)
+    return merged
 
 
 def slot_inputs(

@@ -90,7 +90,11 @@ def _why_not(
     length = timedelta(minutes=sum(p.minutes for p in inputs.request.phases))
     visit = (starts_at, starts_at + length)
     if not any(i.start <= visit[0] and visit[1] <= i.end for i in inputs.request.open):
-        return f"{when} is outside opening hours (the visit lasts {length})."
+        return f"{when} is outside opening hours (the visit lasts {length})" + (
+            ", or no provider is on site for all of it."
+            if appointment_type.provider_on_site
+            else "."
+        )
     for need in sorted({n for p in inputs.request.phases for n in p.needs}):
         if need not in (slots.Need.NURSE, slots.Need.PROVIDER):
             continue
