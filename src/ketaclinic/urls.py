@@ -3,10 +3,15 @@ from django.urls import include, path
 
 from ketaclinic.api import api
 from ketaclinic.core import views as core_views
+from ketaclinic.inquiries import public_views as public_pages
 from ketaclinic.scheduling import feed
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    # The clinic's public home page; signed-in staff go on to their start page.
+    path("", public_pages.front_door, name="home"),
+    path("get-started/", include("ketaclinic.inquiries.public_urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("leads/", include("ketaclinic.inquiries.urls")),
     path("health/", core_views.health, name="health"),
     path("", include("ketaclinic.accounts.urls")),
     path("patients/", include("ketaclinic.patients.urls")),

@@ -27,7 +27,25 @@ AUDIT = {M, A}
 
 # url name -> (method, roles allowed). "public" pages answer anonymous users too.
 TABLE: dict[str, tuple[str, set[str] | str]] = {
-    "home": ("get", ALL),
+    "home": ("get", "public"),  # the clinic's home page; staff go on to theirs
+    "set_language": ("post", "public"),  # the public pages' language chooser
+    "get_started:form": ("get", "public"),
+    "get_started:thanks": ("get", "public"),
+    "get_started:consultation": ("get", "public"),  # the signed link is the key
+    "get_started:consultation_cancel": ("get", "public"),
+    "inquiries:board": ("get", CHART),
+    "inquiries:alerts": ("get", CHART),
+    "inquiries:alert_handle": ("post", CHART),
+    "inquiries:site": ("get", {M, A}),
+    "inquiries:site_language": ("get", {M, A}),
+    "inquiries:lead": ("get", CHART),
+    "inquiries:contact": ("post", CHART),  # 302 back to the lead, refused or not
+    "inquiries:email": ("post", CHART),
+    "inquiries:stage": ("post", CHART),
+    "inquiries:urgent_clear": ("post", CHART),
+    "inquiries:note": ("get", {P}),
+    "inquiries:amend": ("get", {P}),
+    "inquiries:convert": ("get", CHART),
     "health": ("get", "public"),
     "accounts:login": ("get", "public"),
     "accounts:logout": ("post", "public"),
@@ -195,8 +213,40 @@ def intake_url_for(name: str, world) -> str:
     return reverse(name, args=[patient.uuid])
 
 
+def leads_url_for(name: str, world) -> str:
+    from ketaclinic.inquiries import links
+    from ketaclinic.inquiries.models import ConsultationNote
+    from tests.inquiries.helpers import make_lead
+
+    if name == "set_language":
+        return reverse(name)
+    lead = make_lead(world.home)
+    if name.startswith("get_started:consultation"):
+        return reverse(name, args=[links.consultation_token(lead)])
+    if name == "inquiries:alert_handle":
+        return reverse(name, args=[lead.alerts.get().pk])
+    if name == "inquiries:site_language":
+        return reverse(name, args=["es"])
+    if name == "inquiries:email":
+        return reverse(name, args=[lead.uuid, "no_answer"])
+    if name == "inquiries:amend":
+        note = ConsultationNote.objects.create(
+            inquiry=lead, outcome="proceed", text="x", signed_by=world.staff[P]
+        )
+        return reverse(name, args=[lead.uuid, note.pk])
+    if name.startswith("inquiries:") and name not in (
+        "inquiries:board",
+        "inquiries:alerts",
+        "inquiries:site",
+    ):
+        return reverse(name, args=[lead.uuid])
+    return reverse(name)
+
+
 def url_for(name: str, world) -> str:
     patient = world.patient
+    if name.startswith(("inquiries:", "get_started:")) or name == "set_language":
+        return leads_url_for(name, world)
     if name.startswith("intake"):
         return intake_url_for(name, world)
     if name.startswith("scheduling:"):

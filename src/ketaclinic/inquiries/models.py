@@ -98,7 +98,9 @@ class Inquiry(models.Model):
     preferred_time = models.CharField(
         max_length=10, choices=ContactTime.choices, default=ContactTime.ANY
     )
-    conditions = models.JSONField(default=list, blank=True)
+    # What they want treated: Condition codes between commas, ",depression,ptsd,"
+    # (a filter on one is a plain LIKE, the same on SQLite and PostgreSQL).
+    conditions = models.CharField(max_length=100, blank=True)
     antidepressants_tried = models.PositiveSmallIntegerField(
         choices=Antidepressants.choices, null=True, blank=True
     )
@@ -160,9 +162,18 @@ class Inquiry(models.Model):
         return f"{self.first_name} {self.last_name}"
 
     @property
+    def condition_codes(self) -> list[str]:
+        return [code for code in self.conditions.split(",") if code]
+
+    @property
     def condition_labels(self) -> list[str]:
         known = dict(Condition.choices)
-        return [str(known[c]) for c in self.conditions or [] if c in known]
+        return [str(known[c]) for c in self.condition_codes if c in known]
+
+    @staticmethod
+    def conditions_value(codes) -> str:
+        ordered = [c for c in Condition.values if c in set(codes)]
+        return f",{','.join(ordered)}," if ordered else ""
 
     @property
     def time_to_first_contact(self):
@@ -267,9 +278,7 @@ class ConsultationNote(models.Model):
         NEEDS_RECORDS = "needs_records", "Needs records"
         REFER_OUT = "refer_out", "Refer out"
 
-    inquiry = models.ForeignKey(
-        Inquiry, on_delete=models.PROTECT, related_name="notes"
-    )
+    inquiry = models.ForeignKey(Inquiry, on_delete=models.PROTECT, related_name="notes")
     appointment = models.ForeignKey(
         "scheduling.Appointment",
         on_delete=models.PROTECT,
@@ -370,12 +379,8 @@ class SiteContent(models.Model):
     clinic_name = models.CharField(max_length=120)
     headline = models.CharField(max_length=200)
     intro = models.TextField(max_length=2000, blank=True)
-    treatments = models.TextField(
-        "treatments offered", max_length=4000, blank=True
-    )
-    candidates = models.TextField(
-        "who may be a candidate", max_length=4000, blank=True
-    )
+    treatments = models.TextField("treatments offered", max_length=4000, blank=True)
+    candidates = models.TextField("who may be a candidate", max_length=4000, blank=True)
     infusion_day = models.TextField(
         "what happens at an infusion", max_length=4000, blank=True
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -40,7 +41,15 @@ def _changed_fields(instance, data: dict[str, Any]) -> list[str]:
     return [name for name, value in data.items() if getattr(instance, name) != value]
 
 
-def patient_create(*, request: HttpRequest | None, user, **fields: Any) -> Patient:
+def patient_create(
+    *,
+    request: HttpRequest | None,
+    user,
+    then: Callable[[Patient], None] | None = None,
+    **fields: Any,
+) -> Patient:
+    """Create a chart. `then`, if given, runs inside the same transaction with
+    the new chart (e.g. a lead's visits move onto it): both happen or neither."""
     mrn = fields.pop("mrn", "") or ""
     for _attempt in range(5):
         try:
@@ -55,6 +64,8 @@ def patient_create(*, request: HttpRequest | None, user, **fields: Any) -> Patie
                     obj=patient,
                     summary="Chart created",
                 )
+                if then is not None:
+                    then(patient)
                 return patient
         except IntegrityError:
             if mrn:  # a chosen MRN taken meanwhile: the caller reports it

@@ -39,7 +39,10 @@ def staff_events(user, now: datetime) -> list[ics.Event]:
             starts_at__lte=now + FEED_AHEAD,
         )
         .select_related(
-            "appointment__patient", "appointment__type", "appointment__location"
+            "appointment__patient",
+            "appointment__inquiry",
+            "appointment__type",
+            "appointment__location",
         )
         .order_by("appointment_id", "starts_at")
     )
@@ -47,13 +50,15 @@ def staff_events(user, now: datetime) -> list[ics.Event]:
     for _, group in groupby(allocations, key=lambda a: a.appointment_id):
         parts = list(group)
         appointment = parts[0].appointment
+        # A free consultation may be for a lead who has no chart yet.
+        person = appointment.patient or appointment.inquiry
         phases = ", ".join(dict.fromkeys(part.phase for part in parts))
         events.append(
             ics.Event(
                 uid=f"{appointment.uuid}-{user.pk}@ketaclinic",
                 starts_at=min(part.starts_at for part in parts),
                 ends_at=max(part.ends_at for part in parts),
-                summary=f"{appointment.type.name}: {initials(appointment.patient)}",
+                summary=f"{appointment.type.name}: {initials(person)}",
                 location=appointment.location.name,
                 description=f"Your part: {phases}. "
                 f"Status: {appointment.get_status_display()}.",

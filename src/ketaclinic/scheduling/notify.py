@@ -48,6 +48,12 @@ def instructions_for(appointment_type: AppointmentType) -> str:
     return text or DEFAULT_INSTRUCTIONS.get(appointment_type.kind, "")
 
 
+def recipient(appointment: Appointment):
+    """Whom a visit's messages go to: its patient, or the lead (an inquiry) of
+    a free consultation booked before there is a chart."""
+    return appointment.patient or appointment.inquiry
+
+
 def local_when(moment: datetime, location) -> str:
     local = moment.astimezone(location.zone)
     return f"{local:%A, %B %-d at %-I:%M %p} ({local:%Z})"
@@ -112,7 +118,7 @@ def reminder_send(appointment_id: int, starts_at: str, offset_hours: int) -> str
     with transaction.atomic():
         appointment = (
             Appointment.objects.select_for_update(of=("self",))
-            .select_related("patient", "type", "location")
+            .select_related("patient", "inquiry", "type", "location")
             .filter(pk=appointment_id)
             .first()
         )
@@ -129,10 +135,10 @@ def reminder_send(appointment_id: int, starts_at: str, offset_hours: int) -> str
 
 
 def reminder_context(appointment: Appointment) -> dict:
-    patient, location = appointment.patient, appointment.location
+    person, location = recipient(appointment), appointment.location
     return {
         "appointment": appointment,
-        "patient_name": patient.preferred_name or patient.first_name,
+        "patient_name": getattr(person, "preferred_name", "") or person.first_name,
         "type_name": appointment.type.name,
         "when": local_when(appointment.starts_at, location),
         "location": location,
@@ -179,7 +185,7 @@ def reminder_queue(appointment: Appointment, offset_hours: int) -> int:
     context = reminder_context(appointment)
     key = f"{REMINDER}:{appointment.uuid}:{appointment.starts_at.isoformat()}"
     key += f":{offset_hours}h"
-    patient = appointment.patient
+    patient = recipient(appointment)
     written = []
     if patient.email:
         invite = ics.calendar([visit_event(appointment, context)])

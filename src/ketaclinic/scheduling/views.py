@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ketaclinic.accounts.access import staff_required
+from ketaclinic.accounts.locations import location_ids_of
 from ketaclinic.accounts.permissions import Perm
 from ketaclinic.patients.queries import patient_for_user, patient_search
 from ketaclinic.scheduling import forms, queries, services, slots
@@ -73,7 +74,9 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
             starts_at__lt=end,
             ends_at__gt=start,
         )
-        .select_related("appointment__patient", "appointment__type")
+        .select_related(
+            "appointment__patient", "appointment__inquiry", "appointment__type"
+        )
         .order_by("starts_at")
     )
     blocks: dict[tuple[int, int], dict] = {}
@@ -151,7 +154,7 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
             location=location, starts_at__lt=end, ends_at__gt=start
         )
         .exclude(status=Appointment.Status.CANCELLED)
-        .select_related("patient", "type")
+        .select_related("patient", "inquiry", "type")
     )
     places = defaultdict(set)
     for appointment_id, name in Allocation.objects.filter(
@@ -296,11 +299,14 @@ def book(request: HttpRequest, patient_uuid) -> HttpResponse:
 def _appointment_for(request: HttpRequest, appointment_uuid) -> Appointment:
     try:
         appointment = Appointment.objects.select_related(
-            "patient", "type", "location"
+            "patient", "inquiry", "type", "location"
         ).get(uuid=appointment_uuid)
     except (Appointment.DoesNotExist, ValueError):
         raise Http404 from None
-    patient_for_user(request.user, appointment.patient.uuid)  # location check
+    if appointment.patient is not None:
+        patient_for_user(request.user, appointment.patient.uuid)  # location check
+    elif appointment.location_id not in location_ids_of(request.user):
+        raise Http404  # a lead's consultation elsewhere: as if missing
     return appointment
 
 

@@ -1,0 +1,397 @@
+"""The clinic's public pages: home, the get-started form, and the private
+consultation link. No sign-in; phone first; English or Spanish.
+
+The language is the visitor's choice (Django's language cookie, set by the
+chooser on every page), else their browser's preference; a link in an email
+carries `?lang=` so that it opens in the language the visitor wrote in.
+Nothing changes on GET: mail scanners open links too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import dateformat, timezone, translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+
+from ketaclinic.core import views as core_views
+from ketaclinic.inquiries import forms, links, notify, queries, services
+from ketaclinic.inquiries.content import site_content
+from ketaclinic.inquiries.models import ConsultationMode, Inquiry, Stage
+from ketaclinic.scheduling import queries as schedule_queries
+from ketaclinic.scheduling import services as schedule
+from ketaclinic.scheduling.models import Appointment
+
+SLOTS_SHOWN = 12
+LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
+
+
+def public_page(view: Callable) -> Callable:
+    """Render `view` in the visitor's language and say so in the response."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        chosen = request.GET.get("lang", "")
+        if chosen in LANGUAGE_CODES:
+            wanted = chosen
+        else:
+            wanted = translation.get_language_from_request(request)
+        with translation.override(wanted):
+            request.LANGUAGE_CODE = translation.get_language()
+            response = view(request, *args, **kwargs)
+        if chosen in LANGUAGE_CODES:
+            # The next pages (after a redirect, say) stay in that language.
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                chosen,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                samesite="Lax",
+            )
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        return response
+
+    return wrapped
+
+
+def _page(request: HttpRequest, template: str, context: dict, status: int = 200):
+    path = request.path
+    query = {k: v for k, v in request.GET.items() if k != "lang"}
+    here = path + (f"?{urlencode(query)}" if query else "")
+    content = site_content(request.LANGUAGE_CODE)
+    return render(
+        request,
+        template,
+        {
+            "site": content,
+            "here": here,
+            "languages": settings.LANGUAGES,
+            **notify.crisis_context(),
+            **context,
+        },
+        status=status,
+    )
+
+
+# --- Home and the form ------------------------------------------------------------
+
+
+@public_page
+def front_door(request: HttpRequest) -> HttpResponse:
+    """The public home page; signed-in staff go on to their start page."""
+    if request.user.is_authenticated:
+        return core_views.home(request)
+    return _page(request, "inquiries/public/home.html", {})
+
+
+def _answers(form: forms.GetStartedForm) -> services.FormAnswers:
+    data = form.cleaned_data
+    return services.FormAnswers(
+        location=data["location"],
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        email=data["email"],
+        phone=data["phone"],
+        preferred_contact=data["preferred_contact"],
+        preferred_time=data["preferred_time"],
+        conditions=tuple(data["conditions"]),
+        antidepressants_tried=data["antidepressants"],
+        heard_from=data["heard_from"],
+        message=data["message"],
+        crisis=data["crisis"] == "yes",
+    )
+
+
+@public_page
+def get_started(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _page(
+            request,
+            "inquiries/public/get_started.html",
+            {"form": forms.GetStartedForm()},
+        )
+    allowed = services.rate_allow(
+        request=request,
+        scope="get_started",
+        limit=settings.KETACLINIC_INQUIRY_RATE_PER_HOUR,
+    )
+    if not allowed:
+        return _page(request, "inquiries/public/too_many.html", {}, status=429)
+    form = forms.GetStartedForm(request.POST)
+    crisis = request.POST.get("crisis") == "yes"
+    thanks = reverse("get_started:thanks") + ("?crisis=1" if crisis else "")
+    if form.is_robot:
+        return redirect(thanks)  # looks like success; nothing is kept
+    if not form.is_valid():
+        return _page(
+            request,
+            "inquiries/public/get_started.html",
+            {"form": form, "crisis": crisis},
+            status=400,
+        )
+    services.inquiry_submit(
+        request=request, answers=_answers(form), language=request.LANGUAGE_CODE
+    )
+    return redirect(thanks)
+
+
+@public_page
+def thanks(request: HttpRequest) -> HttpResponse:
+    return _page(
+        request,
+        "inquiries/public/thanks.html",
+        {"crisis": request.GET.get("crisis") == "1"},
+    )
+
+
+# --- The private consultation link ----------------------------------------------------
+
+PROBLEMS: dict[str, tuple[int, str, str]] = {
+    "altered": (
+        400,
+        gettext_lazy("This link does not work"),
+        gettext_lazy(
+            "The link is incomplete or has been changed. Please open it exactly as "
+            "it came in your email, or call the clinic."
+        ),
+    ),
+    "expired": (
+        410,
+        gettext_lazy("This link has expired"),
+        gettext_lazy(
+            "Please use the link in your most recent email from the clinic, or call "
+            "the clinic. You can also send the form again for a new link."
+        ),
+    ),
+    "closed": (
+        410,
+        gettext_lazy("This link can no longer be used"),
+        gettext_lazy(
+            "The clinic has taken your inquiry further. For any change, please "
+            "call the clinic or use the links in your most recent messages."
+        ),
+    ),
+}
+
+
+def link_problem(request: HttpRequest, problem: str) -> HttpResponse:
+    status, title, text = PROBLEMS[problem]
+    return _page(
+        request,
+        "inquiries/public/link_problem.html",
+        {"title": title, "text": text},
+        status=status,
+    )
+
+
+def _inquiry_from(token: str) -> Inquiry | str:
+    """The lead a link names, or the name of the problem with the link."""
+    try:
+        inquiry_uuid = links.read_token(token)
+    except links.LinkProblem as problem:
+        return problem.problem
+    inquiry = Inquiry.objects.select_related("location").filter(uuid=inquiry_uuid)
+    found = inquiry.first()
+    if found is None:
+        return "altered"
+    if found.patient_id is not None or found.stage in (
+        Stage.NOT_CANDIDATE,
+        Stage.CLOSED,
+    ):
+        return "closed"
+    return found
+
+
+def _local(moment: datetime, inquiry: Inquiry) -> datetime:
+    return moment.astimezone(inquiry.location.zone)
+
+
+def _slot_days(slots, inquiry: Inquiry) -> list[dict]:
+    """Free times grouped by local day, labelled in the active language."""
+    days: list[dict] = []
+    for slot in slots:
+        local = _local(slot.start, inquiry)
+        label = dateformat.format(local, _("l, F j"))
+        if not days or days[-1]["label"] != label:
+            days.append({"label": label, "times": []})
+        days[-1]["times"].append(
+            {
+                "value": slot.start.isoformat(),
+                "label": dateformat.format(local, _("g:i A")),
+                "full": notify.local_when(slot.start, inquiry.location),
+            }
+        )
+    return days
+
+
+def _free(inquiry: Inquiry, mode: str, start_day, exclude: Appointment | None):
+    types = queries.consultation_types(inquiry.location)
+    if mode not in types:
+        return []
+    zone = inquiry.location.zone
+    earliest = schedule.earliest_start(types[mode])
+    if start_day is not None:
+        earliest = max(earliest, datetime.combine(start_day, time.min, zone))
+    horizon = timezone.now() + timedelta(
+        days=settings.KETACLINIC_CONSULTATION_DAYS_AHEAD
+    )
+    if earliest >= horizon:
+        return []
+    same_type = exclude is not None and exclude.type_id == types[mode].pk
+    return schedule_queries.find_free(
+        location=inquiry.location,
+        appointment_type=types[mode],
+        earliest=earliest,
+        latest=horizon,
+        count=SLOTS_SHOWN,
+        exclude_appointment_id=exclude.pk if same_type else None,
+    )
+
+
+def _consultation_page(
+    request: HttpRequest,
+    inquiry: Inquiry,
+    token: str,
+    *,
+    refused: str = "",
+    alternatives=None,
+    status: int = 200,
+) -> HttpResponse:
+    appointment = queries.upcoming_consultation(inquiry)
+    choosing = appointment is None or request.GET.get("change") == "1" or refused
+    modes = [
+        (value, label)
+        for value, label in ConsultationMode.choices
+        if value in queries.consultation_types(inquiry.location)
+    ]
+    mode = request.POST.get("mode") or request.GET.get("mode", "")
+    if mode not in dict(modes):
+        mode = ""
+    try:
+        start_day = date.fromisoformat(request.GET.get("start", ""))
+    except ValueError:
+        start_day = None
+    days = []
+    if choosing and mode and alternatives is None:
+        days = _slot_days(_free(inquiry, mode, start_day, appointment), inquiry)
+    elif alternatives is not None:
+        days = _slot_days(alternatives, inquiry)
+    later = None
+    if days:
+        last = datetime.fromisoformat(days[-1]["times"][-1]["value"])
+        later = (_local(last, inquiry).date() + timedelta(days=1)).isoformat()
+    context = {
+        "inquiry": inquiry,
+        "token": token,
+        "appointment": appointment,
+        "choosing": choosing,
+        "modes": modes,
+        "mode": mode,
+        "mode_label": dict(modes).get(mode, ""),
+        "days": days,
+        "later": later,
+        "refused": refused,
+        "done": request.GET.get("done", ""),
+        "change": request.GET.get("change") == "1",
+    }
+    if appointment is not None:
+        context["when"] = notify.local_when(appointment.starts_at, inquiry.location)
+        context["booked_mode"] = ConsultationMode(
+            inquiry.consultation_mode
+            or (
+                ConsultationMode.PHONE
+                if appointment.type.remote
+                else ConsultationMode.IN_PERSON
+            )
+        ).label
+    return _page(request, "inquiries/public/consultation.html", context, status=status)
+
+
+@public_page
+@never_cache
+def consultation(request: HttpRequest, token: str) -> HttpResponse:
+    found = _inquiry_from(token)
+    if isinstance(found, str):
+        return link_problem(request, found)
+    inquiry = found
+    if request.method != "POST":
+        return _consultation_page(request, inquiry, token)
+    form = forms.SlotForm(request.POST)
+    if not form.is_valid():
+        return _consultation_page(
+            request,
+            inquiry,
+            token,
+            refused=_("Choose one of the times shown."),
+            status=400,
+        )
+    mode, starts_at = form.cleaned_data["mode"], form.cleaned_data["starts_at"]
+    appointment = queries.upcoming_consultation(inquiry)
+    try:
+        if appointment is None:
+            services.consultation_book(
+                request=request, inquiry=inquiry, mode=mode, starts_at=starts_at
+            )
+        else:
+            services.consultation_change(
+                request=request,
+                inquiry=inquiry,
+                appointment=appointment,
+                mode=mode,
+                starts_at=starts_at,
+            )
+    except schedule.BookingRefused as refused:
+        return _consultation_page(
+            request,
+            inquiry,
+            token,
+            refused=_(
+                "Sorry, that time has just been taken or is no longer free. "
+                "Please choose another."
+            ),
+            alternatives=refused.alternatives,
+            status=409,
+        )
+    done = "changed" if appointment is not None else "booked"
+    return redirect(f"{request.path}?done={done}")
+
+
+@public_page
+@never_cache
+def consultation_cancel(request: HttpRequest, token: str) -> HttpResponse:
+    found = _inquiry_from(token)
+    if isinstance(found, str):
+        return link_problem(request, found)
+    inquiry = found
+    appointment = queries.upcoming_consultation(inquiry)
+    page = reverse("get_started:consultation", args=[token])
+    if appointment is None:
+        return redirect(page)
+    if request.method == "POST":
+        try:
+            services.consultation_cancel(
+                request=request, inquiry=inquiry, appointment=appointment
+            )
+        except schedule.BookingRefused:
+            return link_problem(request, "closed")
+        return redirect(f"{page}?done=cancelled")
+    return _page(
+        request,
+        "inquiries/public/cancel.html",
+        {
+            "inquiry": inquiry,
+            "token": token,
+            "appointment": appointment,
+            "when": notify.local_when(appointment.starts_at, inquiry.location),
+        },
+    )

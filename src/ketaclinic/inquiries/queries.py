@@ -1,0 +1,199 @@
+"""Reads of the lead pipeline that pages share: the board, one lead, matches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.http import Http404
+from django.utils import timezone
+
+from ketaclinic.accounts.locations import location_ids_of
+from ketaclinic.inquiries.models import (
+    ConsultationSetup,
+    Inquiry,
+    LeadAlert,
+    Stage,
+)
+from ketaclinic.scheduling.models import Appointment, AppointmentType
+
+# A board column shows at most this many leads (its count shows them all).
+CARDS_PER_STAGE = 50
+
+AGES: dict[str, tuple[str, timedelta | None, timedelta | None]] = {
+    # key: (label, at least this old, younger than this)
+    "day": ("Less than a day old", None, timedelta(days=1)),
+    "week": ("Less than a week old", None, timedelta(days=7)),
+    "month": ("Less than 30 days old", None, timedelta(days=30)),
+    "older": ("30 days or older", timedelta(days=30), None),
+}
+
+
+def inquiries_for_user(user) -> QuerySet[Inquiry]:
+    """Every lead of the locations this staff member works at."""
+    return Inquiry.objects.filter(location_id__in=location_ids_of(user))
+
+
+def inquiry_for_user(user, inquiry_uuid) -> Inquiry:
+    """The lead, if this staff member may see it; one 404 for missing and
+    forbidden alike."""
+    try:
+        return (
+            inquiries_for_user(user)
+            .select_related("location", "patient")
+            .get(uuid=inquiry_uuid)
+        )
+    except (Inquiry.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such lead.") from None
+
+
+def matching_inquiry(*, email: str, phone: str) -> Inquiry | None:
+    """The lead a new submission joins: the latest with the same email or phone."""
+    condition = Q()
+    if email:
+        condition |= Q(email=email.lower())
+    if phone:
+        condition |= Q(phone=phone)
+    if not condition:
+        return None
+    return (
+        Inquiry.objects.filter(condition)
+        .order_by("-last_submission_at", "-id")
+        .select_related("location")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    location_id: int | None = None
+    condition: str = ""
+    urgent: bool = False
+    age: str = ""
+
+
+@dataclass
+class Card:
+    inquiry: Inquiry
+    age: timedelta
+    first_contact: timedelta | None  # from the form to the first call/email/text
+    waiting: timedelta | None  # not contacted yet: how long they have waited
+
+
+@dataclass
+class Column:
+    stage: str
+    label: str
+    count: int = 0
+    cards: list[Card] = field(default_factory=list)
+
+
+def _filtered(user, filters: BoardFilters, now: datetime) -> QuerySet[Inquiry]:
+    leads = inquiries_for_user(user)
+    if filters.location_id is not None:
+        leads = leads.filter(location_id=filters.location_id)
+    if filters.condition:
+        leads = leads.filter(conditions__contains=f",{filters.condition},")
+    if filters.urgent:
+        leads = leads.filter(urgent=True)
+    if filters.age in AGES:
+        _, at_least, younger_than = AGES[filters.age]
+        if at_least is not None:
+            leads = leads.filter(created_at__lte=now - at_least)
+        if younger_than is not None:
+            leads = leads.filter(created_at__gt=now - younger_than)
+    return leads
+
+
+def board(
+    user,
+    filters: BoardFilters,
+    *,
+    now: datetime | None = None,
+    per_stage: int = CARDS_PER_STAGE,
+) -> list[Column]:
+    """Every stage with its count and its leads, urgent first, then the longest
+    waiting. Two queries whatever the number of leads: the counts, then at
+    most `per_stage` leads of each stage (a window function ranks them)."""
+    now = now or timezone.now()
+    leads = _filtered(user, filters, now)
+    columns = {stage.value: Column(stage.value, stage.label) for stage in Stage}
+    for stage, count in leads.values_list("stage").annotate(n=Count("id")).order_by():
+        columns[stage].count = count
+    ranked = (
+        leads.annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("stage")],
+                order_by=[F("urgent").desc(), F("created_at").asc(), F("id").asc()],
+            )
+        )
+        .filter(rank__lte=per_stage)
+        .select_related("location")
+        .order_by("-urgent", "created_at", "id")
+    )
+    for inquiry in ranked:
+        first = inquiry.time_to_first_contact
+        columns[inquiry.stage].cards.append(
+            Card(
+                inquiry=inquiry,
+                age=now - inquiry.created_at,
+                first_contact=first,
+                waiting=None if first is not None else now - inquiry.created_at,
+            )
+        )
+    return list(columns.values())
+
+
+def open_alerts(user) -> QuerySet[LeadAlert]:
+    return (
+        LeadAlert.objects.filter(
+            location_id__in=location_ids_of(user), handled_at__isnull=True
+        )
+        .select_related("inquiry", "location")
+        .order_by("-kind", "created_at")  # "urgent" sorts before "new", "again"
+    )
+
+
+def consultation_types(location) -> dict[str, AppointmentType]:
+    """The appointment types a location books as free consultations, by mode:
+    its ConsultationSetup, else the default types "consultation" (in person)
+    and "consultation-remote" (phone or video)."""
+    setup = (
+        ConsultationSetup.objects.filter(location=location)
+        .select_related("in_person_type", "remote_type")
+        .first()
+    )
+    if setup is not None:
+        in_person, remote = setup.in_person_type, setup.remote_type
+    else:
+        by_code = {
+            t.code: t
+            for t in AppointmentType.objects.filter(
+                code__in=["consultation", "consultation-remote"], active=True
+            )
+        }
+        in_person = by_code.get("consultation")
+        remote = by_code.get("consultation-remote")
+    types = {}
+    if in_person is not None:
+        types["in_person"] = in_person
+    if remote is not None:
+        types["phone"] = types["video"] = remote
+    return types
+
+
+def upcoming_consultation(inquiry: Inquiry) -> Appointment | None:
+    """The lead's next free consultation that still holds its time."""
+    return (
+        Appointment.objects.filter(
+            inquiry=inquiry,
+            status__in=[Appointment.Status.BOOKED, Appointment.Status.CONFIRMED],
+            ends_at__gt=timezone.now(),
+        )
+        .select_related("type", "location")
+        .order_by("starts_at")
+        .first()
+    )

@@ -1,0 +1,123 @@
+"""The provider's consultation note: signed, never edited, amended beside."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from ketaclinic.inquiries import services
+from ketaclinic.inquiries.models import ConsultationNote, Stage
+from tests.conftest import client_for
+from tests.inquiries.helpers import make_lead
+
+
+@pytest.fixture
+def lead(world, clinic):
+    return make_lead(world.home)
+
+
+def sign(world, lead, outcome="proceed", text="TRD, 3 failed SSRIs.", **extra):
+    return services.note_sign(
+        request=None,
+        user=world.staff["provider"],
+        inquiry=lead,
+        outcome=outcome,
+        text=text,
+        **extra,
+    )
+
+
+def test_the_provider_signs_the_note_and_the_lead_moves_on(world, lead):
+    provider = client_for(world.staff["provider"])
+    assert provider.get(f"/leads/{lead.uuid}/note/").status_code == 200
+    response = provider.post(
+        f"/leads/{lead.uuid}/note/",
+        {"outcome": "proceed", "text": "Two failed trials; BP 128/82."},
+    )
+    assert response.status_code == 302
+    note = ConsultationNote.objects.get()
+    assert note.signed_by == world.staff["provider"]
+    lead.refresh_from_db()
+    assert lead.stage == Stage.CONSULTATION_DONE
+    page = provider.get(f"/leads/{lead.uuid}/").content.decode()
+    assert "Proceed to intake" in page and "Two failed trials" in page
+
+
+@pytest.mark.parametrize(
+    ("outcome", "stage"),
+    [
+        ("proceed", Stage.CONSULTATION_DONE),
+        ("needs_records", Stage.CONSULTATION_DONE),
+        ("not_candidate", Stage.NOT_CANDIDATE),
+        ("refer_out", Stage.CLOSED),
+    ],
+)
+def test_each_outcome_leaves_the_lead_in_its_stage(world, lead, outcome, stage):
+    sign(world, lead, outcome=outcome)
+    lead.refresh_from_db()
+    assert lead.stage == stage
+
+
+@pytest.mark.parametrize("role", ["front_desk", "nurse", "manager"])
+def test_only_a_provider_signs(world, lead, role):
+    client = client_for(world.staff[role])
+    response = client.post(
+        f"/leads/{lead.uuid}/note/", {"outcome": "proceed", "text": "x"}
+    )
+    assert response.status_code == 403
+    with pytest.raises(services.Refused):
+        services.note_sign(
+            request=None,
+            user=world.staff[role],
+            inquiry=lead,
+            outcome="proceed",
+            text="x",
+        )
+    assert not ConsultationNote.objects.exists()
+
+
+def test_front_desk_sees_the_outcome_but_not_the_clinical_text(world, lead):
+    sign(world, lead, text="Private clinical detail")
+    page = client_for(world.staff["front_desk"]).get(f"/leads/{lead.uuid}/")
+    assert "Proceed to intake" in page.content.decode()
+    assert "Private clinical detail" not in page.content.decode()
+
+
+def test_a_signed_note_is_never_edited_by_the_model_or_the_database(world, lead):
+    note = sign(world, lead)
+    note.text = "changed"
+    with pytest.raises(PermissionError):
+        note.save()
+    with pytest.raises(PermissionError):
+        note.delete()
+    table = ConsultationNote._meta.db_table
+    with (
+        pytest.raises(DatabaseError),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"UPDATE {table} SET text = 'changed'")  # noqa: S608
+    note.refresh_from_db()
+    assert note.text == "TRD, 3 failed SSRIs."
+
+
+def test_an_amendment_keeps_the_original(world, lead):
+    original = sign(world, lead, outcome="not_candidate", text="Uncontrolled BP")
+    provider = client_for(world.staff["provider"])
+    form = provider.get(f"/leads/{lead.uuid}/note/{original.pk}/amend/")
+    assert form.context["form"].initial["text"] == "Uncontrolled BP"
+    provider.post(
+        f"/leads/{lead.uuid}/note/{original.pk}/amend/",
+        {"outcome": "proceed", "text": "BP controlled on re-check: 132/84."},
+    )
+    amendment = ConsultationNote.objects.exclude(pk=original.pk).get()
+    assert amendment.amends == original
+    original.refresh_from_db()
+    assert original.text == "Uncontrolled BP" and original.outcome == "not_candidate"
+    lead.refresh_from_db()
+    assert lead.stage == Stage.CONSULTATION_DONE  # the amended outcome counts
+    page = provider.get(f"/leads/{lead.uuid}/").content.decode()
+    assert "Uncontrolled BP" in page and "BP controlled on re-check" in page
+    assert "Amended" in page
+    with pytest.raises(services.Refused, match="amended already"):
+        sign(world, lead, amends=original)
