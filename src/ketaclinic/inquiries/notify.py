@@ -22,6 +22,7 @@ from ketaclinic.inquiries.models import (
     Submission,
 )
 from ketaclinic.notifications import services as messages
+from ketaclinic.patients.text import format_phone
 from ketaclinic.scheduling import ics
 from ketaclinic.scheduling.models import Appointment
 
@@ -119,7 +120,7 @@ def _consultation_context(inquiry: Inquiry, appointment: Appointment) -> dict:
         "mode_label": ConsultationMode(mode).label,
         "when": local_when(appointment.starts_at, appointment.location),
         "minutes": int((appointment.ends_at - appointment.starts_at).seconds // 60),
-        "phone": inquiry.phone,
+        "phone": format_phone(inquiry.phone),
     }
 
 
