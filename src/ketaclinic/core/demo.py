@@ -477,6 +477,13 @@ def _intakes(location: Location) -> int:
     return made
 
 
+def _leads(location: Location) -> int:
+    """Leads in every stage of the pipeline (ketaclinic.inquiries.demo)."""
+    from ketaclinic.inquiries.demo import load_demo_leads
+
+    return load_demo_leads(location)
+
+
 def load_demo(*, password: str) -> DemoResult:
     with transaction.atomic():
         location = _location()
@@ -485,6 +492,7 @@ def load_demo(*, password: str) -> DemoResult:
         created = sum(_patient(i, location, nurse) for i in range(1, PATIENT_COUNT + 1))
     booked = _book_calendar(location)
     _intakes(location)
+    _leads(location)
     return DemoResult(
         created_staff=created_staff, created_patients=created, booked=booked
     )
