@@ -80,15 +80,9 @@ def at_step(page, title: str, number: int) -> None:
 
 
 def answer(page, question: str, choice: str) -> None:
-    """Pick a radio answer to the question of an intake section that starts so.
-
-    The question is not the radio group's accessible name (its label has an
-    empty `for`), so the field is found by the label's text.
-    """
-    field = page.locator("div.field").filter(
-        has=page.locator("label", has_text=re.compile(f"^{re.escape(question)}"))
-    )
-    field.get_by_role("radio", name=choice, exact=True).check()
+    """Pick a radio answer to the question (a fieldset's legend) that starts so."""
+    group = page.get_by_role("group", name=re.compile(f"^{re.escape(question)}"))
+    group.get_by_role("radio", name=choice, exact=True).check()
 
 
 def save_and_continue(page) -> None:
@@ -200,7 +194,7 @@ def test_phone_intake_with_a_safety_answer_then_the_provider_signs_the_screening
     save_and_continue(phone)
 
     at_step(phone, "Medical history", 5)
-    questions = phone.locator("form div.field")
+    questions = phone.locator("form fieldset.choices")
     expect(questions).to_have_count(len(CHECKLIST))
     for question in questions.all():
         question.get_by_role("radio", name="No", exact=True).check()
@@ -236,7 +230,9 @@ def test_phone_intake_with_a_safety_answer_then_the_provider_signs_the_screening
         item(phone, number).get_by_role("radio", name="More than half the days").check()
     expect(item(phone, 9)).to_contain_text("better off dead")
     item(phone, 9).get_by_role("radio", name="Several days").check()
-    item(phone, 10).get_by_role("radio", name="Very difficult").check()
+    # The difficulty question is not scored, so it carries no number.
+    difficulty = phone.get_by_role("group", name=re.compile("^If you checked off"))
+    difficulty.get_by_role("radio", name="Very difficult").check()
     screenshot(phone, "phq9.png")
     assert not UrgentTask.objects.filter(patient=patient).exists()
     save_and_continue(phone)
@@ -245,9 +241,11 @@ def test_phone_intake_with_a_safety_answer_then_the_provider_signs_the_screening
     expect(crisis.get_by_role("heading", level=1)).to_have_text(
         "Help is available right now"
     )
-    expect(crisis.get_by_role("link", name="988")).to_have_attribute("href", "tel:988")
+    lifeline = crisis.get_by_role("link", name="988")
+    expect(lifeline.first).to_have_attribute("href", "tel:988")
+    expect(lifeline.nth(1)).to_have_attribute("href", "sms:988")
     expect(crisis.get_by_role("link", name="911")).to_have_attribute("href", "tel:911")
-    expect(crisis).to_contain_text("A clinician from the clinic will contact you today")
+    expect(crisis).to_contain_text("A clinician from the clinic will contact you as soon as possible")
     fits_the_phone(phone)
     screenshot(phone, "crisis.png")
     [task] = UrgentTask.objects.filter(patient=patient)
@@ -328,10 +326,10 @@ def test_phone_intake_with_a_safety_answer_then_the_provider_signs_the_screening
     expect(findings).not_to_contain_text("not met")
     expect(findings).not_to_contain_text("medical-history question")
     scores = desk.get_by_role("region", name="Latest scores")
-    phq9 = scores.locator("dt", has_text="phq9").locator(
+    phq9 = scores.locator("dt", has_text="PHQ-9").locator(
         "xpath=following-sibling::dd[1]"
     )
-    expect(phq9).to_contain_text(re.compile(r"^17(\.0)? moderately severe"))
+    expect(phq9).to_contain_text(re.compile(r"^17 · Moderately severe"))
 
     decision = desk.get_by_role("region", name="Decision")
     decision.get_by_role("radio", name="Candidate", exact=True).check()

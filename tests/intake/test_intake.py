@@ -351,3 +351,52 @@ def test_the_front_desk_sends_the_intake_link_from_the_chart(world, as_role):
     response = client.post(reverse("intake:send", args=[world.patient.uuid]))
     assert response["Location"] == reverse("patients:chart", args=[world.patient.uuid])
     assert Intake.objects.get().channel == Intake.Channel.LINK
+
+
+def test_a_resent_questionnaire_is_not_recorded_or_alerted_twice(world, intake):
+    client = Client()
+    post_step(client, intake, "q:phq9", PHQ9_ITEM9_POSITIVE)
+    again = post_step(client, intake, "q:phq9", PHQ9_ITEM9_POSITIVE)  # Back, resend
+    assert again.status_code == 302
+    assert QuestionnaireResponse.objects.count() == 1
+    assert UrgentTask.objects.count() == 1
+    assert OutboundMessage.objects.filter(purpose="urgent_task").count() == 1
+
+
+def test_does_not_apply_is_an_answer_about_pregnancy(world):
+    from ketaclinic.intake.facts import intake_facts
+
+    answered = Intake.objects.create(
+        patient=world.patient,
+        channel="link",
+        answers={
+            "lifestyle": {
+                "pregnant": "na",
+                "breastfeeding": "na",
+                "substance_use_active": "no",
+            }
+        },
+    )
+    facts = intake_facts(world.patient, answered, {})
+    assert facts.pregnant is False and facts.breastfeeding is False
+
+
+def test_antidepressants_can_be_added_one_box_at_a_time(world, intake):
+    response = post_step(
+        Client(),
+        intake,
+        "antidepressants",
+        {
+            "trial-TOTAL_FORMS": "1",
+            "trial-INITIAL_FORMS": "0",
+            "trial-0-drug": "sertraline",
+            "trial-0-dose_mg": "100",
+            "trial-0-weeks": "8",
+            "trial-0-outcome": "no_response",
+            "trial-0-current_episode": "yes",
+            "add_another": "",
+        },
+    )
+    assert response["Location"].endswith("?step=antidepressants")
+    page = Client().get(f"{url_of(intake)}?step=antidepressants")
+    assert page.context["form"].total_form_count() == 2

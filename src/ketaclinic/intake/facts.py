@@ -83,8 +83,15 @@ def intake_facts(patient, intake: Intake | None, scores: dict) -> screening.Inta
         if medications is not None
         else None,
         substance_use_active=_yes(lifestyle.get("substance_use_active")),
-        pregnant=_yes(lifestyle.get("pregnant")),
-        breastfeeding=_yes(lifestyle.get("breastfeeding")),
+        # "Does not apply" is an answer: not pregnant, not breastfeeding.
+        pregnant=_yes(
+            {"na": "no"}.get(lifestyle.get("pregnant"), lifestyle.get("pregnant"))
+        ),
+        breastfeeding=_yes(
+            {"na": "no"}.get(
+                lifestyle.get("breastfeeding"), lifestyle.get("breastfeeding")
+            )
+        ),
         systolic_bp_mm_hg=body.get("systolic"),
         diastolic_bp_mm_hg=body.get("diastolic"),
         psychosis_history=("psychosis" in diagnoses) if psychiatric else None,

@@ -83,11 +83,18 @@ def wizard(request: HttpRequest, intake: Intake, *, staff=None) -> HttpResponse:
                 section=step,
                 data=sections.answers_of(step, form),
             )
+            if "add_another" in request.POST:
+                return HttpResponseRedirect(f"{request.path}?step={step}")
             return HttpResponseRedirect(f"{request.path}?step={context['next_step']}")
         context.update(form=form, formset=step == "antidepressants")
         return render(request, "intake/public/section.html", context)
     if step.startswith("q:"):
         code = step[2:]
+        if request.method == "POST" and code in intake.answers.get(
+            "questionnaires", {}
+        ):
+            # Already recorded (a reload or Back): never score or alert twice.
+            return HttpResponseRedirect(f"{request.path}?step={context['next_step']}")
         form = InstrumentForm(scales.INSTRUMENTS[code], request.POST or None)
         if request.method == "POST" and form.is_valid():
             response, result = services.questionnaire_record(
@@ -107,7 +114,10 @@ def wizard(request: HttpRequest, intake: Intake, *, staff=None) -> HttpResponse:
                 request=request, intake=intake, section="questionnaires", data=done
             )
             if result.urgent:
-                context.update(next_url=f"{request.path}?step={context['next_step']}")
+                context.update(
+                    next_url=f"{request.path}?step={context['next_step']}",
+                    clinic_phone=intake.patient.location.phone,
+                )
                 return render(request, "intake/public/crisis.html", context)
             return HttpResponseRedirect(f"{request.path}?step={context['next_step']}")
         context.update(form=form, instrument=scales.INSTRUMENTS[code])
@@ -174,7 +184,9 @@ def intake_by_link(request: HttpRequest, token: str) -> HttpResponse:
 def questionnaire_by_link(request: HttpRequest, token: str) -> HttpResponse:
     try:
         key = links.read_token(links.Purpose.QUESTIONNAIRE, token)
-        row = QuestionnaireRequest.objects.select_related("patient").get(uuid=key)
+        row = QuestionnaireRequest.objects.select_related("patient__location").get(
+            uuid=key
+        )
     except links.LinkProblem as problem:
         return link_problem(request, problem)
     except QuestionnaireRequest.DoesNotExist:
@@ -207,6 +219,7 @@ def questionnaire_by_link(request: HttpRequest, token: str) -> HttpResponse:
         )
         if result.urgent:
             context["next_url"] = request.path
+            context["clinic_phone"] = row.patient.location.phone
             return render(request, "intake/public/crisis.html", context)
         return redirect(request.path)
     return render(request, "intake/public/questionnaire.html", context)

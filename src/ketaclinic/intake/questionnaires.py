@@ -29,6 +29,7 @@ class InstrumentForm(forms.Form):
                 required=item.required and item.asked_if is None,
                 empty_value=None,
             )
+            self.fields[item.key].scored = item.scored
 
     def clean(self):
         cleaned = super().clean()

@@ -219,6 +219,8 @@ def screening_page(request: HttpRequest, patient_uuid) -> HttpResponse:
             "decisions": decisions,
             "current": current,
             "can_sign": can(request.user, Perm.SIGN),
+            "open_tasks": list(patient.urgent_tasks.filter(done_at__isnull=True)),
+            "names": {code: i.name for code, i in scales.INSTRUMENTS.items()},
         },
     )
 
