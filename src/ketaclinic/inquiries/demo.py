@@ -207,7 +207,9 @@ def _make(spec: DemoLead, index: int, location: Location, patients, staff) -> In
     stage = Stage.CONTACTED if spec.mode else spec.stage
     road = _road_to(stage)
     step = timedelta(days=spec.days_ago) / (len(road) + 1)
-    contacted = created + min(step, timedelta(hours=3)) if len(road) > 1 else None
+    # Answered within minutes to a few hours, as the clinic tries to.
+    answered = timedelta(minutes=12 + 41 * (index % 7))
+    contacted = created + min(step, answered) if len(road) > 1 else None
     inquiry = Inquiry.objects.create(
         location=location,
         first_name=first,
