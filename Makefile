@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install clean
+.PHONY: run test lint install clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,14 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	PYTHONPATH=src $(BIN)/lint-imports
 	$(BIN)/ketaclinic makemigrations --check --dry-run
+
+## Update and compile the Spanish catalog of the public pages (needs gettext's
+## xgettext and msgfmt; the compiled catalog is committed, so nothing else does).
+messages: $(STAMP)
+	cd src/ketaclinic/inquiries && DJANGO_SETTINGS_MODULE=ketaclinic.settings \
+		$(abspath $(BIN))/python -m django makemessages -l es --no-location
+	msgfmt --check -o src/ketaclinic/inquiries/locale/es/LC_MESSAGES/django.mo \
+		src/ketaclinic/inquiries/locale/es/LC_MESSAGES/django.po
 
 clean:
 	rm -rf $(VENV) var

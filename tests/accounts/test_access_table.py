@@ -43,6 +43,7 @@ TABLE: dict[str, tuple[str, set[str] | str]] = {
     "inquiries:email": ("post", CHART),
     "inquiries:stage": ("post", CHART),
     "inquiries:urgent_clear": ("post", CHART),
+    "inquiries:book": ("get", CHART),
     "inquiries:note": ("get", {P}),
     "inquiries:amend": ("get", {P}),
     "inquiries:convert": ("get", CHART),

@@ -219,3 +219,28 @@ def test_a_lead_with_a_chart_can_no_longer_use_the_link(client, lead, world):
     response = client.get(url(lead))
     assert response.status_code == 410
     assert "This link can no longer be used" in response.content.decode()
+
+
+def test_the_front_desk_books_for_a_lead_on_the_phone(world, lead):
+    from tests.conftest import client_for
+
+    desk = client_for(world.staff["front_desk"])
+    page = desk.get(f"/leads/{lead.uuid}/book/?mode=in_person").content.decode()
+    starts = free_starts(page)
+    assert starts
+    response = desk.post(
+        f"/leads/{lead.uuid}/book/", {"mode": "in_person", "starts_at": starts[1]}
+    )
+    assert response["Location"] == f"/leads/{lead.uuid}/"
+    appointment = Appointment.objects.get()
+    assert appointment.inquiry == lead
+    assert appointment.booked_by == world.staff["front_desk"]
+    change = lead.stage_changes.last()
+    assert change.reason == "Consultation booked by staff"
+    assert change.by == world.staff["front_desk"]
+    taken = desk.post(
+        f"/leads/{lead.uuid}/book/", {"mode": "in_person", "starts_at": starts[1]}
+    )
+    assert taken.status_code == 302  # the same time again: nothing changes
+    appointment.refresh_from_db()
+    assert appointment.starts_at.isoformat() == starts[1]

@@ -425,10 +425,6 @@ class ConsultationSetup(models.Model):
         limit_choices_to={"kind": "consultation"},
         help_text="Phone and video consultations.",
     )
-    offered_online = models.BooleanField(
-        default=True, help_text="Visitors may book through their private link."
-    )
-
     class Meta:
         verbose_name = "consultation setup"
 

@@ -10,7 +10,7 @@ Nothing changes on GET: mail scanners open links too.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -18,7 +18,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import dateformat, timezone, translation
+from django.utils import dateformat, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,11 +28,8 @@ from ketaclinic.core import views as core_views
 from ketaclinic.inquiries import forms, links, notify, queries, services
 from ketaclinic.inquiries.content import site_content
 from ketaclinic.inquiries.models import ConsultationMode, Inquiry, Stage
-from ketaclinic.scheduling import queries as schedule_queries
 from ketaclinic.scheduling import services as schedule
-from ketaclinic.scheduling.models import Appointment
 
-SLOTS_SHOWN = 12
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 
 
@@ -234,30 +231,6 @@ def _slot_days(slots, inquiry: Inquiry) -> list[dict]:
     return days
 
 
-def _free(inquiry: Inquiry, mode: str, start_day, exclude: Appointment | None):
-    types = queries.consultation_types(inquiry.location)
-    if mode not in types:
-        return []
-    zone = inquiry.location.zone
-    earliest = schedule.earliest_start(types[mode])
-    if start_day is not None:
-        earliest = max(earliest, datetime.combine(start_day, time.min, zone))
-    horizon = timezone.now() + timedelta(
-        days=settings.KETACLINIC_CONSULTATION_DAYS_AHEAD
-    )
-    if earliest >= horizon:
-        return []
-    same_type = exclude is not None and exclude.type_id == types[mode].pk
-    return schedule_queries.find_free(
-        location=inquiry.location,
-        appointment_type=types[mode],
-        earliest=earliest,
-        latest=horizon,
-        count=SLOTS_SHOWN,
-        exclude_appointment_id=exclude.pk if same_type else None,
-    )
-
-
 def _consultation_page(
     request: HttpRequest,
     inquiry: Inquiry,
@@ -283,7 +256,12 @@ def _consultation_page(
         start_day = None
     days = []
     if choosing and mode and alternatives is None:
-        days = _slot_days(_free(inquiry, mode, start_day, appointment), inquiry)
+        days = _slot_days(
+            queries.consultation_slots(
+                inquiry, mode, start_day=start_day, moving=appointment
+            ),
+            inquiry,
+        )
     elif alternatives is not None:
         days = _slot_days(alternatives, inquiry)
     later = None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
@@ -183,6 +184,48 @@ def consultation_types(location) -> dict[str, AppointmentType]:
     if remote is not None:
         types["phone"] = types["video"] = remote
     return types
+
+
+# Free times a page lists at once ("later times" shows the next ones).
+SLOTS_SHOWN = 12
+
+
+def consultation_slots(
+    inquiry: Inquiry,
+    mode: str,
+    *,
+    start_day: date | None = None,
+    moving: Appointment | None = None,
+    count: int = SLOTS_SHOWN,
+) -> list:
+    """The next free consultation times of this kind at the lead's location,
+    from the scheduling engine, within KETACLINIC_CONSULTATION_DAYS_AHEAD.
+    When `moving` is of the same type, its own time counts as free."""
+    from ketaclinic.scheduling.queries import find_free
+    from ketaclinic.scheduling.services import earliest_start
+
+    types = consultation_types(inquiry.location)
+    if mode not in types:
+        return []
+    earliest = earliest_start(types[mode])
+    if start_day is not None:
+        earliest = max(
+            earliest, datetime.combine(start_day, time.min, inquiry.location.zone)
+        )
+    horizon = timezone.now() + timedelta(
+        days=settings.KETACLINIC_CONSULTATION_DAYS_AHEAD
+    )
+    if earliest >= horizon:
+        return []
+    same_type = moving is not None and moving.type_id == types[mode].pk
+    return find_free(
+        location=inquiry.location,
+        appointment_type=types[mode],
+        earliest=earliest,
+        latest=horizon,
+        count=count,
+        exclude_appointment_id=moving.pk if same_type else None,
+    )
 
 
 def upcoming_consultation(inquiry: Inquiry) -> Appointment | None:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<uuid:inquiry_uuid>/email/<str:template>/", views.email, name="email"),
     path("<uuid:inquiry_uuid>/stage/", views.stage, name="stage"),
     path("<uuid:inquiry_uuid>/urgent/", views.urgent_clear, name="urgent_clear"),
+    path("<uuid:inquiry_uuid>/book/", views.book, name="book"),
     path("<uuid:inquiry_uuid>/note/", views.note, name="note"),
     path("<uuid:inquiry_uuid>/note/<int:amends_id>/amend/", views.note, name="amend"),
     path("<uuid:inquiry_uuid>/convert/", views.convert, name="convert"),

@@ -16,6 +16,7 @@ from ketaclinic.audit.services import Action, audit_record
 from ketaclinic.inquiries import forms, links, queries, services
 from ketaclinic.inquiries.content import site_content
 from ketaclinic.inquiries.models import (
+    ConsultationMode,
     ConsultationNote,
     Inquiry,
     Language,
@@ -171,6 +172,73 @@ def urgent_clear(request: HttpRequest, inquiry_uuid) -> HttpResponse:
     )
     messages.success(request, "No longer marked urgent.")
     return redirect("inquiries:lead", inquiry.uuid)
+
+
+@staff_required(Perm.LEAD_WORK)
+def book(request: HttpRequest, inquiry_uuid) -> HttpResponse:
+    """The front desk books (or changes) a lead's free consultation while on
+    the phone with them: the same free times and rules as the private link."""
+    if not can(request.user, Perm.SCHEDULE_EDIT):
+        return forbidden(request)
+    inquiry = queries.inquiry_for_user(request.user, inquiry_uuid)
+    if inquiry.patient_id is not None:
+        messages.info(request, "This lead has a chart: book from the chart.")
+        return redirect("scheduling:book", inquiry.patient.uuid)
+    appointment = queries.upcoming_consultation(inquiry)
+    types = queries.consultation_types(inquiry.location)
+    modes = [(v, label) for v, label in ConsultationMode.choices if v in types]
+    mode = request.POST.get("mode") or request.GET.get("mode", "")
+    mode = mode if mode in types else ""
+    refused, found = "", None
+    if request.method == "POST":
+        form = forms.SlotForm(request.POST)
+        if not form.is_valid():
+            refused = "Choose one of the times shown."
+        else:
+            data = form.cleaned_data
+            try:
+                if appointment is None:
+                    services.consultation_book(
+                        request=request,
+                        inquiry=inquiry,
+                        mode=data["mode"],
+                        starts_at=data["starts_at"],
+                        user=request.user,
+                    )
+                else:
+                    services.consultation_change(
+                        request=request,
+                        inquiry=inquiry,
+                        appointment=appointment,
+                        mode=data["mode"],
+                        starts_at=data["starts_at"],
+                        user=request.user,
+                    )
+            except services.BookingRefused as booking_refused:
+                refused, found = booking_refused.message, booking_refused.alternatives
+            else:
+                done = "booked" if appointment is None else "changed"
+                messages.success(request, f"Consultation {done}; the lead is emailed.")
+                return redirect("inquiries:lead", inquiry.uuid)
+    if found is None:
+        found = (
+            queries.consultation_slots(inquiry, mode, moving=appointment)
+            if mode
+            else []
+        )
+    return render(
+        request,
+        "inquiries/book.html",
+        {
+            "inquiry": inquiry,
+            "appointment": appointment,
+            "modes": modes,
+            "mode": mode,
+            "slots": [slot.start for slot in found],
+            "refused": refused,
+        },
+        status=409 if refused else 200,
+    )
 
 
 @staff_required(Perm.SIGN)
