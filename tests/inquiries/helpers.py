@@ -3,7 +3,9 @@ through the same service the form uses."""
 
 from __future__ import annotations
 
-from ketaclinic.inquiries import services
+import re
+
+from ketaclinic.inquiries import links, services
 from ketaclinic.inquiries.models import Inquiry
 
 
@@ -48,3 +50,11 @@ def make_lead(location, **changes) -> Inquiry:
         request=None, answers=services.FormAnswers(**fields), language=language
     )
     return result.inquiry
+
+
+def lead_link_in(text: str):
+    """The one private consultation link in a message, and the lead it names
+    (tokens carry the second they were signed, so compare what they name)."""
+    [link] = re.findall(r"https?://\S+/get-started/consultation/\S+", text)
+    token = link.split("/get-started/consultation/")[1].split("/")[0]
+    return link, Inquiry.objects.get(uuid=links.read_token(token))

@@ -12,12 +12,12 @@ import pytest
 from django.utils import timezone
 
 from ketaclinic.inquiries import links, queries, services
-from ketaclinic.inquiries.models import Stage
+from ketaclinic.inquiries.models import Inquiry, Stage
 from ketaclinic.notifications.models import OutboundMessage
 from ketaclinic.scheduling import links as visit_links
 from ketaclinic.scheduling.models import Allocation, Appointment
 from ketaclinic.scheduling.queries import find_free
-from tests.inquiries.helpers import make_lead
+from tests.inquiries.helpers import lead_link_in, make_lead
 from tests.notifications.helpers import ics_events, make_visit, soon
 
 
@@ -82,7 +82,7 @@ def test_booking_a_phone_consultation(client, lead, world):
     [event] = ics_events(attachment["content"])
     assert event["DTSTART"] == appointment.starts_at.strftime("%Y%m%dT%H%M%SZ")
     assert event["UID"] == f"{appointment.uuid}@ketaclinic"
-    assert links.consultation_url(lead) in email.body_text
+    assert lead_link_in(email.body_text)[1] == lead
 
 
 def test_booking_in_person_holds_a_room(client, lead):
@@ -244,3 +244,11 @@ def test_the_front_desk_books_for_a_lead_on_the_phone(world, lead):
     assert taken.status_code == 302  # the same time again: nothing changes
     appointment.refresh_from_db()
     assert appointment.starts_at.isoformat() == starts[1]
+
+
+@pytest.mark.parametrize("stage", ["consultation_done", "not_candidate", "closed"])
+def test_after_the_consultation_the_link_no_longer_books(client, lead, stage):
+    Inquiry.objects.filter(pk=lead.pk).update(stage=stage)
+    response = client.get(url(lead) + "?mode=phone")
+    assert response.status_code == 410
+    assert "This link can no longer be used" in response.content.decode()

@@ -142,3 +142,24 @@ def test_an_urgent_lead_is_marked_handled_with_how(world, clinic):
     lead.refresh_from_db()
     assert not lead.urgent and lead.crisis  # the answer itself stays
     assert "No longer urgent: Called; safe with family" in page_of(desk, lead)
+
+
+@pytest.mark.parametrize(
+    ("method", "tail"),
+    [
+        ("get", ""),
+        ("post", "contact/"),
+        ("post", "email/no_answer/"),
+        ("post", "stage/"),
+        ("post", "urgent/"),
+        ("get", "convert/"),
+        ("get", "book/"),
+    ],
+)
+def test_every_lead_page_of_another_location_is_not_found(world, lead, method, tail):
+    """The nurse of another location gets the 404 of a missing lead."""
+    client = client_for(world.stranger)
+    response = getattr(client, method)(f"/leads/{lead.uuid}/{tail}")
+    assert response.status_code == 404
+    assert not ContactEntry.objects.exists()
+    assert not OutboundMessage.objects.filter(purpose="lead_no_answer").exists()

@@ -425,6 +425,7 @@ class ConsultationSetup(models.Model):
         limit_choices_to={"kind": "consultation"},
         help_text="Phone and video consultations.",
     )
+
     class Meta:
         verbose_name = "consultation setup"
 

@@ -153,6 +153,10 @@ def thanks(request: HttpRequest) -> HttpResponse:
 
 # --- The private consultation link ----------------------------------------------------
 
+# The link books, changes and cancels the free consultation until it has
+# taken place; afterwards the clinic leads the way (and staff can still book).
+LINK_STAGES = (Stage.NEW, Stage.CONTACTED, Stage.CONSULTATION_BOOKED)
+
 PROBLEMS: dict[str, tuple[int, str, str]] = {
     "altered": (
         400,
@@ -201,10 +205,7 @@ def _inquiry_from(token: str) -> Inquiry | str:
     found = inquiry.first()
     if found is None:
         return "altered"
-    if found.patient_id is not None or found.stage in (
-        Stage.NOT_CANDIDATE,
-        Stage.CLOSED,
-    ):
+    if found.patient_id is not None or found.stage not in LINK_STAGES:
         return "closed"
     return found
 

@@ -438,13 +438,21 @@ EMAIL_TEMPLATES: dict[str, tuple[str, str]] = {
 def lead_email_send(
     *, request: HttpRequest, user, inquiry: Inquiry, template: str
 ) -> ContactEntry:
-    """Send one of the one-click emails; a double click in the same minute
-    sends it once (the message's key names the minute)."""
+    """Send one of the one-click emails; a second click within a minute sends
+    nothing (and the message's key, naming the minute, backs that up)."""
     if template not in EMAIL_TEMPLATES:
         raise Refused("No such email.")
     _, logged = EMAIL_TEMPLATES[template]
-    key = f"lead:{inquiry.uuid}:{template}:{timezone.now():%Y%m%d%H%M}"
+    now = timezone.now()
+    key = f"lead:{inquiry.uuid}:{template}:{now:%Y%m%d%H%M}"
     with transaction.atomic(durable=True):
+        just_sent = ContactEntry.objects.filter(
+            inquiry=inquiry,
+            message__purpose=f"lead_{template}",
+            at__gte=now - timedelta(minutes=1),
+        )
+        if just_sent.exists():
+            raise Refused("That email was just sent.")
         if template == "booking_link":
             message = notify.booking_link_resend(inquiry, key=key)
         else:
