@@ -2,6 +2,10 @@
 
 The same wizard serves staff filling an intake on the patient's behalf (phone
 intake); the intake records which it was.
+
+The patient reads the pages in their language: the intake's (from the patient's
+preferred language), a questionnaire link's from the patient's; a link that
+leads to no patient, in the browser's language.
 """
 
 from __future__ import annotations
@@ -10,11 +14,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 
 from ketaclinic.audit.services import Action, audit_record
 from ketaclinic.clinical import scales
-from ketaclinic.intake import links, sections, services
+from ketaclinic.intake import links, sections, services, translations
 from ketaclinic.intake.models import (
     Intake,
     QuestionnaireRequest,
@@ -22,21 +27,39 @@ from ketaclinic.intake.models import (
 )
 from ketaclinic.intake.questionnaires import InstrumentForm, instruments_for
 
+# Messages raised in English by links.py and services.py that reach the patient;
+# listed for the catalog and translated when shown. A message not listed here is
+# shown as it is.
+PATIENT_MESSAGES = (
+    gettext_noop(
+        "This link is not valid. Please use the link from your most recent message."
+    ),
+    gettext_noop("This link has expired. Please ask the clinic for a new one."),
+    gettext_noop("Type your full name to sign."),
+    gettext_noop("The document changed while you read it. Please read it again."),
+)
+
+
+def patient_language(patient) -> str:
+    return "es" if patient.preferred_language == "es" else "en"
+
 
 def link_problem(request: HttpRequest, problem: links.LinkProblem) -> HttpResponse:
-    return render(
-        request,
-        "intake/public/link_problem.html",
-        {"message": problem.message},
-        status=problem.status,
-    )
+    # No patient is known: the browser's language (cookie or Accept-Language).
+    with translation.override(translation.get_language_from_request(request)):
+        return render(
+            request,
+            "intake/public/link_problem.html",
+            {"message": _(problem.message)},
+            status=problem.status,
+        )
 
 
 def steps_of(intake: Intake) -> list[tuple[str, str]]:
     treated = intake.answers.get("about", {}).get("treated_for", [])
     steps = [(key, str(sections.SECTION_TITLES[key])) for key in sections.SECTIONS]
     steps += [
-        (f"q:{code}", scales.INSTRUMENTS[code].name)
+        (f"q:{code}", translations.instrument_name(code))
         for code in instruments_for(treated)
     ]
     steps += [("consents", _("Consents")), ("review", _("Check and send"))]
@@ -141,7 +164,7 @@ def wizard(request: HttpRequest, intake: Intake, *, staff=None) -> HttpResponse:
                     witness=staff,
                 )
             except services.IntakeRefused as refused:
-                error = str(refused)
+                error = _(str(refused))
             else:
                 return HttpResponseRedirect(f"{request.path}?step=consents")
         context.update(missing=missing, error=error)
@@ -198,6 +221,11 @@ def questionnaire_by_link(request: HttpRequest, token: str) -> HttpResponse:
             completed_at__gte=row.created_at,
         ).values_list("instrument", flat=True)
     )
+    with translation.override(patient_language(row.patient)):
+        return _questionnaire(request, row, answered)
+
+
+def _questionnaire(request, row: QuestionnaireRequest, answered) -> HttpResponse:
     remaining = [code for code in row.instruments if code not in answered]
     if not remaining:
         return render(request, "intake/public/thanks.html", {})

@@ -6,24 +6,31 @@ from django import forms
 from django.utils.translation import gettext as _
 
 from ketaclinic.clinical import scales
+from ketaclinic.intake import translations
 
 
 class InstrumentForm(forms.Form):
+    """Items and answers in the active language (``translations``); the values
+    stored and scored are the instrument's, whatever the language."""
+
     def __init__(self, instrument: scales.Instrument, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.instrument = instrument
+        self.texts = translations.instrument_texts(instrument)
         for item in instrument.items:
-            label = item.text
+            label = self.texts.item(item.key)
             if item.asked_if is not None:
                 parent, value = item.asked_if
-                parent_item = instrument.item(parent)
                 label = _("If you answered “%(answer)s” above: %(text)s") % {
-                    "answer": parent_item.label_of(value),
-                    "text": item.text,
+                    "answer": self.texts.option(parent, value),
+                    "text": label,
                 }
             self.fields[item.key] = forms.TypedChoiceField(
                 label=label,
-                choices=[(o.value, o.label) for o in item.options],
+                choices=[
+                    (o.value, self.texts.option(item.key, o.value))
+                    for o in item.options
+                ],
                 coerce=int,
                 widget=forms.RadioSelect,
                 required=item.required and item.asked_if is None,

@@ -6,11 +6,34 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from ketaclinic.clinical.body import check_height_cm, check_weight_kg
+from ketaclinic.clinical.body import (
+    DEFAULT_BODY_LIMITS,
+    check_height_cm,
+    check_weight_kg,
+)
 from ketaclinic.clinical.screening import CHECKLIST, TrialOutcome
+from ketaclinic.intake import translations
 from ketaclinic.patients.forms import clean_phone_value
+
+# Messages of ketaclinic.patients.forms.clean_phone_value, for the catalog: the
+# patient reads them in their language (the English stays the source's).
+PHONE_MESSAGES = (
+    gettext_noop("Enter a phone number."),
+    gettext_noop(
+        "Enter a valid phone number, e.g. (303) 555-0142 or +44 20 7946 0958."
+    ),
+)
+
+
+def clean_phone_translated(value: str) -> str:
+    try:
+        return clean_phone_value(value, required=True)
+    except forms.ValidationError as error:
+        raise forms.ValidationError([gettext(m) for m in error.messages]) from None
+
 
 YES_NO_UNSURE = [("yes", _("Yes")), ("no", _("No")), ("unsure", _("Not sure"))]
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
@@ -58,7 +81,7 @@ class AboutForm(forms.Form):
     email = forms.EmailField(label=_("Your email"), required=False)
 
     def clean_phone(self):
-        return clean_phone_value(self.cleaned_data["phone"], required=True)
+        return clean_phone_translated(self.cleaned_data["phone"])
 
 
 class PsychiatricForm(forms.Form):
@@ -138,8 +161,10 @@ class MedicalForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for key, question in CHECKLIST.items():
-            self.fields[key] = radio(YES_NO_UNSURE, question)
+        for key in CHECKLIST:
+            self.fields[key] = radio(
+                YES_NO_UNSURE, translations.checklist_question(key)
+            )
 
 
 class MedicationsForm(forms.Form):
@@ -196,18 +221,30 @@ class BodyForm(forms.Form):
         required=False,
     )
 
+    # check_height_cm and check_weight_kg judge the value; the message is said
+    # again here, with the same limits, so that it can be translated.
     def clean_height_cm(self):
         value = self.cleaned_data["height_cm"]
-        problem = check_height_cm(value)
-        if problem:
-            raise forms.ValidationError(problem)
+        if check_height_cm(value, DEFAULT_BODY_LIMITS):
+            raise forms.ValidationError(
+                _("Height must be between %(low)s and %(high)s cm.")
+                % {
+                    "low": f"{DEFAULT_BODY_LIMITS.min_height_cm:f}",
+                    "high": f"{DEFAULT_BODY_LIMITS.max_height_cm:f}",
+                }
+            )
         return value
 
     def clean_weight_kg(self):
         value = self.cleaned_data["weight_kg"]
-        problem = check_weight_kg(value)
-        if problem:
-            raise forms.ValidationError(problem)
+        if check_weight_kg(value, DEFAULT_BODY_LIMITS):
+            raise forms.ValidationError(
+                _("Weight must be between %(low)s and %(high)s kg.")
+                % {
+                    "low": f"{DEFAULT_BODY_LIMITS.min_weight_kg:f}",
+                    "high": f"{DEFAULT_BODY_LIMITS.max_weight_kg:f}",
+                }
+            )
         return value
 
     def clean(self):
@@ -229,7 +266,7 @@ class EscortForm(forms.Form):
     phone = forms.CharField(label=_("Their phone"), max_length=30)
 
     def clean_phone(self):
-        return clean_phone_value(self.cleaned_data["phone"], required=True)
+        return clean_phone_translated(self.cleaned_data["phone"])
 
 
 SECTIONS: dict[str, type[forms.Form]] = {
