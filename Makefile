@@ -36,10 +36,12 @@ lint: $(STAMP)
 ## Update and compile the Spanish catalog of the public pages (needs gettext's
 ## xgettext and msgfmt; the compiled catalog is committed, so nothing else does).
 messages: $(STAMP)
-	cd src/ketaclinic/inquiries && DJANGO_SETTINGS_MODULE=ketaclinic.settings \
-		$(abspath $(BIN))/python -m django makemessages -l es --no-location
-	msgfmt --check -o src/ketaclinic/inquiries/locale/es/LC_MESSAGES/django.mo \
-		src/ketaclinic/inquiries/locale/es/LC_MESSAGES/django.po
+	for app in inquiries intake; do \
+		(cd src/ketaclinic/$$app && DJANGO_SETTINGS_MODULE=ketaclinic.settings \
+			$(abspath $(BIN))/python -m django makemessages -l es --no-location) && \
+		msgfmt --check -o src/ketaclinic/$$app/locale/es/LC_MESSAGES/django.mo \
+			src/ketaclinic/$$app/locale/es/LC_MESSAGES/django.po || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) var

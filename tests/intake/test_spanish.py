@@ -368,11 +368,6 @@ def test_the_patients_emails_have_their_spanish(template):
     assert english[1].startswith("Hello Rosa,")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="intake.services._email_patient renders outside the patient's language; "
-    "wrapping it in translation.override(patient language) makes this pass",
-)
 def test_a_spanish_speaking_patient_is_emailed_in_spanish(world, spanish_intake):
     email = OutboundMessage.objects.get(purpose="intake_link")
     assert email.subject == "Home clinic: sus formularios de admisión"

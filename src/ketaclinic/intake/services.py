@@ -9,13 +9,13 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import Role
 from ketaclinic.audit.services import Action, audit_record
 from ketaclinic.clinical import scales
-from ketaclinic.intake import links
+from ketaclinic.intake import links, translations
 from ketaclinic.intake.models import (
     ConsentDocument,
     ConsentSignature,
@@ -51,14 +51,16 @@ def _email_patient(patient, *, template: str, context: dict, key: str) -> None:
 
     if not patient.email:
         return
-    notifications.email_queue(
-        to=patient.email,
-        template=template,
-        context={"patient_name": patient.first_name, **context},
-        purpose=template,
-        dedupe_key=key,
-        location=patient.location,
-    )
+    language = "es" if patient.preferred_language == "es" else "en"
+    with translation.override(language):
+        notifications.email_queue(
+            to=patient.email,
+            template=template,
+            context={"patient_name": patient.first_name, **context},
+            purpose=template,
+            dedupe_key=key,
+            location=patient.location,
+        )
 
 
 def intake_send(
@@ -146,7 +148,10 @@ def questionnaire_request_send(
             context={
                 "url": questionnaire_url(row),
                 "clinic": patient.location.name,
-                "names": [scales.INSTRUMENTS[c].name for c in instruments],
+                "names": [
+                    translations.instrument_name(c, patient.preferred_language)
+                    for c in instruments
+                ],
             },
             key=f"questionnaire:{row.uuid}",
         )
