@@ -25,7 +25,7 @@ class Command(BaseCommand):
             f"Demo clinic ready: {result.created_staff} staff and "
             f"{result.created_patients} patients added, {result.booked} visits booked."
         )
-        self.stdout.write("Sign in at http://127.0.0.1:8000/ as:")
+        self.stdout.write("Staff sign in at http://127.0.0.1:8000/sign-in/ as:")
         for username, role, *_ in STAFF:
             self.stdout.write(f"  {username:<10} ({role.label})")
         self.stdout.write(f"  password: {settings.KETACLINIC_DEMO_PASSWORD}")
