@@ -400,3 +400,46 @@ def test_antidepressants_can_be_added_one_box_at_a_time(world, intake):
     assert response["Location"].endswith("?step=antidepressants")
     page = Client().get(f"{url_of(intake)}?step=antidepressants")
     assert page.context["form"].total_form_count() == 2
+
+
+def test_the_lead_follows_the_intake_and_the_decision(world):
+    from ketaclinic.inquiries.models import Inquiry
+    from tests.inquiries.helpers import make_lead
+
+    lead = make_lead(world.home)
+    Inquiry.objects.filter(pk=lead.pk).update(
+        stage="consultation_done", patient=world.patient
+    )
+    started = services.intake_send(
+        request=None, user=world.staff["front_desk"], patient=world.patient
+    )
+    lead.refresh_from_db()
+    assert lead.stage == "intake_sent"
+    services.intake_submit(request=None, intake=started)
+    lead.refresh_from_db()
+    assert lead.stage == "screening"
+    services.decision_sign(
+        request=None,
+        user=world.staff["provider"],
+        patient=world.patient,
+        outcome="candidate",
+        indication="depression",
+        rationale="TRD",
+        findings=[],
+    )
+    lead.refresh_from_db()
+    assert lead.stage == "candidate"
+
+
+def test_the_chart_says_which_consents_are_missing(world, as_role):
+    version = publish(world)
+    chart = reverse("patients:chart", args=[world.patient.uuid])
+    assert "Informed consent (v1)" in as_role("nurse").get(chart).text
+    services.consent_sign(
+        request=None,
+        patient=world.patient,
+        version=version,
+        typed_name="Ada Lovelace",
+        shown_sha256=version.sha256,
+    )
+    assert "Consents to sign" not in as_role("nurse").get(chart).text

@@ -661,3 +661,22 @@ def site_content_save(
             summary=f"Public home page ({content.language}): " + ", ".join(changed),
         )
     return changed
+
+
+# The order of the journey: a lead only follows the chart forward.
+STAGE_ORDER = list(Stage.values)
+
+
+def stage_follow(*, patient, stage: str, reason: str, user=None) -> int:
+    """Move the leads converted into this patient to `stage` when that is further
+    along the journey (or when an amended decision turns "not a candidate" into
+    "candidate"). Runs inside the caller's transaction."""
+    decided = {Stage.CANDIDATE, Stage.NOT_CANDIDATE}
+    moved = 0
+    for inquiry in Inquiry.objects.select_for_update().filter(patient=patient):
+        forward = STAGE_ORDER.index(stage) > STAGE_ORDER.index(inquiry.stage)
+        amended = {inquiry.stage, stage} <= decided and stage != inquiry.stage
+        if forward or amended:
+            _stage_to(inquiry, stage, reason, user=user, now=timezone.now())
+            moved += 1
+    return moved

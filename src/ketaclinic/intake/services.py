@@ -63,6 +63,13 @@ def _email_patient(patient, *, template: str, context: dict, key: str) -> None:
         )
 
 
+def _lead_follows(patient, stage: str, reason: str, user) -> None:
+    """The pipeline stage of the patient's lead follows the chart."""
+    from ketaclinic.inquiries.services import stage_follow
+
+    stage_follow(patient=patient, stage=stage, reason=reason, user=user)
+
+
 def intake_send(
     *, request, user, patient, channel: str = Intake.Channel.LINK
 ) -> Intake:
@@ -77,6 +84,7 @@ def intake_send(
             if patient.preferred_language in ("en", "es")
             else "en",
         )
+        _lead_follows(patient, "intake_sent", "Intake started", user)
         if channel == Intake.Channel.LINK:
             _email_patient(
                 patient,
@@ -123,6 +131,7 @@ def intake_submit(*, request, intake: Intake) -> None:
         current.submitted_at = timezone.now()
         current.save(update_fields=["status", "submitted_at"])
         intake.status, intake.submitted_at = current.status, current.submitted_at
+        _lead_follows(intake.patient, "screening", "Intake submitted", None)
         audit_record(
             request=request,
             action=Action.UPDATE,
@@ -389,6 +398,15 @@ def decision_sign(
             summary=("Amended" if amends else "Signed")
             + f" screening decision: {decision.get_outcome_display()}",
         )
+        stage = {
+            ScreeningDecision.Outcome.CANDIDATE: "candidate",
+            ScreeningDecision.Outcome.NOT_CANDIDATE: "not_candidate",
+            ScreeningDecision.Outcome.REFER_OUT: "not_candidate",
+        }.get(outcome)
+        if stage:
+            _lead_follows(
+                patient, stage, f"Screening: {decision.get_outcome_display()}", user
+            )
         _email_patient(
             patient,
             template="screening_outcome",

@@ -91,6 +91,11 @@ def _chart_context(request: HttpRequest, patient: Patient) -> dict:
         if current is not None and height is not None:
             sex = {"male": Sex.MALE, "female": Sex.FEMALE}.get(patient.sex_at_birth)
             weights = dosing_weights(current.weight_kg, height, sex)
+    missing_consents = []
+    if clinical:
+        from ketaclinic.intake.services import consents_missing
+
+        missing_consents = consents_missing(patient)
     upcoming = []
     if can(request.user, Perm.SCHEDULE_VIEW):
         upcoming = list(
@@ -104,6 +109,7 @@ def _chart_context(request: HttpRequest, patient: Patient) -> dict:
         "clinical": clinical,
         "weights": weights,
         "upcoming": upcoming,
+        "missing_consents": missing_consents,
     }
 
 
