@@ -245,7 +245,9 @@ def test_phone_intake_with_a_safety_answer_then_the_provider_signs_the_screening
     expect(lifeline.first).to_have_attribute("href", "tel:988")
     expect(lifeline.nth(1)).to_have_attribute("href", "sms:988")
     expect(crisis.get_by_role("link", name="911")).to_have_attribute("href", "tel:911")
-    expect(crisis).to_contain_text("A clinician from the clinic will contact you as soon as possible")
+    expect(crisis).to_contain_text(
+        "A clinician from the clinic will contact you as soon as possible"
+    )
     fits_the_phone(phone)
     screenshot(phone, "crisis.png")
     [task] = UrgentTask.objects.filter(patient=patient)
