@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
@@ -62,7 +63,9 @@ def patient_search(request: HttpRequest, q: str, limit: int = 20):
     """Patients whose name, MRN, birth date, phone or email match `q`."""
     require(request, Perm.PATIENT_VIEW)
     limit = max(1, min(limit, 100))
-    return list(queries.patient_search(request.user, q[:100])[:limit])
+    found = list(queries.patient_search(request.user, q[:100])[:limit])
+    prefetch_related_objects(found, "location")
+    return found
 
 
 @api.get("/patients/{patient_uuid}", response=PatientOut, url_name="patient_detail")

@@ -67,7 +67,7 @@ class Patient(models.Model):
         ordering = ["last_name_key", "first_name_key", "id"]
         indexes = [
             models.Index(fields=["last_name_key", "first_name_key"]),
-            models.Index(fields=["first_name_key"]),
+            models.Index(fields=["location", "first_name_key", "last_name_key"]),
             models.Index(fields=["location", "last_name_key", "first_name_key"]),
             models.Index(fields=["date_of_birth"]),
             models.Index(fields=["phone"]),

@@ -107,10 +107,16 @@ def patient_search(user, text: str) -> QuerySet[Patient]:
     if terms.phone:
         return qs.filter(phone=terms.phone)
     if terms.any_prefix:
-        return qs.filter(
-            _prefix("last_name_key", terms.any_prefix)
-            | _prefix("first_name_key", terms.any_prefix)
-            | Q(mrn=terms.token)
+        # One indexed range scan per name column, combined: an OR of the three
+        # makes the planners scan every patient of the user's locations.
+        base = qs.select_related(None).order_by()
+        return (
+            base.filter(_prefix("last_name_key", terms.any_prefix))
+            .union(
+                base.filter(_prefix("first_name_key", terms.any_prefix)),
+                base.filter(mrn=terms.token),
+            )
+            .order_by("last_name_key", "first_name_key", "id")
         )
     condition = Q()
     if terms.last_prefix:

@@ -7,6 +7,7 @@ from django import forms as django_forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -44,8 +45,9 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         )
     else:
         patients = Patient.objects.none()
-    page = Paginator(patients.select_related("location"), settings.KETACLINIC_PAGE_SIZE)
+    page = Paginator(patients, settings.KETACLINIC_PAGE_SIZE)
     page_obj = page.get_page(request.GET.get("page"))
+    prefetch_related_objects(page_obj.object_list, "location")
     context = {"form": form, "page_obj": page_obj, "q": text}
     if request.htmx:
         return render(request, "patients/_results.html", context)
