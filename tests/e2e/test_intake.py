@@ -140,6 +140,7 @@ def test_phone_intake_with_a_safety_answer_then_the_provider_signs_the_screening
     at_step(phone, "About you", 1)
     phone.get_by_role("checkbox", name="Depression", exact=True).check()
     phone.get_by_label("Your phone").fill("303-555-0142")
+    answer(phone, "Are your name, date of birth and address", "Yes")
     save_and_continue(phone)
 
     at_step(phone, "Mental health history", 2)

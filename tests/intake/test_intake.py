@@ -56,7 +56,11 @@ def test_answers_are_kept_as_the_patient_goes_and_resume(world, intake):
         client,
         intake,
         "about",
-        {"treated_for": ["depression"], "phone": "303-555-0142"},
+        {
+            "treated_for": ["depression"],
+            "phone": "303-555-0142",
+            "details_correct": "yes",
+        },
     )
     assert response.status_code == 302 and "step=psychiatric" in response["Location"]
     page = Client().get(f"{url_of(intake)}?step=about")  # later, another device
@@ -71,6 +75,15 @@ def test_answers_are_kept_as_the_patient_goes_and_resume(world, intake):
     ("step", "data", "message"),
     [
         ("about", {"phone": "12"}, "Enter a valid phone number"),
+        (
+            "about",
+            {
+                "treated_for": ["anxiety"],
+                "phone": "3035550142",
+                "details_correct": "no",
+            },
+            "Please tell us what to correct",
+        ),
         (
             "antidepressants",
             {

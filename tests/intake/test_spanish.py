@@ -217,7 +217,7 @@ def test_the_sections_and_checklist_are_in_spanish(world, spanish_intake):
     bad = client.post(f"{url}?step=about", {"phone": "12"})
     assert "Escriba un número de teléfono válido" in bad.content.decode()
     assert "Este campo es obligatorio" in bad.content.decode()  # Django's own
-    assert "Por favor, corrija los 2 campos marcados abajo" in bad.content.decode()
+    assert "Por favor, corrija los 3 campos marcados abajo" in bad.content.decode()
     medical = client.get(f"{url}?step=medical").content.decode()
     assert "Antecedentes médicos" in medical
     for key in CHECKLIST:

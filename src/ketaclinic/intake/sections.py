@@ -79,9 +79,21 @@ class AboutForm(forms.Form):
     )
     phone = forms.CharField(label=_("Your phone"), max_length=30)
     email = forms.EmailField(label=_("Your email"), required=False)
+    details_correct = radio(
+        YES_NO, _("Are your name, date of birth and address above correct?")
+    )
+    corrections = forms.CharField(
+        label=_("If not, what should they be?"), max_length=300, required=False
+    )
 
     def clean_phone(self):
         return clean_phone_translated(self.cleaned_data["phone"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("details_correct") == "no" and not cleaned.get("corrections"):
+            self.add_error("corrections", _("Please tell us what to correct."))
+        return cleaned
 
 
 class PsychiatricForm(forms.Form):
