@@ -52,7 +52,7 @@ def test_nurse_finds_a_demo_patient_and_opens_the_chart(page, new_page, sign_in)
     expect(page).to_have_url(re.compile(rf"/patients/{patient.uuid}/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(patient.display_name)
     expect(page.get_by_text(f"MRN {patient.mrn}")).to_be_visible()
-    banner = page.get_by_role("note")
+    banner = page.get_by_role("note").filter(has_text="Allergies")
     expect(banner).to_contain_text("Allergies:")
     for substance in allergies:
         expect(banner).to_contain_text(substance)
