@@ -180,38 +180,54 @@ def visit_event(appointment: Appointment, context: dict) -> ics.Event:
     )
 
 
+def _email_and_text(
+    person, *, template: str, context: dict, purpose: str, key: str, **extra
+) -> int:
+    """Queue the email and the text message of one notice to whichever of the
+    person's addresses exist; returns how many are new (not sent before)."""
+    attachments = extra.pop("attachments", ())
+    written = []
+    if person.email:
+        written.append(
+            messages.email_queue(
+                to=person.email,
+                template=template,
+                context=context,
+                purpose=purpose,
+                dedupe_key=f"{key}:email",
+                attachments=attachments,
+                **extra,
+            )
+        )
+    if person.phone:
+        written.append(
+            messages.sms_queue(
+                to=person.phone,
+                template=template,
+                context=context,
+                purpose=purpose,
+                dedupe_key=f"{key}:sms",
+                **extra,
+            )
+        )
+    return sum(message is not None for message in written)
+
+
 def reminder_queue(appointment: Appointment, offset_hours: int) -> int:
     """Write the email and text reminders of a visit; returns how many are new."""
     context = reminder_context(appointment)
     key = f"{REMINDER}:{appointment.uuid}:{appointment.starts_at.isoformat()}"
     key += f":{offset_hours}h"
-    patient = recipient(appointment)
-    written = []
-    if patient.email:
-        invite = ics.calendar([visit_event(appointment, context)])
-        written.append(
-            messages.email_queue(
-                to=patient.email,
-                template="reminder",
-                context=context,
-                purpose=REMINDER,
-                dedupe_key=f"{key}:email",
-                attachments=[messages.Attachment("visit.ics", "text/calendar", invite)],
-                appointment=appointment,
-            )
-        )
-    if patient.phone:
-        written.append(
-            messages.sms_queue(
-                to=patient.phone,
-                template="reminder",
-                context=context,
-                purpose=REMINDER,
-                dedupe_key=f"{key}:sms",
-                appointment=appointment,
-            )
-        )
-    return sum(message is not None for message in written)
+    invite = ics.calendar([visit_event(appointment, context)])
+    return _email_and_text(
+        recipient(appointment),
+        template="reminder",
+        context=context,
+        purpose=REMINDER,
+        key=key,
+        attachments=[messages.Attachment("visit.ics", "text/calendar", invite)],
+        appointment=appointment,
+    )
 
 
 # --- Waitlist ------------------------------------------------------------------
@@ -229,27 +245,11 @@ def offer_queue(entry: WaitlistEntry) -> int:
         "offer_url": links.offer_url(entry),
     }
     key = f"{WAITLIST_OFFER}:{entry.pk}:{entry.offered_start.isoformat()}"
-    written = []
-    if patient.email:
-        written.append(
-            messages.email_queue(
-                to=patient.email,
-                template="waitlist_offer",
-                context=context,
-                purpose=WAITLIST_OFFER,
-                dedupe_key=f"{key}:email",
-                location=location,
-            )
-        )
-    if patient.phone:
-        written.append(
-            messages.sms_queue(
-                to=patient.phone,
-                template="waitlist_offer",
-                context=context,
-                purpose=WAITLIST_OFFER,
-                dedupe_key=f"{key}:sms",
-                location=location,
-            )
-        )
-    return sum(message is not None for message in written)
+    return _email_and_text(
+        patient,
+        template="waitlist_offer",
+        context=context,
+        purpose=WAITLIST_OFFER,
+        key=key,
+        location=location,
+    )
