@@ -38,7 +38,9 @@ api = NinjaAPI(
 
 def require(request: HttpRequest, perm: Perm) -> None:
     if not can(request.user, perm):
-        audit_record(request=request, action=Action.DENIED, summary=f"API needs {perm}")
+        audit_record(
+            actor=request.actor, action=Action.DENIED, summary=f"API needs {perm}"
+        )
         raise HttpError(403, "Your role does not allow this.")
 
 
@@ -76,6 +78,10 @@ def patient_detail(request: HttpRequest, patient_uuid: UUID):
     except Http404:
         raise HttpError(404, "No such patient.") from None
     audit_record(
-        request=request, action=Action.VIEW, patient=patient, obj=patient, summary="API"
+        actor=request.actor,
+        action=Action.VIEW,
+        patient=patient,
+        obj=patient,
+        summary="API",
     )
     return patient

@@ -24,6 +24,7 @@ from django_tasks_db.models import DBTaskResult
 from playwright.sync_api import expect
 
 from ketaclinic.accounts.models import User
+from ketaclinic.audit.actor import Actor
 from ketaclinic.notifications.models import OutboundMessage
 from ketaclinic.notifications.senders import MemorySmsSender
 from ketaclinic.patients.models import Patient
@@ -211,8 +212,7 @@ def test_book_move_remind_cancel_and_offer_the_time_to_the_waitlist(
     new_start = local(first_free_start_on_a_later_day(appointment), location)
     assert new_start.date() > start.date()
     services.waitlist_add(
-        request=None,
-        user=User.objects.get(username="frontdesk"),
+        actor=Actor.staff(User.objects.get(username="frontdesk")),
         patient=first_in_line,
         location=location,
         appointment_type=infusion,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from ketaclinic.audit.actor import Actor
 from ketaclinic.inquiries import links, services
 from ketaclinic.inquiries.models import Inquiry
 
@@ -47,7 +48,7 @@ def make_lead(location, **changes) -> Inquiry:
     language = changes.pop("language", "en")
     fields.update(changes)
     result = services.inquiry_submit(
-        request=None, answers=services.FormAnswers(**fields), language=language
+        actor=Actor.system(), answers=services.FormAnswers(**fields), language=language
     )
     return result.inquiry
 

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from ketaclinic.audit.actor import Actor
 from ketaclinic.inquiries import services
 from ketaclinic.inquiries.models import Inquiry, Stage
 from tests.conftest import client_for
@@ -63,8 +64,7 @@ def test_each_lead_shows_its_age_and_time_to_first_contact(world, clinic):
     answered = aged(lead(world, 1, first_name="Answered"), hours=5)
     aged(lead(world, 2, first_name="Waiting"), hours=2)
     services.contact_record(
-        request=None,
-        user=world.staff["front_desk"],
+        actor=Actor.staff(world.staff["front_desk"]),
         inquiry=answered,
         kind="call",
         summary="Left a voicemail",

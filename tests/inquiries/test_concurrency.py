@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from ketaclinic.audit.actor import Actor
 from ketaclinic.inquiries import queries, services
 from ketaclinic.scheduling.models import Allocation, Appointment, StaffHours
 from ketaclinic.scheduling.queries import find_free
@@ -48,7 +49,7 @@ def test_two_visitors_and_the_last_consultation_exactly_one_wins(world, clinic):
         try:
             barrier.wait()
             results[lead.pk] = services.consultation_book(
-                request=None, inquiry=lead, mode="phone", starts_at=slot.start
+                actor=Actor.system(), inquiry=lead, mode="phone", starts_at=slot.start
             )
         except services.BookingRefused as refused:
             results[lead.pk] = refused

@@ -11,6 +11,7 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
+from ketaclinic.audit.actor import Actor
 from ketaclinic.inquiries import links, queries, services
 from ketaclinic.inquiries.models import Inquiry, Stage
 from ketaclinic.notifications.models import OutboundMessage
@@ -100,7 +101,7 @@ def test_a_time_taken_meanwhile_is_refused_with_the_next_free_times(
     starts = free_starts(client.get(url(lead) + "?mode=phone").content.decode())
     other = make_lead(world.home, email="sam@example.com", phone="+13035550188")
     services.consultation_book(
-        request=None,
+        actor=Actor.system(),
         inquiry=other,
         mode="phone",
         starts_at=Appointment._meta.get_field("starts_at").to_python(starts[0]),

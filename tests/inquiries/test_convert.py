@@ -7,6 +7,7 @@ from unittest import mock
 
 import pytest
 
+from ketaclinic.audit.actor import Actor
 from ketaclinic.inquiries import services
 from ketaclinic.inquiries.models import Inquiry
 from ketaclinic.patients.models import Patient
@@ -100,8 +101,7 @@ def test_a_lead_is_converted_once(world, booked_lead):
     assert again.status_code == 302
     with pytest.raises(services.Refused):
         services.inquiry_convert(
-            request=None,
-            user=world.staff["front_desk"],
+            actor=Actor.staff(world.staff["front_desk"]),
             inquiry=booked_lead,
             first_name="Rosa",
             last_name="Parkes",

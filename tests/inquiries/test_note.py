@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from ketaclinic.audit.actor import Actor
 from ketaclinic.inquiries import services
 from ketaclinic.inquiries.models import ConsultationNote, Stage
 from tests.conftest import client_for
@@ -18,8 +19,7 @@ def lead(world, clinic):
 
 def sign(world, lead, outcome="proceed", text="TRD, 3 failed SSRIs.", **extra):
     return services.note_sign(
-        request=None,
-        user=world.staff["provider"],
+        actor=Actor.staff(world.staff["provider"]),
         inquiry=lead,
         outcome=outcome,
         text=text,
@@ -67,8 +67,7 @@ def test_only_a_provider_signs(world, lead, role):
     assert response.status_code == 403
     with pytest.raises(services.Refused):
         services.note_sign(
-            request=None,
-            user=world.staff[role],
+            actor=Actor.staff(world.staff[role]),
             inquiry=lead,
             outcome="proceed",
             text="x",

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from ketaclinic.audit.actor import Actor
 from ketaclinic.inquiries import queries, services
 from ketaclinic.notifications.models import CalendarFeedToken, OutboundMessage
 from ketaclinic.scheduling.models import Appointment
@@ -30,7 +31,7 @@ def consultation(world, clinic) -> Appointment:
         count=1,
     )
     return services.consultation_book(
-        request=None, inquiry=lead, mode="in_person", starts_at=slot.start
+        actor=Actor.system(), inquiry=lead, mode="in_person", starts_at=slot.start
     )
 
 
@@ -86,3 +87,36 @@ def test_the_providers_calendar_feed_shows_initials(world, consultation):
     body = client_for(world.staff["provider"]).get(f"/calendar/{feed.token}.ics")
     [event] = ics_events(body.content.decode())
     assert event["SUMMARY"].endswith(": R.P.")
+
+
+def test_a_change_that_fails_half_way_leaves_nothing_written(world, consultation):
+    """Changing the kind books the new visit, cancels the old one and keeps the
+    lead's mode in one transaction: when the cancel is refused (the old visit
+    was cancelled meanwhile), the new visit is not kept either."""
+    lead = consultation.inquiry
+    stale = Appointment.objects.get(pk=consultation.pk)
+    Appointment.objects.filter(pk=consultation.pk).update(
+        status=Appointment.Status.CANCELLED
+    )
+    kind = queries.consultation_types(world.home)["phone"]
+    [slot] = find_free(
+        location=world.home,
+        appointment_type=kind,
+        earliest=earliest_start(kind) + timedelta(days=1),
+        latest=earliest_start(kind) + timedelta(days=15),
+        count=1,
+    )
+    appointments_before = Appointment.objects.count()
+    messages_before = OutboundMessage.objects.count()
+    with pytest.raises(services.BookingRefused):
+        services.consultation_change(
+            actor=Actor.staff(world.staff["front_desk"]),
+            inquiry=lead,
+            appointment=stale,
+            mode="phone",
+            starts_at=slot.start,
+        )
+    assert Appointment.objects.count() == appointments_before
+    assert OutboundMessage.objects.count() == messages_before
+    lead.refresh_from_db()
+    assert lead.consultation_mode == "in_person"

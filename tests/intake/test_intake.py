@@ -8,6 +8,7 @@ from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
+from ketaclinic.audit.actor import Actor
 from ketaclinic.intake import links, services
 from ketaclinic.intake.models import (
     ConsentDocument,
@@ -28,7 +29,7 @@ def intake(world):
     world.staff["provider"].email = "provider@clinic.example"
     world.staff["provider"].save()
     return services.intake_send(
-        request=None, user=world.staff["front_desk"], patient=world.patient
+        actor=Actor.staff(world.staff["front_desk"]), patient=world.patient
     )
 
 
@@ -128,7 +129,7 @@ def test_bad_answers_are_explained_beside_the_field_and_nothing_is_lost(
     world, intake, step, data, message
 ):
     services.intake_save(
-        request=None, intake=intake, section="treatments", data={"x": 1}
+        actor=Actor.system(), intake=intake, section="treatments", data={"x": 1}
     )
     response = post_step(Client(), intake, step, data)
     assert response.status_code == 200
@@ -226,7 +227,7 @@ def publish(world, text="I understand that IV ketamine for depression is off-lab
         code="informed", defaults={"title": "Informed consent"}
     )
     return services.consent_publish(
-        request=None, user=world.staff["manager"], document=document, text=text
+        actor=Actor.staff(world.staff["manager"]), document=document, text=text
     )
 
 
@@ -262,9 +263,11 @@ def test_consent_is_signed_against_the_exact_text_and_a_new_version_asks_again(
 
 def test_submitting_locks_the_intake(world, intake):
     intake.answers = {}
-    services.intake_submit(request=None, intake=intake)
+    services.intake_submit(actor=Actor.system(), intake=intake)
     with pytest.raises(services.IntakeRefused):
-        services.intake_save(request=None, intake=intake, section="about", data={})
+        services.intake_save(
+            actor=Actor.system(), intake=intake, section="about", data={}
+        )
     page = Client().get(url_of(intake))
     assert "your intake is sent" in page.text
 
@@ -424,16 +427,15 @@ def test_the_lead_follows_the_intake_and_the_decision(world):
         stage="consultation_done", patient=world.patient
     )
     started = services.intake_send(
-        request=None, user=world.staff["front_desk"], patient=world.patient
+        actor=Actor.staff(world.staff["front_desk"]), patient=world.patient
     )
     lead.refresh_from_db()
     assert lead.stage == "intake_sent"
-    services.intake_submit(request=None, intake=started)
+    services.intake_submit(actor=Actor.system(), intake=started)
     lead.refresh_from_db()
     assert lead.stage == "screening"
     services.decision_sign(
-        request=None,
-        user=world.staff["provider"],
+        actor=Actor.staff(world.staff["provider"]),
         patient=world.patient,
         outcome="candidate",
         indication="depression",
@@ -449,7 +451,7 @@ def test_the_chart_says_which_consents_are_missing(world, as_role):
     chart = reverse("patients:chart", args=[world.patient.uuid])
     assert "Informed consent (v1)" in as_role("nurse").get(chart).text
     services.consent_sign(
-        request=None,
+        actor=Actor.system(),
         patient=world.patient,
         version=version,
         typed_name="Ada Lovelace",

@@ -22,6 +22,7 @@ from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ketaclinic.audit.actor import Actor
 from ketaclinic.clinical import scales
 from ketaclinic.clinical.screening import CHECKLIST
 from ketaclinic.intake import links, services, translations
@@ -188,7 +189,7 @@ def spanish_intake(world):
     world.staff["provider"].email = "provider@clinic.example"
     world.staff["provider"].save()
     return services.intake_send(
-        request=None, user=world.staff["front_desk"], patient=world.patient
+        actor=Actor.staff(world.staff["front_desk"]), patient=world.patient
     )
 
 
@@ -259,7 +260,7 @@ def test_a_spanish_phq9_scores_the_same_total_as_an_english_one(world, spanish_i
         world.home, first_name="Mary", last_name="Somerville"
     )
     english_intake = services.intake_send(
-        request=None, user=world.staff["front_desk"], patient=english_patient
+        actor=Actor.staff(world.staff["front_desk"]), patient=english_patient
     )
     assert english_intake.language == "en"
     answers = {f"q{n}": n % 4 for n in range(1, 10)} | {"q9": 0, "difficulty": 2}

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from ketaclinic.audit.actor import Actor
 from ketaclinic.audit.models import AuditEvent
 from ketaclinic.scheduling import services
 from ketaclinic.scheduling.models import (
@@ -40,8 +41,7 @@ def clinic(world):
 
 def book(world, types, start, code="infusion-depression", patient=None, **extra):
     return services.appointment_book(
-        request=None,
-        user=world.staff["front_desk"],
+        actor=Actor.staff(world.staff["front_desk"]),
         patient=patient or world.patient,
         location=world.home,
         appointment_type=types[code],
@@ -143,12 +143,14 @@ def test_moving_needs_a_reason_and_frees_the_old_time(world, clinic):
     appointment = book(world, clinic, start)
     with pytest.raises(services.BookingRefused):
         services.appointment_move(
-            request=None, user=None, appointment=appointment, starts_at=start, reason=""
+            actor=Actor.system(),
+            appointment=appointment,
+            starts_at=start,
+            reason="",
         )
     later = start + timedelta(hours=3)
     services.appointment_move(
-        request=None,
-        user=world.staff["front_desk"],
+        actor=Actor.staff(world.staff["front_desk"]),
         appointment=appointment,
         starts_at=later,
         reason="patient asked",
@@ -165,8 +167,7 @@ def test_moving_onto_a_taken_time_changes_nothing(world, clinic):
     second = book(world, clinic, start + timedelta(hours=2))
     with pytest.raises(services.BookingRefused):
         services.appointment_move(
-            request=None,
-            user=None,
+            actor=Actor.system(),
             appointment=second,
             starts_at=start + timedelta(minutes=30),
             reason="try",
@@ -183,8 +184,7 @@ def test_cancel_needs_a_reason_frees_the_chair_and_offers_the_waitlist(world, cl
 
     waiting = make_patient(world.home, mrn="W0000001", last_name="Waiting")
     entry = services.waitlist_add(
-        request=None,
-        user=world.staff["front_desk"],
+        actor=Actor.staff(world.staff["front_desk"]),
         patient=waiting,
         location=world.home,
         appointment_type=clinic["infusion-depression"],
@@ -193,11 +193,10 @@ def test_cancel_needs_a_reason_frees_the_chair_and_offers_the_waitlist(world, cl
     )
     with pytest.raises(services.BookingRefused):
         services.appointment_set_status(
-            request=None, user=None, appointment=appointment, status="cancelled"
+            actor=Actor.system(), appointment=appointment, status="cancelled"
         )
     services.appointment_set_status(
-        request=None,
-        user=world.staff["front_desk"],
+        actor=Actor.staff(world.staff["front_desk"]),
         appointment=appointment,
         status="cancelled",
         reason="unwell",
@@ -211,12 +210,14 @@ def test_cancel_needs_a_reason_frees_the_chair_and_offers_the_waitlist(world, cl
 def test_no_show_frees_the_chair(world, clinic):
     appointment = book(world, clinic, local(next_weekday(1), 9))
     services.appointment_set_status(
-        request=None, user=None, appointment=appointment, status="no_show"
+        actor=Actor.system(), appointment=appointment, status="no_show"
     )
     assert not appointment.allocations.filter(active=True).exists()
     with pytest.raises(services.BookingRefused):
         services.appointment_set_status(
-            request=None, user=None, appointment=appointment, status="checked_in"
+            actor=Actor.system(),
+            appointment=appointment,
+            status="checked_in",
         )
 
 
@@ -285,8 +286,7 @@ def test_booking_plans_reminders_and_cancelling_stops_them(world, clinic, settin
         booked.assert_called_once_with(appointment)
         with TestCase.captureOnCommitCallbacks(execute=True):
             services.appointment_set_status(
-                request=None,
-                user=None,
+                actor=Actor.system(),
                 appointment=appointment,
                 status="cancelled",
                 reason="unwell",
@@ -298,11 +298,14 @@ def test_a_stale_status_change_is_refused(world, clinic):
     appointment = book(world, clinic, local(next_weekday(1), 9))
     stale = Appointment.objects.get(pk=appointment.pk)
     services.appointment_set_status(
-        request=None, user=None, appointment=appointment, status="cancelled", reason="x"
+        actor=Actor.system(),
+        appointment=appointment,
+        status="cancelled",
+        reason="x",
     )
     with pytest.raises(services.BookingRefused, match="already cancelled"):
         services.appointment_set_status(
-            request=None, user=None, appointment=stale, status="confirmed"
+            actor=Actor.system(), appointment=stale, status="confirmed"
         )
 
 

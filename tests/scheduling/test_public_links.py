@@ -77,7 +77,9 @@ def test_confirming_stores_the_answers_and_confirms_the_visit(visit):
         "stop_eating": "06:30",
     }
     events = AuditEvent.objects.filter(object_id=str(visit.pk))
-    assert events.filter(username="patient (reminder link)").exists()
+    assert events.filter(
+        username="patient (private link)", channel="patient_link"
+    ).exists()
     assert any("Confirmed" in event.summary for event in events)
 
     page = Client().get(f"{url}?done=1").content.decode()

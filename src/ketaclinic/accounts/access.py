@@ -52,7 +52,7 @@ def staff_required(perm: Perm | None = None) -> Callable:
                 from ketaclinic.audit.services import Action, audit_record
 
                 audit_record(
-                    request=request,
+                    actor=request.actor,
                     action=Action.DENIED,
                     summary=f"{request.method} {request.path} needs {perm}",
                 )

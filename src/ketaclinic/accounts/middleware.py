@@ -4,17 +4,20 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from ketaclinic.accounts.locations import active_location
+from ketaclinic.audit.actor import Actor
 
 
 class StaffGateMiddleware:
     """Sets `request.location`, the location a staff member works at right now,
-    and shows times in that location's time zone."""
+    and `request.actor`, who acts through this request; shows times in that
+    location's time zone."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest):
         request.location = active_location(request)
+        request.actor = Actor.of_request(request)
         if request.location is not None:
             timezone.activate(request.location.zone)
         try:

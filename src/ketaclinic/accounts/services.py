@@ -26,7 +26,7 @@ def staff_create(
         raise ValueError(
             f"Unknown role {role!r}; choose one of {', '.join(Role.values)}."
         )
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         user = User(
             username=username,
             role=role,

@@ -10,24 +10,31 @@ from django.contrib.auth.signals import (
 )
 from django.dispatch import receiver
 
-from ketaclinic.audit.services import Action, audit_record
+from ketaclinic.audit.services import Action, Actor, audit_record
+
+
+def _actor(request, user=None) -> Actor:
+    if request is None:
+        return Actor.system(user)
+    actor = Actor.of_request(request)
+    return Actor(user=user, channel=actor.channel, address=actor.address)
 
 
 @receiver(user_logged_in)
 def on_logged_in(sender, request, user, **kwargs):
-    audit_record(request=request, action=Action.SIGN_IN, user=user)
+    audit_record(actor=_actor(request, user), action=Action.SIGN_IN)
 
 
 @receiver(user_logged_out)
 def on_logged_out(sender, request, user, **kwargs):
     if user is not None:
-        audit_record(request=request, action=Action.SIGN_OUT, user=user)
+        audit_record(actor=_actor(request, user), action=Action.SIGN_OUT)
 
 
 @receiver(user_login_failed)
 def on_login_failed(sender, credentials, request=None, **kwargs):
     audit_record(
-        request=request,
+        actor=_actor(request),
         action=Action.SIGN_IN_FAILED,
         username=str(credentials.get("username", ""))[:150] or "(no name typed)",
     )
@@ -35,4 +42,6 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
 
 @receiver(user_locked_out)
 def on_locked_out(sender, request, username=None, ip_address=None, **kwargs):
-    audit_record(request=request, action=Action.LOCKED_OUT, username=username or "")
+    audit_record(
+        actor=_actor(request), action=Action.LOCKED_OUT, username=username or ""
+    )

@@ -32,7 +32,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        audit_record(request=self.request, action=Action.PASSWORD_CHANGED)
+        audit_record(actor=self.request.actor, action=Action.PASSWORD_CHANGED)
         messages.success(self.request, "Your password was changed.")
         return response
 
@@ -61,7 +61,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
             if device.verify_is_allowed()[0] and device.verify_token(token):
                 otp_login(request, device)
                 return redirect(_next_url(request))
-        audit_record(request=request, action=Action.OTP_FAILED)
+        audit_record(actor=request.actor, action=Action.OTP_FAILED)
         form.add_error(
             "token", "That code is not right or has expired. Try the next one."
         )
@@ -79,10 +79,10 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
         if device.verify_token(form.cleaned_data["token"]):
             services.totp_confirm(device)
             otp_login(request, device)
-            audit_record(request=request, action=Action.OTP_ENROLLED)
+            audit_record(actor=request.actor, action=Action.OTP_ENROLLED)
             messages.success(request, "Two-factor sign-in is set up.")
             return redirect(_next_url(request))
-        audit_record(request=request, action=Action.OTP_FAILED, summary="enrolment")
+        audit_record(actor=request.actor, action=Action.OTP_FAILED, summary="enrolment")
         form.add_error("token", "That code is not right. Check the time on your phone.")
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
     buffer = BytesIO()

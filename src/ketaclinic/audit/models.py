@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from ketaclinic.audit.actor import Channel
+
 
 class AuditEvent(models.Model):
     """One access to or change of a chart, or a security event. Append-only."""
@@ -33,6 +35,8 @@ class AuditEvent(models.Model):
     # Kept apart from `actor` so that a failed sign-in with an unknown name is
     # recorded too.
     username = models.CharField(max_length=150, blank=True)
+    # How the actor came in: a staff page, a patient's link, the worker, the API.
+    channel = models.CharField(max_length=20, choices=Channel.choices, blank=True)
     action = models.CharField(max_length=20, choices=Action.choices)
     patient = models.ForeignKey(
         "patients.Patient",

@@ -1,4 +1,4 @@
-"""Writing the audit trail. Every caller passes the request it serves."""
+"""Writing the audit trail, through the `Actor` of the change."""
 
 from __future__ import annotations
 
@@ -6,53 +6,43 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 
+from ketaclinic.audit.actor import Actor, Channel
 from ketaclinic.audit.models import AuditEvent
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest
-
     from ketaclinic.patients.models import Patient
 
 Action = AuditEvent.Action
-ANONYMOUS_LINK_USER = "patient (private link)"
 
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+__all__ = ["Action", "Actor", "Channel", "audit_record"]
 
 
 def audit_record(
     *,
-    request: HttpRequest | None,
+    actor: Actor,
     action: str,
     patient: Patient | None = None,
     obj: models.Model | None = None,
     summary: str = "",
     username: str = "",
-    user=None,
 ) -> AuditEvent:
-    """Append one audit entry. Call it inside the transaction of the change."""
-    actor = user
-    if actor is None and request is not None and request.user.is_authenticated:
-        actor = request.user
-    if actor is None and not username and request is not None:
-        # Only the patient's signed links write without a signed-in user.
-        username = ANONYMOUS_LINK_USER
-    location = getattr(request, "location", None) if request is not None else None
+    """Append one audit entry. Call it inside the transaction of the change.
+
+    `username` names whoever tried when there is no user to point at (a failed
+    sign-in with an unknown name)."""
     if patient is not None:
         location_id = patient.location_id
     else:
-        location_id = location.pk if location is not None else None
+        location_id = actor.location.pk if actor.location is not None else None
     return AuditEvent.objects.create(
-        actor=actor,
-        username=username or (actor.get_username() if actor is not None else ""),
+        actor=actor.user,
+        username=(username or actor.username)[:150],
+        channel=actor.channel,
         action=action,
         patient=patient,
         location_id=location_id,
         object_type=obj._meta.label if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         summary=summary[:500],
-        ip=client_ip(request),
+        ip=actor.address,
     )

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import Role
+from ketaclinic.audit.actor import Actor
 from ketaclinic.patients.models import (
     Allergy,
     BodyMeasurement,
@@ -384,8 +385,7 @@ def _book_calendar(location: Location) -> int:
         if not found:
             continue
         schedule.appointment_book(
-            request=None,
-            user=front_desk,
+            actor=Actor.system(front_desk),
             patient=patient,
             location=location,
             appointment_type=types[code],
@@ -437,7 +437,7 @@ def _intakes(location: Location) -> int:
     for index, patient in enumerate(patients, start=1):
         if Intake.objects.filter(patient=patient).exists():
             continue
-        started = intake.intake_send(request=None, user=front_desk, patient=patient)
+        started = intake.intake_send(actor=Actor.system(front_desk), patient=patient)
         answers = {
             "about": {"treated_for": ["depression"], "phone": patient.phone},
             "antidepressants": TRD_TRIALS if index != 3 else TRD_TRIALS[:1],
@@ -448,24 +448,25 @@ def _intakes(location: Location) -> int:
             },
         }
         for section, data in answers.items():
-            intake.intake_save(request=None, intake=started, section=section, data=data)
+            intake.intake_save(
+                actor=Actor.system(), intake=started, section=section, data=data
+            )
         if index in (8, 9):  # still filling it in
             continue
         item9 = 1 if index == 7 else 0
         intake.questionnaire_record(
-            request=None,
+            actor=Actor.system(),
             patient=patient,
             instrument="phq9",
             answers={f"q{n}": 2 for n in range(1, 9)} | {"q9": item9, "difficulty": 2},
             source="intake",
             intake=started,
         )
-        intake.intake_submit(request=None, intake=started)
+        intake.intake_submit(actor=Actor.system(), intake=started)
         if index in SCREENED:
             outcome, indication, needs = SCREENED[index]
             intake.decision_sign(
-                request=None,
-                user=provider,
+                actor=Actor.system(provider),
                 patient=patient,
                 outcome=outcome,
                 indication=indication,

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketaclinic.accounts.models import User
+from ketaclinic.audit.actor import Actor
 from ketaclinic.inquiries import queries, services
 from ketaclinic.inquiries.models import (
     ConsultationNote,
@@ -298,7 +299,7 @@ def _book(inquiry: Inquiry, mode: str, days: int) -> None:
     )
     if found:
         services.consultation_book(
-            request=None, inquiry=inquiry, mode=mode, starts_at=found[0].start
+            actor=Actor.system(), inquiry=inquiry, mode=mode, starts_at=found[0].start
         )
 
 

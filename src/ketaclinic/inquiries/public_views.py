@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
+from ketaclinic.audit.actor import Actor
 from ketaclinic.core import views as core_views
 from ketaclinic.inquiries import forms, links, notify, queries, services
 from ketaclinic.inquiries.content import site_content
@@ -118,7 +119,7 @@ def get_started(request: HttpRequest) -> HttpResponse:
             {"form": forms.GetStartedForm()},
         )
     allowed = services.rate_allow(
-        request=request,
+        actor=request.actor,
         scope="get_started",
         limit=settings.KETACLINIC_INQUIRY_RATE_PER_HOUR,
     )
@@ -137,7 +138,7 @@ def get_started(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     services.inquiry_submit(
-        request=request, answers=_answers(form), language=request.LANGUAGE_CODE
+        actor=request.actor, answers=_answers(form), language=request.LANGUAGE_CODE
     )
     return redirect(thanks)
 
@@ -319,11 +320,14 @@ def consultation(request: HttpRequest, token: str) -> HttpResponse:
     try:
         if appointment is None:
             services.consultation_book(
-                request=request, inquiry=inquiry, mode=mode, starts_at=starts_at
+                actor=Actor.patient_link(request),
+                inquiry=inquiry,
+                mode=mode,
+                starts_at=starts_at,
             )
         else:
             services.consultation_change(
-                request=request,
+                actor=Actor.patient_link(request),
                 inquiry=inquiry,
                 appointment=appointment,
                 mode=mode,
@@ -359,7 +363,9 @@ def consultation_cancel(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         try:
             services.consultation_cancel(
-                request=request, inquiry=inquiry, appointment=appointment
+                actor=Actor.patient_link(request),
+                inquiry=inquiry,
+                appointment=appointment,
             )
         except schedule.BookingRefused:
             return link_problem(request, "closed")

@@ -16,11 +16,10 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
-from django.http import HttpRequest
 from django.utils import timezone
 
 from ketaclinic.accounts.permissions import Perm, can
-from ketaclinic.audit.services import Action, audit_record, client_ip
+from ketaclinic.audit.services import Action, Actor, audit_record
 from ketaclinic.inquiries import notify, queries
 from ketaclinic.inquiries.models import (
     ConsultationMode,
@@ -130,7 +129,7 @@ def _stage_to(
 
 
 def inquiry_submit(
-    *, request: HttpRequest | None, answers: FormAnswers, language: str
+    *, actor: Actor, answers: FormAnswers, language: str
 ) -> SubmitResult:
     """Make a lead from the form, or join the lead with the same email or phone.
 
@@ -139,7 +138,7 @@ def inquiry_submit(
     this submission, with its message, beside the earlier ones.
     """
     now = timezone.now()
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         _one_submission_at_a_time()
         inquiry = queries.matching_inquiry(email=answers.email, phone=answers.phone)
         joined = inquiry is not None
@@ -199,7 +198,7 @@ def inquiry_submit(
             inquiry=inquiry, location=inquiry.location, kind=kind
         )
         audit_record(
-            request=request,
+            actor=actor,
             action=Action.UPDATE if joined else Action.CREATE,
             obj=inquiry,
             username=VISITOR,
@@ -211,8 +210,8 @@ def inquiry_submit(
     return SubmitResult(inquiry, submission, joined)
 
 
-def _rate_key(request: HttpRequest | None, scope: str) -> str:
-    address = client_ip(request) or "unknown"
+def _rate_key(actor: Actor, scope: str) -> str:
+    address = actor.address or "unknown"
     return hmac.new(
         settings.SECRET_KEY.encode(), f"{scope}:{address}".encode(), hashlib.sha256
     ).hexdigest()
@@ -220,7 +219,7 @@ def _rate_key(request: HttpRequest | None, scope: str) -> str:
 
 def rate_allow(
     *,
-    request: HttpRequest | None,
+    actor: Actor,
     scope: str,
     limit: int,
     window: timedelta = timedelta(hours=1),
@@ -232,7 +231,7 @@ def rate_allow(
     start = datetime.fromtimestamp(
         int(now.timestamp()) // seconds * seconds, tz=now.tzinfo
     )
-    key = _rate_key(request, scope)
+    key = _rate_key(actor, scope)
     with transaction.atomic():
         counter, _ = RateCounter.objects.get_or_create(key=key, window_start=start)
         RateCounter.objects.filter(pk=counter.pk).update(count=F("count") + 1)
@@ -252,102 +251,95 @@ def _consultation_type(inquiry: Inquiry, mode: str):
 
 
 def _after_booking(
-    *, request, user, inquiry: Inquiry, appointment: Appointment, mode: str, how: str
+    *, actor: Actor, inquiry: Inquiry, appointment: Appointment, mode: str, how: str
 ) -> None:
-    now = timezone.now()
-    with transaction.atomic(durable=True):
-        inquiry.consultation_mode = mode
-        inquiry.save(update_fields=["consultation_mode"])
-        if inquiry.stage in (Stage.NEW, Stage.CONTACTED):
-            _stage_to(
-                inquiry,
-                Stage.CONSULTATION_BOOKED,
-                f"Consultation booked {how}",
-                user=user,
-                now=now,
-            )
-        notify.consultation_booked(inquiry, appointment)
+    inquiry.consultation_mode = mode
+    inquiry.save(update_fields=["consultation_mode"])
+    if inquiry.stage in (Stage.NEW, Stage.CONTACTED):
+        _stage_to(
+            inquiry,
+            Stage.CONSULTATION_BOOKED,
+            f"Consultation booked {how}",
+            user=actor.user,
+            now=timezone.now(),
+        )
+    notify.consultation_booked(inquiry, appointment)
+
+
+def _locked(inquiry: Inquiry) -> Inquiry:
+    """The lead, locked for the rest of the transaction: two requests on one
+    lead (a double click, two tabs) run one after the other."""
+    return Inquiry.objects.select_for_update().get(pk=inquiry.pk)
 
 
 def consultation_book(
     *,
-    request: HttpRequest | None,
+    actor: Actor,
     inquiry: Inquiry,
     mode: str,
     starts_at: datetime,
-    user=None,
 ) -> Appointment:
     """Book the lead's free consultation; BookingRefused with the reason and
-    the next free times when that time cannot be had."""
+    the next free times when that time cannot be had. One transaction."""
     if mode not in ConsultationMode.values:
         raise BookingRefused("Choose phone, video or in person.")
-    if queries.upcoming_consultation(inquiry) is not None:
-        raise BookingRefused("A consultation is already booked; change it instead.")
     appointment_type = _consultation_type(inquiry, mode)
-    appointment = schedule.appointment_book(
-        request=request,
-        user=user,
-        inquiry=inquiry,
-        location=inquiry.location,
-        appointment_type=appointment_type,
-        starts_at=starts_at,
-        notes=f"Free consultation: {ConsultationMode(mode).label}",
-    )
-    how = "by staff" if user is not None else "through the private link"
-    _after_booking(
-        request=request,
-        user=user,
-        inquiry=inquiry,
-        appointment=appointment,
-        mode=mode,
-        how=how,
-    )
+    with transaction.atomic():
+        inquiry = _locked(inquiry)
+        if queries.upcoming_consultation(inquiry) is not None:
+            raise BookingRefused("A consultation is already booked; change it instead.")
+        appointment = schedule.appointment_book(
+            actor=actor,
+            inquiry=inquiry,
+            location=inquiry.location,
+            appointment_type=appointment_type,
+            starts_at=starts_at,
+            notes=f"Free consultation: {ConsultationMode(mode).label}",
+        )
+        how = "by staff" if actor.user is not None else "through the private link"
+        _after_booking(
+            actor=actor, inquiry=inquiry, appointment=appointment, mode=mode, how=how
+        )
     return appointment
 
 
 def consultation_change(
     *,
-    request: HttpRequest | None,
+    actor: Actor,
     inquiry: Inquiry,
     appointment: Appointment,
     mode: str,
     starts_at: datetime,
-    user=None,
 ) -> Appointment:
     """A new time (and perhaps a new kind) for a booked consultation. The same
-    kind moves the visit; another kind books anew, then cancels the old one."""
-    who = "staff" if user is not None else "the visitor"
+    kind moves the visit; another kind books anew, then cancels the old one:
+    one transaction, so a refused new time leaves the old visit as it was."""
+    who = "staff" if actor.user is not None else "the visitor"
     appointment_type = _consultation_type(inquiry, mode)
-    if appointment_type.pk == appointment.type_id:
-        moved = schedule.appointment_move(
-            request=request,
-            user=user,
-            appointment=appointment,
-            starts_at=starts_at,
-            reason=f"Changed by {who}",
-        )
-        with transaction.atomic(durable=True):
-            inquiry.consultation_mode = mode
-            inquiry.save(update_fields=["consultation_mode"])
-            notify.consultation_booked(inquiry, moved, changed=True)
-        return moved
-    new = schedule.appointment_book(
-        request=request,
-        user=user,
-        inquiry=inquiry,
-        location=inquiry.location,
-        appointment_type=appointment_type,
-        starts_at=starts_at,
-        notes=f"Free consultation: {ConsultationMode(mode).label}",
-    )
-    schedule.appointment_set_status(
-        request=request,
-        user=user,
-        appointment=appointment,
-        status=Appointment.Status.CANCELLED,
-        reason=f"Changed to {ConsultationMode(mode).label.lower()} by {who}",
-    )
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
+        inquiry = _locked(inquiry)
+        if appointment_type.pk == appointment.type_id:
+            new = schedule.appointment_move(
+                actor=actor,
+                appointment=appointment,
+                starts_at=starts_at,
+                reason=f"Changed by {who}",
+            )
+        else:
+            new = schedule.appointment_book(
+                actor=actor,
+                inquiry=inquiry,
+                location=inquiry.location,
+                appointment_type=appointment_type,
+                starts_at=starts_at,
+                notes=f"Free consultation: {ConsultationMode(mode).label}",
+            )
+            schedule.appointment_set_status(
+                actor=actor,
+                appointment=appointment,
+                status=Appointment.Status.CANCELLED,
+                reason=f"Changed to {ConsultationMode(mode).label.lower()} by {who}",
+            )
         inquiry.consultation_mode = mode
         inquiry.save(update_fields=["consultation_mode"])
         notify.consultation_booked(inquiry, new, changed=True)
@@ -356,20 +348,19 @@ def consultation_change(
 
 def consultation_cancel(
     *,
-    request: HttpRequest | None,
+    actor: Actor,
     inquiry: Inquiry,
     appointment: Appointment,
-    user=None,
 ) -> None:
-    who = "staff" if user is not None else "the visitor through the private link"
-    schedule.appointment_set_status(
-        request=request,
-        user=user,
-        appointment=appointment,
-        status=Appointment.Status.CANCELLED,
-        reason=f"Cancelled by {who}",
-    )
-    with transaction.atomic(durable=True):
+    who = "staff" if actor.user is not None else "the visitor through the private link"
+    with transaction.atomic():
+        inquiry = _locked(inquiry)
+        schedule.appointment_set_status(
+            actor=actor,
+            appointment=appointment,
+            status=Appointment.Status.CANCELLED,
+            reason=f"Cancelled by {who}",
+        )
         if (
             inquiry.stage == Stage.CONSULTATION_BOOKED
             and queries.upcoming_consultation(inquiry) is None
@@ -378,7 +369,7 @@ def consultation_cancel(
                 inquiry,
                 Stage.CONTACTED if inquiry.first_contact_at else Stage.NEW,
                 f"Consultation cancelled by {who}",
-                user=user,
+                user=actor.user,
                 now=timezone.now(),
             )
         notify.consultation_cancelled(inquiry, appointment)
@@ -409,17 +400,18 @@ def _contact_add(
 
 
 def contact_record(
-    *, request: HttpRequest, user, inquiry: Inquiry, kind: str, summary: str
+    *, actor: Actor, inquiry: Inquiry, kind: str, summary: str
 ) -> ContactEntry:
     """A call, email, text or note, with who and when. The first call, email
     or text is the lead's first contact (and moves a new lead to contacted)."""
     if not summary.strip():
         raise Refused("Say what was said or done.")
-    with transaction.atomic(durable=True):
-        entry = _contact_add(user=user, inquiry=inquiry, kind=kind, summary=summary)
+    with transaction.atomic():
+        entry = _contact_add(
+            user=actor.user, inquiry=inquiry, kind=kind, summary=summary
+        )
         audit_record(
-            request=request,
-            user=user,
+            actor=actor,
             action=Action.UPDATE,
             obj=inquiry,
             summary=f"Contact log: {entry.get_kind_display()}",
@@ -435,9 +427,7 @@ EMAIL_TEMPLATES: dict[str, tuple[str, str]] = {
 }
 
 
-def lead_email_send(
-    *, request: HttpRequest, user, inquiry: Inquiry, template: str
-) -> ContactEntry:
+def lead_email_send(*, actor: Actor, inquiry: Inquiry, template: str) -> ContactEntry:
     """Send one of the one-click emails; a second click within a minute sends
     nothing (and the message's key, naming the minute, backs that up)."""
     if template not in EMAIL_TEMPLATES:
@@ -445,7 +435,7 @@ def lead_email_send(
     _, logged = EMAIL_TEMPLATES[template]
     now = timezone.now()
     key = f"lead:{inquiry.uuid}:{template}:{now:%Y%m%d%H%M}"
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         just_sent = ContactEntry.objects.filter(
             inquiry=inquiry,
             message__purpose=f"lead_{template}",
@@ -456,19 +446,18 @@ def lead_email_send(
         if template == "booking_link":
             message = notify.booking_link_resend(inquiry, key=key)
         else:
-            message = notify.lead_email(inquiry, template, key=key, sender=user)
+            message = notify.lead_email(inquiry, template, key=key, sender=actor.user)
         if message is None:
             raise Refused("That email was just sent.")
         entry = _contact_add(
-            user=user,
+            user=actor.user,
             inquiry=inquiry,
             kind=ContactEntry.Kind.EMAIL,
             summary=f"{logged} to {inquiry.email}",
             message=message,
         )
         audit_record(
-            request=request,
-            user=user,
+            actor=actor,
             action=Action.UPDATE,
             obj=inquiry,
             summary=f"Email to lead: {template}",
@@ -477,23 +466,22 @@ def lead_email_send(
 
 
 def stage_set(
-    *, request: HttpRequest, user, inquiry: Inquiry, stage: str, reason: str
+    *, actor: Actor, inquiry: Inquiry, stage: str, reason: str
 ) -> StageChange:
     if stage not in Stage.values:
         raise Refused("No such stage.")
     if not reason.strip():
         raise Refused("Say why the lead moves.")
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         current = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
         if current.stage == stage:
             raise Refused(f"The lead is already in “{Stage(stage).label}”.")
         inquiry.stage = current.stage
         change = _stage_to(
-            inquiry, stage, reason.strip(), user=user, now=timezone.now()
+            inquiry, stage, reason.strip(), user=actor.user, now=timezone.now()
         )
         audit_record(
-            request=request,
-            user=user,
+            actor=actor,
             action=Action.UPDATE,
             obj=inquiry,
             summary=f"Stage {Stage(change.from_stage).label} → "
@@ -502,33 +490,32 @@ def stage_set(
     return change
 
 
-def urgent_clear(*, request: HttpRequest, user, inquiry: Inquiry, reason: str) -> None:
+def urgent_clear(*, actor: Actor, inquiry: Inquiry, reason: str) -> None:
     """Staff have reached an urgent lead: it no longer stands at the top. The
     crisis answer itself stays on the lead."""
     if not reason.strip():
         raise Refused("Say how the urgent lead was handled.")
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         inquiry.urgent = False
         inquiry.save(update_fields=["urgent"])
         _contact_add(
-            user=user,
+            user=actor.user,
             inquiry=inquiry,
             kind=ContactEntry.Kind.NOTE,
             summary=f"No longer urgent: {reason.strip()}",
         )
         audit_record(
-            request=request,
-            user=user,
+            actor=actor,
             action=Action.UPDATE,
             obj=inquiry,
             summary="Marked no longer urgent",
         )
 
 
-def alert_handle(*, request: HttpRequest, user, alert: LeadAlert) -> bool:
-    with transaction.atomic(durable=True):
+def alert_handle(*, actor: Actor, alert: LeadAlert) -> bool:
+    with transaction.atomic():
         handled = LeadAlert.objects.filter(pk=alert.pk, handled_at__isnull=True).update(
-            handled_at=timezone.now(), handled_by=user
+            handled_at=timezone.now(), handled_by=actor.user
         )
     return bool(handled)
 
@@ -538,8 +525,7 @@ def alert_handle(*, request: HttpRequest, user, alert: LeadAlert) -> bool:
 
 def note_sign(
     *,
-    request: HttpRequest,
-    user,
+    actor: Actor,
     inquiry: Inquiry,
     outcome: str,
     text: str,
@@ -548,13 +534,13 @@ def note_sign(
 ) -> ConsultationNote:
     """Write and sign the consultation note (providers only). Signed means
     final: a correction is a new signed note that amends this one."""
-    if not can(user, Perm.SIGN):
+    if not can(actor.user, Perm.SIGN):
         raise Refused("Only a provider signs a consultation note.")
     if outcome not in ConsultationNote.Outcome.values:
         raise Refused("Choose the outcome.")
     if not text.strip():
         raise Refused("Write the note.")
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         if amends is not None:
             if amends.inquiry_id != inquiry.pk:
                 raise Refused("That note belongs to another lead.")
@@ -565,7 +551,7 @@ def note_sign(
             appointment=appointment,
             outcome=outcome,
             text=text.strip(),
-            signed_by=user,
+            signed_by=actor.user,
             amends=amends,
         )
         target = OUTCOME_STAGE[outcome]
@@ -580,12 +566,11 @@ def note_sign(
                 inquiry,
                 target,
                 f"Consultation note {verb}: {note.get_outcome_display()}",
-                user=user,
+                user=actor.user,
                 now=note.signed_at,
             )
         audit_record(
-            request=request,
-            user=user,
+            actor=actor,
             action=Action.CREATE,
             patient=inquiry.patient,
             obj=note,
@@ -598,17 +583,14 @@ def note_sign(
 # --- Convert to patient -------------------------------------------------------------
 
 
-def inquiry_convert(
-    *, request: HttpRequest, user, inquiry: Inquiry, **fields
-) -> Patient:
-    """Create the lead's chart (patients.services.patient_create) and, in the
-    same transaction, move the lead's consultations onto it and link the lead.
-    The caller has run the duplicate check."""
-
-    def attach(patient: Patient) -> None:
+def inquiry_convert(*, actor: Actor, inquiry: Inquiry, **fields) -> Patient:
+    """Create the lead's chart, move the lead's consultations onto it and link
+    the lead: one transaction. The caller has run the duplicate check."""
+    with transaction.atomic():
         current = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
         if current.patient_id is not None:
             raise Refused("This lead already has a chart.")
+        patient = patient_services.patient_create(actor=actor, **fields)
         moved = 0
         for appointment in Appointment.objects.filter(inquiry=current):
             appointment.patient, appointment.inquiry = patient, None
@@ -616,23 +598,16 @@ def inquiry_convert(
             moved += 1
         current.patient = patient
         current.converted_at = timezone.now()
-        current.converted_by = user
+        current.converted_by = actor.user
         current.save(update_fields=["patient", "converted_at", "converted_by"])
         audit_record(
-            request=request,
-            user=user,
+            actor=actor,
             action=Action.UPDATE,
             patient=patient,
             obj=current,
             summary=f"Chart made from lead {current.uuid}; "
             f"{moved} consultation{'s' if moved != 1 else ''} moved onto it",
         )
-
-    if inquiry.patient_id is not None:
-        raise Refused("This lead already has a chart.")
-    patient = patient_services.patient_create(
-        request=request, user=user, then=attach, **fields
-    )
     inquiry.refresh_from_db()
     return patient
 
@@ -640,22 +615,19 @@ def inquiry_convert(
 # --- The public pages' words ---------------------------------------------------------
 
 
-def site_content_save(
-    *, request: HttpRequest, user, content: SiteContent, **fields
-) -> list[str]:
+def site_content_save(*, actor: Actor, content: SiteContent, **fields) -> list[str]:
     changed = [
         name for name, value in fields.items() if getattr(content, name) != value
     ]
     if not changed:
         return []
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         for name in changed:
             setattr(content, name, fields[name])
-        content.updated_by = user
+        content.updated_by = actor.user
         content.save(update_fields=[*changed, "updated_by", "updated_at"])
         audit_record(
-            request=request,
-            user=user,
+            actor=actor,
             action=Action.UPDATE,
             obj=content,
             summary=f"Public home page ({content.language}): " + ", ".join(changed),

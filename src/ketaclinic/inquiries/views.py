@@ -95,7 +95,7 @@ def _lead_context(request: HttpRequest, inquiry: Inquiry, **extra) -> dict:
 def lead(request: HttpRequest, inquiry_uuid) -> HttpResponse:
     inquiry = queries.inquiry_for_user(request.user, inquiry_uuid)
     audit_record(
-        request=request,
+        actor=request.actor,
         action=Action.VIEW,
         patient=inquiry.patient,
         obj=inquiry,
@@ -118,7 +118,7 @@ def contact(request: HttpRequest, inquiry_uuid) -> HttpResponse:
         return _refused(request, inquiry, "Say what kind of contact and what was said.")
     try:
         services.contact_record(
-            request=request, user=request.user, inquiry=inquiry, **form.cleaned_data
+            actor=request.actor, inquiry=inquiry, **form.cleaned_data
         )
     except services.Refused as refused:
         return _refused(request, inquiry, str(refused))
@@ -132,7 +132,7 @@ def email(request: HttpRequest, inquiry_uuid, template: str) -> HttpResponse:
     inquiry = queries.inquiry_for_user(request.user, inquiry_uuid)
     try:
         services.lead_email_send(
-            request=request, user=request.user, inquiry=inquiry, template=template
+            actor=request.actor, inquiry=inquiry, template=template
         )
     except services.Refused as refused:
         return _refused(request, inquiry, str(refused))
@@ -148,9 +148,7 @@ def stage(request: HttpRequest, inquiry_uuid) -> HttpResponse:
     if not form.is_valid():
         return _refused(request, inquiry, "Choose a stage and say why.")
     try:
-        services.stage_set(
-            request=request, user=request.user, inquiry=inquiry, **form.cleaned_data
-        )
+        services.stage_set(actor=request.actor, inquiry=inquiry, **form.cleaned_data)
     except services.Refused as refused:
         return _refused(request, inquiry, str(refused))
     messages.success(request, f"Moved to “{Stage(form.cleaned_data['stage']).label}”.")
@@ -165,8 +163,7 @@ def urgent_clear(request: HttpRequest, inquiry_uuid) -> HttpResponse:
     if not form.is_valid():
         return _refused(request, inquiry, "Say how the urgent lead was handled.")
     services.urgent_clear(
-        request=request,
-        user=request.user,
+        actor=request.actor,
         inquiry=inquiry,
         reason=form.cleaned_data["reason"],
     )
@@ -199,20 +196,18 @@ def book(request: HttpRequest, inquiry_uuid) -> HttpResponse:
             try:
                 if appointment is None:
                     services.consultation_book(
-                        request=request,
+                        actor=request.actor,
                         inquiry=inquiry,
                         mode=data["mode"],
                         starts_at=data["starts_at"],
-                        user=request.user,
                     )
                 else:
                     services.consultation_change(
-                        request=request,
+                        actor=request.actor,
                         inquiry=inquiry,
                         appointment=appointment,
                         mode=data["mode"],
                         starts_at=data["starts_at"],
-                        user=request.user,
                     )
             except services.BookingRefused as booking_refused:
                 refused, found = booking_refused.message, booking_refused.alternatives
@@ -263,8 +258,7 @@ def note(request: HttpRequest, inquiry_uuid, amends_id: int | None = None):
     if request.method == "POST" and form.is_valid():
         try:
             services.note_sign(
-                request=request,
-                user=request.user,
+                actor=request.actor,
                 inquiry=inquiry,
                 outcome=form.cleaned_data["outcome"],
                 text=form.cleaned_data["text"],
@@ -324,7 +318,7 @@ def convert(request: HttpRequest, inquiry_uuid) -> HttpResponse:
         if not duplicates or confirmed:
             try:
                 patient = services.inquiry_convert(
-                    request=request, user=request.user, inquiry=inquiry, **data
+                    actor=request.actor, inquiry=inquiry, **data
                 )
             except services.Refused as refused:
                 return _refused(request, inquiry, str(refused))
@@ -355,7 +349,7 @@ def alert_handle(request: HttpRequest, alert_id: int) -> HttpResponse:
     ).first()
     if alert is None:
         raise Http404
-    services.alert_handle(request=request, user=request.user, alert=alert)
+    services.alert_handle(actor=request.actor, alert=alert)
     return redirect("inquiries:alerts")
 
 
@@ -368,7 +362,7 @@ def site(request: HttpRequest, language: str = "en") -> HttpResponse:
     form = forms.SiteContentForm(request.POST or None, instance=_copy(content))
     if request.method == "POST" and form.is_valid():
         changed = services.site_content_save(
-            request=request, user=request.user, content=content, **form.cleaned_data
+            actor=request.actor, content=content, **form.cleaned_data
         )
         messages.success(
             request, "Saved." if changed else "Nothing changed; nothing saved."

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 
-from ketaclinic.audit.services import Action, audit_record
+from ketaclinic.audit.services import Action, Actor, audit_record
 from ketaclinic.clinical import scales
 from ketaclinic.intake import links, sections, services, translations
 from ketaclinic.intake.models import (
@@ -75,6 +75,7 @@ def done_steps(intake: Intake) -> set[str]:
 
 
 def wizard(request: HttpRequest, intake: Intake, *, staff=None) -> HttpResponse:
+    actor = request.actor if staff is not None else Actor.patient_link(request)
     steps = steps_of(intake)
     keys = [key for key, _title in steps]
     step = request.GET.get("step") or next(
@@ -101,7 +102,7 @@ def wizard(request: HttpRequest, intake: Intake, *, staff=None) -> HttpResponse:
         form = sections.form_for(step, request.POST or None, saved)
         if request.method == "POST" and form.is_valid():
             services.intake_save(
-                request=request,
+                actor=actor,
                 intake=intake,
                 section=step,
                 data=sections.answers_of(step, form),
@@ -121,20 +122,19 @@ def wizard(request: HttpRequest, intake: Intake, *, staff=None) -> HttpResponse:
         form = InstrumentForm(scales.INSTRUMENTS[code], request.POST or None)
         if request.method == "POST" and form.is_valid():
             response, result = services.questionnaire_record(
-                request=request,
+                actor=actor,
                 patient=intake.patient,
                 instrument=code,
                 answers=form.answers,
                 source=QuestionnaireResponse.Source.INTAKE,
                 intake=intake,
-                user=staff,
             )
             done = {
                 **intake.answers.get("questionnaires", {}),
                 code: str(response.uuid),
             }
             services.intake_save(
-                request=request, intake=intake, section="questionnaires", data=done
+                actor=actor, intake=intake, section="questionnaires", data=done
             )
             if result.urgent:
                 context.update(
@@ -156,7 +156,7 @@ def wizard(request: HttpRequest, intake: Intake, *, staff=None) -> HttpResponse:
                 return HttpResponseRedirect(f"{request.path}?step=consents")
             try:
                 services.consent_sign(
-                    request=request,
+                    actor=actor,
                     patient=intake.patient,
                     version=version,
                     typed_name=request.POST.get("typed_name", ""),
@@ -176,7 +176,7 @@ def wizard(request: HttpRequest, intake: Intake, *, staff=None) -> HttpResponse:
         if key != "review" and key not in done_steps(intake)
     ]
     if request.method == "POST" and not missing:
-        services.intake_submit(request=request, intake=intake)
+        services.intake_submit(actor=actor, intake=intake)
         return render(request, "intake/public/done.html", {"intake": intake})
     context.update(missing=missing)
     return render(request, "intake/public/review.html", context)
@@ -193,7 +193,7 @@ def intake_by_link(request: HttpRequest, token: str) -> HttpResponse:
         return link_problem(request, links.LinkProblem())
     if request.method == "GET" and "step" not in request.GET:
         audit_record(
-            request=request,
+            actor=Actor.patient_link(request),
             action=Action.VIEW,
             patient=intake.patient,
             obj=intake,
@@ -239,7 +239,7 @@ def _questionnaire(request, row: QuestionnaireRequest, answered) -> HttpResponse
     }
     if request.method == "POST" and form.is_valid():
         _response, result = services.questionnaire_record(
-            request=request,
+            actor=Actor.patient_link(request),
             patient=row.patient,
             instrument=code,
             answers=form.answers,

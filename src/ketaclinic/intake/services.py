@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from ketaclinic.accounts.models import User
-from ketaclinic.accounts.permissions import Role
-from ketaclinic.audit.services import Action, audit_record
+from ketaclinic.accounts.permissions import Perm, Role, can
+from ketaclinic.audit.services import Action, Actor, audit_record
 from ketaclinic.clinical import scales
 from ketaclinic.intake import links, translations
 from ketaclinic.intake.models import (
@@ -70,21 +70,19 @@ def _lead_follows(patient, stage: str, reason: str, user) -> None:
     stage_follow(patient=patient, stage=stage, reason=reason, user=user)
 
 
-def intake_send(
-    *, request, user, patient, channel: str = Intake.Channel.LINK
-) -> Intake:
+def intake_send(*, actor: Actor, patient, channel: str = Intake.Channel.LINK) -> Intake:
     """Start an intake: by link (emailed to the patient) or by phone (staff fill)."""
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         intake = Intake.objects.create(
             patient=patient,
             channel=channel,
-            sent_by=user,
-            filled_by=user if channel == Intake.Channel.PHONE else None,
+            sent_by=actor.user,
+            filled_by=actor.user if channel == Intake.Channel.PHONE else None,
             language=patient.preferred_language
             if patient.preferred_language in ("en", "es")
             else "en",
         )
-        _lead_follows(patient, "intake_sent", "Intake started", user)
+        _lead_follows(patient, "intake_sent", "Intake started", actor.user)
         if channel == Intake.Channel.LINK:
             _email_patient(
                 patient,
@@ -93,8 +91,7 @@ def intake_send(
                 key=f"intake:{intake.uuid}",
             )
         audit_record(
-            request=request,
-            user=user,
+            actor=actor,
             action=Action.CREATE,
             patient=patient,
             obj=intake,
@@ -103,9 +100,11 @@ def intake_send(
     return intake
 
 
-def intake_save(*, request, intake: Intake, section: str, data: dict[str, Any]) -> None:
+def intake_save(
+    *, actor: Actor, intake: Intake, section: str, data: dict[str, Any]
+) -> None:
     """Keep one section's answers; what was saved before stays."""
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         current = Intake.objects.select_for_update().get(pk=intake.pk)
         if current.locked:
             raise IntakeRefused("This intake was submitted and can no longer change.")
@@ -114,7 +113,7 @@ def intake_save(*, request, intake: Intake, section: str, data: dict[str, Any]) 
         current.save(update_fields=["answers", "status"])
         intake.answers, intake.status = current.answers, current.status
         audit_record(
-            request=request,
+            actor=actor,
             action=Action.UPDATE,
             patient=intake.patient,
             obj=intake,
@@ -122,8 +121,8 @@ def intake_save(*, request, intake: Intake, section: str, data: dict[str, Any]) 
         )
 
 
-def intake_submit(*, request, intake: Intake) -> None:
-    with transaction.atomic(durable=True):
+def intake_submit(*, actor: Actor, intake: Intake) -> None:
+    with transaction.atomic():
         current = Intake.objects.select_for_update().get(pk=intake.pk)
         if current.locked:
             raise IntakeRefused("This intake was already submitted.")
@@ -133,7 +132,7 @@ def intake_submit(*, request, intake: Intake) -> None:
         intake.status, intake.submitted_at = current.status, current.submitted_at
         _lead_follows(intake.patient, "screening", "Intake submitted", None)
         audit_record(
-            request=request,
+            actor=actor,
             action=Action.UPDATE,
             patient=intake.patient,
             obj=intake,
@@ -142,14 +141,14 @@ def intake_submit(*, request, intake: Intake) -> None:
 
 
 def questionnaire_request_send(
-    *, request, user, patient, instruments: list[str]
+    *, actor: Actor, patient, instruments: list[str]
 ) -> QuestionnaireRequest:
     unknown = [code for code in instruments if code not in scales.INSTRUMENTS]
     if unknown or not instruments:
         raise IntakeRefused(f"Unknown questionnaires: {', '.join(unknown) or 'none'}.")
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         row = QuestionnaireRequest.objects.create(
-            patient=patient, instruments=instruments, sent_by=user
+            patient=patient, instruments=instruments, sent_by=actor.user
         )
         _email_patient(
             patient,
@@ -165,8 +164,7 @@ def questionnaire_request_send(
             key=f"questionnaire:{row.uuid}",
         )
         audit_record(
-            request=request,
-            user=user,
+            actor=actor,
             action=Action.CREATE,
             patient=patient,
             obj=row,
@@ -185,19 +183,18 @@ def providers_of(patient) -> list[User]:
 
 def questionnaire_record(
     *,
-    request,
+    actor: Actor,
     patient,
     instrument: str,
     answers: dict[str, Any],
     source: str,
     intake: Intake | None = None,
-    user=None,
 ) -> tuple[QuestionnaireResponse, scales.Score]:
     """Score and keep every answer. A safety answer raises an urgent task for the
     providers of the patient's location, on their worklist and by email."""
     definition = scales.INSTRUMENTS[instrument]
     result = scales.score(definition, answers)  # ValueError names the bad item
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         response = QuestionnaireResponse.objects.create(
             patient=patient,
             intake=intake,
@@ -207,12 +204,11 @@ def questionnaire_record(
             band=result.band or "",
             flags=[flag.value for flag in result.flags],
             source=source,
-            entered_by=user,
+            entered_by=actor.user,
             completed_at=timezone.now(),
         )
         audit_record(
-            request=request,
-            user=user,
+            actor=actor,
             action=Action.CREATE,
             patient=patient,
             obj=response,
@@ -249,18 +245,17 @@ def _alert_providers(patient, task: UrgentTask) -> None:
         )
 
 
-def urgent_task_done(*, request, user, task: UrgentTask, note: str) -> None:
+def urgent_task_done(*, actor: Actor, task: UrgentTask, note: str) -> None:
     if not note.strip():
         raise IntakeRefused("Say what was done (e.g. same-day risk assessment).")
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         updated = UrgentTask.objects.filter(pk=task.pk, done_at__isnull=True).update(
-            done_by=user, done_at=timezone.now(), done_note=note[:300]
+            done_by=actor.user, done_at=timezone.now(), done_note=note[:300]
         )
         if not updated:
             raise IntakeRefused("Someone already closed this task.")
         audit_record(
-            request=request,
-            user=user,
+            actor=actor,
             action=Action.UPDATE,
             patient=task.patient,
             obj=task,
@@ -268,21 +263,20 @@ def urgent_task_done(*, request, user, task: UrgentTask, note: str) -> None:
         )
 
 
-def consent_publish(*, request, user, document: ConsentDocument, text: str):
+def consent_publish(*, actor: Actor, document: ConsentDocument, text: str):
     text = text.strip()
     if len(text) < 20:
         raise IntakeRefused("A consent document needs its full text.")
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         latest = document.versions.select_for_update().first()
         version = ConsentVersion.objects.create(
             document=document,
             number=(latest.number + 1) if latest else 1,
             text=text,
-            published_by=user,
+            published_by=actor.user,
         )
         audit_record(
-            request=request,
-            user=user,
+            actor=actor,
             action=Action.CREATE,
             obj=version,
             summary=f"Published {version}",
@@ -315,7 +309,7 @@ def consents_missing(patient) -> list[ConsentVersion]:
 
 def consent_sign(
     *,
-    request,
+    actor: Actor,
     patient,
     version: ConsentVersion,
     typed_name: str,
@@ -332,21 +326,20 @@ def consent_sign(
         raise IntakeRefused(
             "The document changed while you read it. Please read it again."
         )
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         signature, created = ConsentSignature.objects.get_or_create(
             patient=patient,
             version=version,
             defaults={
                 "typed_name": typed_name[:160],
                 "text_sha256": version.sha256,
-                "ip": request.META.get("REMOTE_ADDR") if request else None,
+                "ip": actor.address,
                 "witnessed_by": witness,
             },
         )
         if created:
             audit_record(
-                request=request,
-                user=witness,
+                actor=actor,
                 action=Action.CREATE,
                 patient=patient,
                 obj=signature,
@@ -357,8 +350,7 @@ def consent_sign(
 
 def decision_sign(
     *,
-    request,
-    user,
+    actor: Actor,
     patient,
     outcome: str,
     rationale: str,
@@ -368,13 +360,13 @@ def decision_sign(
     amends: ScreeningDecision | None = None,
 ) -> ScreeningDecision:
     """The clinician's signed decision; an amendment keeps the original."""
-    if user.role != Role.PROVIDER:
+    if not can(actor.user, Perm.SIGN):
         raise IntakeRefused("Only a provider signs a screening decision.")
     if outcome == ScreeningDecision.Outcome.CANDIDATE and not indication:
         raise IntakeRefused("Say for which indication the patient is a candidate.")
     if outcome == ScreeningDecision.Outcome.NEEDS_INFORMATION and not needs.strip():
         raise IntakeRefused("Say what information is needed.")
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         if amends is not None:
             ScreeningDecision.objects.select_for_update().get(pk=amends.pk)
             if ScreeningDecision.objects.filter(amends=amends).exists():
@@ -386,12 +378,11 @@ def decision_sign(
             needs=needs,
             rationale=rationale,
             findings=findings,
-            signed_by=user,
+            signed_by=actor.user,
             amends=amends,
         )
         audit_record(
-            request=request,
-            user=user,
+            actor=actor,
             action=Action.CREATE,
             patient=patient,
             obj=decision,
@@ -405,7 +396,10 @@ def decision_sign(
         }.get(outcome)
         if stage:
             _lead_follows(
-                patient, stage, f"Screening: {decision.get_outcome_display()}", user
+                patient,
+                stage,
+                f"Screening: {decision.get_outcome_display()}",
+                actor.user,
             )
         _email_patient(
             patient,

@@ -28,7 +28,7 @@ def patient_intake(request: HttpRequest, patient_uuid) -> HttpResponse:
     """Intake, questionnaires, consents and screening of one patient."""
     patient = patient_for_user(request.user, patient_uuid)
     audit_record(
-        request=request, action=Action.VIEW, patient=patient, summary="Intake page"
+        actor=request.actor, action=Action.VIEW, patient=patient, summary="Intake page"
     )
     return render(
         request,
@@ -61,8 +61,7 @@ def intake_send(request: HttpRequest, patient_uuid) -> HttpResponse:
         messages.error(request, "This patient has no email address: add one first.")
         return redirect(back, patient.uuid)
     intake = services.intake_send(
-        request=request,
-        user=request.user,
+        actor=request.actor,
         patient=patient,
         channel=Intake.Channel.PHONE if phone else Intake.Channel.LINK,
     )
@@ -94,7 +93,7 @@ def questionnaires_send(request: HttpRequest, patient_uuid) -> HttpResponse:
     else:
         try:
             services.questionnaire_request_send(
-                request=request, user=request.user, patient=patient, instruments=chosen
+                actor=request.actor, patient=patient, instruments=chosen
             )
         except services.IntakeRefused as refused:
             messages.error(request, str(refused))
@@ -123,8 +122,7 @@ def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
     patient_for_user(request.user, task.patient.uuid)
     try:
         services.urgent_task_done(
-            request=request,
-            user=request.user,
+            actor=request.actor,
             task=task,
             note=request.POST.get("note", ""),
         )
@@ -188,8 +186,7 @@ def screening_page(request: HttpRequest, patient_uuid) -> HttpResponse:
         if form.is_valid() and result is not None:
             try:
                 services.decision_sign(
-                    request=request,
-                    user=request.user,
+                    actor=request.actor,
                     patient=patient,
                     outcome=form.cleaned_data["outcome"],
                     indication=form.cleaned_data["indication"],
@@ -204,7 +201,10 @@ def screening_page(request: HttpRequest, patient_uuid) -> HttpResponse:
                 messages.success(request, "Decision signed.")
                 return redirect("intake:screening", patient.uuid)
     audit_record(
-        request=request, action=Action.VIEW, patient=patient, summary="Screening page"
+        actor=request.actor,
+        action=Action.VIEW,
+        patient=patient,
+        summary="Screening page",
     )
     return render(
         request,
@@ -247,8 +247,7 @@ def consent_publish(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             version = services.consent_publish(
-                request=request,
-                user=request.user,
+                actor=request.actor,
                 document=document,
                 text=form.cleaned_data["text"],
             )

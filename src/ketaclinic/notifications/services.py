@@ -15,12 +15,10 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 
-from ketaclinic.audit.services import Action, audit_record
+from ketaclinic.audit.services import Action, Actor, audit_record
 from ketaclinic.notifications.models import CalendarFeedToken, OutboundMessage
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest
-
     from ketaclinic.scheduling.models import Appointment, Location
 
 Status = OutboundMessage.Status
@@ -161,12 +159,12 @@ def messages_cancel(*, appointment: Appointment, purpose: str | None = None) -> 
     return pending.update(status=Status.CANCELLED, next_attempt_at=None)
 
 
-def message_retry(*, request: HttpRequest, message: OutboundMessage) -> bool:
+def message_retry(*, actor: Actor, message: OutboundMessage) -> bool:
     """Staff ask for one more try of a failed (or stuck queued) message now.
 
     False when it is no longer failed or queued (sent meanwhile, cancelled).
     """
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         retried = OutboundMessage.objects.filter(
             pk=message.pk, status__in=[Status.FAILED, Status.QUEUED]
         ).update(status=Status.QUEUED, next_attempt_at=None)
@@ -174,7 +172,7 @@ def message_retry(*, request: HttpRequest, message: OutboundMessage) -> bool:
             return False
         appointment = message.appointment
         audit_record(
-            request=request,
+            actor=actor,
             action=Action.UPDATE,
             patient=appointment.patient if appointment is not None else None,
             obj=message,
@@ -186,16 +184,15 @@ def message_retry(*, request: HttpRequest, message: OutboundMessage) -> bool:
     return True
 
 
-def feed_token_renew(*, request: HttpRequest, user) -> CalendarFeedToken:
+def feed_token_renew(*, actor: Actor) -> CalendarFeedToken:
     """A new secret calendar feed URL for `user`; the old one stops working."""
-    with transaction.atomic(durable=True):
-        CalendarFeedToken.objects.filter(user=user).delete()
+    with transaction.atomic():
+        CalendarFeedToken.objects.filter(user=actor.user).delete()
         feed = CalendarFeedToken.objects.create(
-            user=user, token=CalendarFeedToken.new_token()
+            user=actor.user, token=CalendarFeedToken.new_token()
         )
         audit_record(
-            request=request,
-            user=user,
+            actor=actor,
             action=Action.UPDATE,
             obj=feed,
             summary="New calendar feed link",

@@ -49,7 +49,7 @@ def message_retry(request: HttpRequest, pk: int) -> HttpResponse:
     message = messages_for(request.user).filter(pk=pk).first()
     if message is None:
         raise Http404
-    if services.message_retry(request=request, message=message):
+    if services.message_retry(actor=request.actor, message=message):
         messages.success(
             request, f"The message to {message.to} will be sent again now."
         )
@@ -78,7 +78,7 @@ def calendar_link(request: HttpRequest) -> HttpResponse:
 @staff_required()
 def calendar_link_new(request: HttpRequest) -> HttpResponse:
     had_one = CalendarFeedToken.objects.filter(user=request.user).exists()
-    services.feed_token_renew(request=request, user=request.user)
+    services.feed_token_renew(actor=request.actor)
     messages.success(
         request,
         "A new calendar link is ready; the old one no longer works."

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 
-from ketaclinic.audit.services import Action, audit_record
+from ketaclinic.audit.services import Action, Actor, audit_record
 from ketaclinic.patients.models import BodyMeasurement, Patient
 
 MRN_DIGITS = 7
@@ -43,29 +41,26 @@ def _changed_fields(instance, data: dict[str, Any]) -> list[str]:
 
 def patient_create(
     *,
-    request: HttpRequest | None,
-    user,
-    then: Callable[[Patient], None] | None = None,
+    actor: Actor,
     **fields: Any,
 ) -> Patient:
-    """Create a chart. `then`, if given, runs inside the same transaction with
-    the new chart (e.g. a lead's visits move onto it): both happen or neither."""
+    """Create a chart. Inside a caller's transaction, it is part of that action
+    (e.g. a lead converted and its visits moved): all happen or none."""
     mrn = fields.pop("mrn", "") or ""
     for _attempt in range(5):
         try:
-            with transaction.atomic(durable=True):
-                patient = Patient(**fields, mrn=mrn or mrn_generate(), created_by=user)
+            with transaction.atomic():
+                patient = Patient(
+                    **fields, mrn=mrn or mrn_generate(), created_by=actor.user
+                )
                 patient.save()
                 audit_record(
-                    request=request,
-                    user=user,
+                    actor=actor,
                     action=Action.CREATE,
                     patient=patient,
                     obj=patient,
                     summary="Chart created",
                 )
-                if then is not None:
-                    then(patient)
                 return patient
         except IntegrityError:
             if mrn:  # a chosen MRN taken meanwhile: the caller reports it
@@ -73,19 +68,16 @@ def patient_create(
     raise RuntimeError("Could not find a free MRN after 5 attempts.")
 
 
-def patient_update(
-    *, request: HttpRequest | None, user, patient: Patient, **fields: Any
-) -> list[str]:
+def patient_update(*, actor: Actor, patient: Patient, **fields: Any) -> list[str]:
     changed = _changed_fields(patient, fields)
     if not changed:
         return []
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         for name in changed:
             setattr(patient, name, fields[name])
         patient.save(update_fields=[*changed, "updated_at"])
         audit_record(
-            request=request,
-            user=user,
+            actor=actor,
             action=Action.UPDATE,
             patient=patient,
             obj=patient,
@@ -94,19 +86,16 @@ def patient_update(
     return changed
 
 
-def entry_save(
-    *, request: HttpRequest | None, user, patient: Patient, entry, label: str
-) -> None:
+def entry_save(*, actor: Actor, patient: Patient, entry, label: str) -> None:
     """Add or change one entry of a chart list (escort, allergy, ...)."""
     creating = entry.pk is None
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         entry.patient = patient
         if creating:
-            entry.recorded_by = user
+            entry.recorded_by = actor.user
         entry.save()
         audit_record(
-            request=request,
-            user=user,
+            actor=actor,
             action=Action.CREATE if creating else Action.UPDATE,
             patient=patient,
             obj=entry,
@@ -114,16 +103,13 @@ def entry_save(
         )
 
 
-def measurement_mark_in_error(
-    *, request: HttpRequest | None, user, measurement: BodyMeasurement
-) -> None:
+def measurement_mark_in_error(*, actor: Actor, measurement: BodyMeasurement) -> None:
     """A weight is never edited: a wrong one is marked entered in error."""
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         measurement.active = False
         measurement.save(update_fields=["active"])
         audit_record(
-            request=request,
-            user=user,
+            actor=actor,
             action=Action.UPDATE,
             patient=measurement.patient,
             obj=measurement,

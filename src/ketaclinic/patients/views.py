@@ -71,9 +71,7 @@ def patient_create(request: HttpRequest) -> HttpResponse:
             email=data["email"],
         )
         if not duplicates or confirmed:
-            patient = services.patient_create(
-                request=request, user=request.user, **data
-            )
+            patient = services.patient_create(actor=request.actor, **data)
             messages.success(request, f"Chart created for {patient.display_name}.")
             return redirect("patients:chart", patient.uuid)
     return render(
@@ -118,7 +116,7 @@ def _chart_context(request: HttpRequest, patient: Patient) -> dict:
 @staff_required(Perm.PATIENT_VIEW)
 def patient_chart(request: HttpRequest, patient_uuid) -> HttpResponse:
     patient = queries.patient_for_user(request.user, patient_uuid)
-    audit_record(request=request, action=Action.VIEW, patient=patient, obj=patient)
+    audit_record(actor=request.actor, action=Action.VIEW, patient=patient, obj=patient)
     return render(request, "patients/chart.html", _chart_context(request, patient))
 
 
@@ -135,7 +133,7 @@ def patient_edit(request: HttpRequest, patient_uuid) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         changed = services.patient_update(
-            request=request, user=request.user, patient=patient, **form.cleaned_data
+            actor=request.actor, patient=patient, **form.cleaned_data
         )
         messages.success(
             request, "Saved." if changed else "Nothing changed; nothing saved."
@@ -190,8 +188,7 @@ def entry_edit(
     form = spec.form(request.POST or None, instance=entry)
     if request.method == "POST" and form.is_valid():
         services.entry_save(
-            request=request,
-            user=request.user,
+            actor=request.actor,
             patient=patient,
             entry=form.save(commit=False),
             label=spec.label,
@@ -212,9 +209,7 @@ def measurement_in_error(request: HttpRequest, patient_uuid, entry_id: int):
     measurement = get_object_or_404(
         BodyMeasurement, pk=entry_id, patient=patient, active=True
     )
-    services.measurement_mark_in_error(
-        request=request, user=request.user, measurement=measurement
-    )
+    services.measurement_mark_in_error(actor=request.actor, measurement=measurement)
     messages.success(request, "Marked as entered in error. The record is kept.")
     return redirect("patients:chart", patient.uuid)
 
@@ -227,7 +222,10 @@ def patient_history(request: HttpRequest, patient_uuid) -> HttpResponse:
     """Every version of every record of the chart: who changed what, when."""
     patient = queries.patient_for_user(request.user, patient_uuid)
     audit_record(
-        request=request, action=Action.VIEW, patient=patient, summary="Chart history"
+        actor=request.actor,
+        action=Action.VIEW,
+        patient=patient,
+        summary="Chart history",
     )
     changes = []
     for model in HISTORY_MODELS:

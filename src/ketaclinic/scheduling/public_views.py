@@ -13,20 +13,18 @@ import uuid
 from datetime import datetime, timedelta
 
 from django import forms
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from ketaclinic.audit.services import Action, audit_record
+from ketaclinic.audit.services import Actor
 from ketaclinic.patients.text import format_phone, parse_phone
 from ketaclinic.scheduling import links, services
 from ketaclinic.scheduling.models import Appointment, WaitlistEntry
 from ketaclinic.scheduling.notify import instructions_for, local_when
 
 PATIENT_CANCEL_REASON = "cancelled by patient via link"
-PATIENT_VIA_LINK = "patient (reminder link)"
 Status = Appointment.Status
 
 PROBLEMS: dict[str, tuple[int, str, str]] = {
@@ -197,26 +195,6 @@ def _initial(appointment: Appointment, questions: list[dict]) -> dict:
     return initial
 
 
-def visit_answers_save(
-    *, request: HttpRequest, appointment: Appointment, answers: dict[str, str]
-) -> Appointment:
-    """Store the patient's pre-visit answers on the visit, where check-in reads them."""
-    with transaction.atomic(durable=True):
-        given = appointment.answers if isinstance(appointment.answers, dict) else {}
-        appointment.answers = {**given, **answers}
-        appointment.save(update_fields=["answers"])
-        audit_record(
-            request=request,
-            action=Action.UPDATE,
-            patient=appointment.patient,
-            obj=appointment,
-            username=PATIENT_VIA_LINK,
-            summary=f"Pre-visit answers for {appointment.type.name} given by the "
-            "patient through the reminder link",
-        )
-    return appointment
-
-
 # --- Pages ---------------------------------------------------------------------
 
 
@@ -231,15 +209,16 @@ def visit_confirm(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         form = form_class(request.POST, prefix="q")
         if form.is_valid():
-            visit_answers_save(
-                request=request, appointment=appointment, answers=_as_answers(form)
+            services.visit_answers_save(
+                actor=Actor.patient_link(request),
+                appointment=appointment,
+                answers=_as_answers(form),
             )
             appointment.refresh_from_db(fields=["status"])
             if appointment.status == Status.BOOKED:
                 try:
                     services.appointment_set_status(
-                        request=request,
-                        user=None,
+                        actor=Actor.patient_link(request),
                         appointment=appointment,
                         status=Status.CONFIRMED,
                     )
@@ -269,8 +248,7 @@ def visit_cancel(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and appointment.status != Status.CANCELLED:
         try:
             services.appointment_set_status(
-                request=request,
-                user=None,
+                actor=Actor.patient_link(request),
                 appointment=appointment,
                 status=Status.CANCELLED,
                 reason=PATIENT_CANCEL_REASON,
@@ -388,8 +366,7 @@ def waitlist_offer(request: HttpRequest, token: str) -> HttpResponse:
         return link_problem(request, "offer_closed")
     try:
         appointment = services.appointment_book(
-            request=request,
-            user=None,
+            actor=Actor.patient_link(request),
             patient=entry.patient,
             location=entry.location,
             appointment_type=entry.type,

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ketaclinic.audit.services import Action, audit_record
+from ketaclinic.audit.services import Action, Actor, audit_record
 from ketaclinic.scheduling import notify, queries, slots
 from ketaclinic.scheduling.models import (
     Allocation,
@@ -156,8 +156,7 @@ def _allocate(appointment: Appointment, slot: slots.Slot) -> None:
 
 def appointment_book(
     *,
-    request,
-    user,
+    actor: Actor,
     patient=None,
     location: Location,
     appointment_type: AppointmentType,
@@ -175,7 +174,7 @@ def appointment_book(
     if (patient is None) == (inquiry is None):
         raise ValueError("Book a visit for a patient or for a lead, not both.")
     try:
-        with transaction.atomic(durable=True):
+        with transaction.atomic():
             slot, inputs = _slot_at(location, appointment_type, starts_at, staff_ids)
             if slot is None:
                 raise BookingRefused(
@@ -188,14 +187,13 @@ def appointment_book(
                 type=appointment_type,
                 starts_at=slot.start,
                 ends_at=slot.end,
-                booked_by=user,
+                booked_by=actor.user,
                 notes=notes,
             )
             _allocate(appointment, slot)
             transaction.on_commit(lambda: notify.appointment_booked(appointment))
             audit_record(
-                request=request,
-                user=user,
+                actor=actor,
                 action=Action.CREATE,
                 patient=patient,
                 obj=appointment,
@@ -218,7 +216,7 @@ def appointment_book(
 
 
 def appointment_move(
-    *, request, user, appointment: Appointment, starts_at: datetime, reason: str
+    *, actor: Actor, appointment: Appointment, starts_at: datetime, reason: str
 ) -> Appointment:
     if not reason.strip():
         raise BookingRefused("Say why the appointment moves.")
@@ -232,7 +230,7 @@ def appointment_move(
     location, kind = appointment.location, appointment.type
     old_start = appointment.starts_at
     try:
-        with transaction.atomic(durable=True):
+        with transaction.atomic():
             slot, inputs = _slot_at(
                 location, kind, starts_at, None, exclude_appointment_id=appointment.pk
             )
@@ -245,8 +243,7 @@ def appointment_move(
             appointment.save(update_fields=["starts_at", "ends_at", "status_reason"])
             transaction.on_commit(lambda: notify.appointment_moved(appointment))
             audit_record(
-                request=request,
-                user=user,
+                actor=actor,
                 action=Action.UPDATE,
                 patient=appointment.patient,
                 obj=appointment,
@@ -271,7 +268,7 @@ def appointment_move(
 
 
 def appointment_set_status(
-    *, request, user, appointment: Appointment, status: str, reason: str = ""
+    *, actor: Actor, appointment: Appointment, status: str, reason: str = ""
 ) -> Appointment:
     """Confirm, check in, start, complete, cancel (with a reason) or mark no-show."""
     allowed = {
@@ -287,7 +284,7 @@ def appointment_set_status(
         )
     if status == Appointment.Status.CANCELLED and not reason.strip():
         raise BookingRefused("Say why the appointment is cancelled.")
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         # Re-read under a row lock: a patient's link and a staff member may act
         # at the same moment; the second sees the first's status.
         current = Appointment.objects.select_for_update().get(pk=appointment.pk)
@@ -303,8 +300,7 @@ def appointment_set_status(
             appointment.allocations.filter(active=True).update(active=False)
             transaction.on_commit(lambda: notify.appointment_cancelled(appointment))
         audit_record(
-            request=request,
-            user=user,
+            actor=actor,
             action=Action.UPDATE,
             patient=appointment.patient,
             obj=appointment,
@@ -319,9 +315,9 @@ def appointment_set_status(
 
 
 def waitlist_add(
-    *, request, user, patient, location, appointment_type, earliest, latest, notes=""
+    *, actor: Actor, patient, location, appointment_type, earliest, latest, notes=""
 ) -> WaitlistEntry:
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         entry = WaitlistEntry.objects.create(
             patient=patient,
             location=location,
@@ -329,11 +325,10 @@ def waitlist_add(
             earliest=earliest,
             latest=latest,
             notes=notes,
-            created_by=user,
+            created_by=actor.user,
         )
         audit_record(
-            request=request,
-            user=user,
+            actor=actor,
             action=Action.CREATE,
             patient=patient,
             obj=entry,
@@ -371,3 +366,22 @@ def waitlist_offer_freed(
         entry.refresh_from_db()
     transaction.on_commit(lambda: notify.waitlist_offer(entry))
     return entry
+
+
+def visit_answers_save(
+    *, actor: Actor, appointment: Appointment, answers: dict[str, str]
+) -> Appointment:
+    """Store the patient's pre-visit answers on the visit, where check-in reads them."""
+    with transaction.atomic():
+        given = appointment.answers if isinstance(appointment.answers, dict) else {}
+        appointment.answers = {**given, **answers}
+        appointment.save(update_fields=["answers"])
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            patient=appointment.patient,
+            obj=appointment,
+            summary=f"Pre-visit answers for {appointment.type.name} given by the "
+            "patient through the reminder link",
+        )
+    return appointment

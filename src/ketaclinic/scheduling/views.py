@@ -233,8 +233,7 @@ def book(request: HttpRequest, patient_uuid) -> HttpResponse:
         if form.is_valid():
             try:
                 appointment = services.appointment_book(
-                    request=request,
-                    user=request.user,
+                    actor=request.actor,
                     patient=patient,
                     location=location,
                     appointment_type=form.cleaned_data["type"],
@@ -347,8 +346,7 @@ def appointment_status(request: HttpRequest, appointment_uuid, status: str):
         reason = form.cleaned_data["reason"]
     try:
         services.appointment_set_status(
-            request=request,
-            user=request.user,
+            actor=request.actor,
             appointment=appointment,
             status=status,
             reason=reason,
@@ -380,8 +378,7 @@ def appointment_move(request: HttpRequest, appointment_uuid):
     if form.is_valid():
         try:
             services.appointment_move(
-                request=request,
-                user=request.user,
+                actor=request.actor,
                 appointment=appointment,
                 starts_at=form.cleaned_data["starts_at"],
                 reason=form.cleaned_data["reason"],
@@ -415,8 +412,7 @@ def waitlist_add(request: HttpRequest, patient_uuid) -> HttpResponse:
     form = forms.WaitlistForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.waitlist_add(
-            request=request,
-            user=request.user,
+            actor=request.actor,
             patient=patient,
             location=location,
             appointment_type=form.cleaned_data["type"],

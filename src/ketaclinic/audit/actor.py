@@ -1,0 +1,95 @@
+"""Who acts: the `Actor` every service takes instead of an HTTP request.
+
+A staff page, a patient's private link, the background worker, an API client or
+a bedside monitor each build one; services audit through it, so a write is
+recorded the same way whichever door it came through.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from ketaclinic.accounts.models import User
+    from ketaclinic.scheduling.models import Location
+
+
+class Channel(models.TextChoices):
+    STAFF = "staff", "Staff page"
+    PUBLIC = "public", "Public page"
+    PATIENT_LINK = "patient_link", "Patient's private link"
+    API = "api", "API client"
+    WORKER = "worker", "Background worker"
+    MONITOR = "monitor", "Bedside monitor"
+    SYSTEM = "system", "Command line"
+
+
+# The name written for a patient acting through a private link.
+PATIENT_LINK_NAME = "patient (private link)"
+
+
+def client_address(request: HttpRequest | None) -> str | None:
+    """The address of whoever sent the request."""
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """One person or process acting, through one channel."""
+
+    user: User | None
+    channel: Channel
+    address: str | None = None
+    location: Location | None = None
+
+    @classmethod
+    def of_request(cls, request: HttpRequest, channel: Channel | None = None) -> Actor:
+        user: Any = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if channel is None:
+            if request.path.startswith("/api/"):
+                channel = Channel.API
+            else:
+                channel = Channel.STAFF if signed_in else Channel.PUBLIC
+        return cls(
+            user=user if signed_in else None,
+            channel=channel,
+            address=client_address(request),
+            location=getattr(request, "location", None),
+        )
+
+    @classmethod
+    def patient_link(cls, request: HttpRequest) -> Actor:
+        """The patient, acting through a private link (never a staff member,
+        even when a staff member opens it in a signed-in browser)."""
+        return cls(
+            user=None, channel=Channel.PATIENT_LINK, address=client_address(request)
+        )
+
+    @classmethod
+    def worker(cls) -> Actor:
+        return cls(user=None, channel=Channel.WORKER)
+
+    @classmethod
+    def system(cls, user: User | None = None) -> Actor:
+        return cls(user=user, channel=Channel.SYSTEM)
+
+    @classmethod
+    def staff(cls, user: User, location: Location | None = None) -> Actor:
+        """A staff member acting outside a request (tests, commands)."""
+        return cls(user=user, channel=Channel.STAFF, location=location)
+
+    @property
+    def username(self) -> str:
+        if self.user is not None:
+            return self.user.get_username()
+        if self.channel == Channel.PATIENT_LINK:
+            return PATIENT_LINK_NAME
+        return ""
