@@ -166,9 +166,9 @@ def test_it_serves_with_gunicorn_in_a_safe_production_configuration(tmp_path):
         while answer is None and time.monotonic() < deadline:
             assert server.poll() is None, log.read_text()
             try:
-                with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310
+                with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
                     answer = (response.status, json.load(response))
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.2)
 
         assert answer == (200, {"status": "ok"}), log.read_text()
