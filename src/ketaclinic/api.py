@@ -67,6 +67,11 @@ def patient_search(request: HttpRequest, q: str, limit: int = 20):
     limit = max(1, min(limit, 100))
     found = list(queries.patient_search(request.user, q[:100])[:limit])
     prefetch_related_objects(found, "location")
+    queries.patients_seen(
+        request.actor,
+        purpose=f'API: searched patients for "{q[:100]}"',
+        count=len(found),
+    )
     return found
 
 
@@ -74,14 +79,6 @@ def patient_search(request: HttpRequest, q: str, limit: int = 20):
 def patient_detail(request: HttpRequest, patient_uuid: UUID):
     require(request, Perm.PATIENT_VIEW)
     try:
-        patient = queries.patient_for_user(request.user, patient_uuid)
+        return queries.patient_for_actor(request.actor, patient_uuid, purpose="API")
     except Http404:
         raise HttpError(404, "No such patient.") from None
-    audit_record(
-        actor=request.actor,
-        action=Action.VIEW,
-        patient=patient,
-        obj=patient,
-        summary="API",
-    )
-    return patient

@@ -26,5 +26,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler403 = "ketaclinic.core.views.permission_denied"
 handler404 = "ketaclinic.core.views.page_not_found"
 handler500 = "ketaclinic.core.views.server_error"

@@ -75,21 +75,34 @@ def test_it_warns_of_a_duplicate_and_saves_nothing(world, as_role, overrides):
     assert Patient.objects.count() == before
 
 
-def test_a_duplicate_at_another_location_is_named_without_a_link(world, as_role):
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"first_name": "Grace", "last_name": "Hopper", "date_of_birth": "1980-05-17"},
+        {"email": "grace@example.com"},
+        {"phone": "(303) 555-0199"},
+    ],
+    ids=["name-and-birth", "email", "phone"],
+)
+def test_a_duplicate_at_another_location_names_only_that_location(
+    world, as_role, overrides
+):
+    """Typing the email or phone of a patient known only elsewhere must not
+    reveal who that patient is: only where to ask."""
+    fields = {"first_name": "Someone", "last_name": "Else", "phone": "", "email": ""}
     response = as_role("front_desk").post(
-        reverse("patients:create"),
-        form_data(
-            world,
-            first_name="Grace",
-            last_name="Hopper",
-            date_of_birth="1980-05-17",
-            phone="",
-            email="",
-        ),
+        reverse("patients:create"), form_data(world, **{**fields, **overrides})
     )
     assert 'id="duplicate-warning"' in response.text
-    assert "Other clinic" in response.text
-    assert str(world.foreign_patient.uuid) not in response.text
+    assert "may exist at Other clinic" in response.text
+    foreign = world.foreign_patient
+    typed = " ".join(overrides.values())
+    for detail in (foreign.uuid, foreign.mrn, "Hopper", "Grace", "May 17, 1980"):
+        if str(detail) not in typed:  # what the user typed stays in the form
+            assert str(detail) not in response.text
+    event = AuditEvent.objects.filter(action="search").latest("id")
+    assert "1 other location" in event.summary
+    assert event.actor == world.staff["front_desk"]
 
 
 def test_confirming_a_different_person_creates_the_chart(world, as_role):

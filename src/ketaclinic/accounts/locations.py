@@ -32,3 +32,11 @@ def active_location(request: HttpRequest):
 
 def location_ids_of(user) -> list[int]:
     return [location.pk for location in locations_of(user)]
+
+
+def location_scope(user) -> list[int] | None:
+    """The locations whose logs this user reads: None for every location
+    (administrators), else the locations they work at."""
+    from ketaclinic.accounts.permissions import Perm, can
+
+    return None if can(user, Perm.ALL_LOCATIONS) else location_ids_of(user)

@@ -1,7 +1,7 @@
 """The one permission matrix: which role may do what.
 
 Every page and API asks `can(user, Perm.X)`; nothing else decides by role.
-Location is checked separately, per record (see patients.queries.patient_for_user).
+Location is checked separately, per record (see patients.queries.patient_for_actor, the one chart guard).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ class Perm(StrEnum):
     CONSENT_EDIT = "consent_edit"  # publish new versions of consent documents
     AUDIT_VIEW = "audit_view"  # search and export the audit log
     CONFIGURE = "configure"  # Django admin: locations, chairs, rooms, users
+    ALL_LOCATIONS = "all_locations"  # audit and message logs of every location
 
 
 _F, _N, _P, _M, _A = (
@@ -61,6 +62,7 @@ MATRIX: dict[Perm, frozenset[Role]] = {
     Perm.CONSENT_EDIT: frozenset({_M}),
     Perm.AUDIT_VIEW: frozenset({_M, _A}),
     Perm.CONFIGURE: frozenset({_A}),
+    Perm.ALL_LOCATIONS: frozenset({_A}),
 }
 
 # Roles that must sign in with a second factor when KETACLINIC_2FA=required.

@@ -8,8 +8,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from ketaclinic.accounts.access import staff_required
-from ketaclinic.accounts.locations import location_ids_of
-from ketaclinic.accounts.permissions import Perm, Role
+from ketaclinic.accounts.locations import location_scope
+from ketaclinic.accounts.permissions import Perm
 from ketaclinic.audit.forms import AuditSearchForm
 from ketaclinic.audit.queries import audit_search
 from ketaclinic.audit.services import Action, audit_record
@@ -33,12 +33,8 @@ def _filtered(request: HttpRequest):
     if request.GET and not form.is_valid():
         return form, None
     data = form.cleaned_data if request.GET else {}
-    # Administrators look after the whole installation; managers their locations.
-    location_ids = (
-        None if request.user.role == Role.ADMIN else location_ids_of(request.user)
-    )
     events = audit_search(
-        location_ids=location_ids,
+        location_ids=location_scope(request.user),
         mrn=data.get("patient", ""),
         username=data.get("user", ""),
         action=data.get("action", ""),

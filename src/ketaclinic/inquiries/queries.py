@@ -8,16 +8,18 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
-from django.http import Http404
 from django.utils import timezone
 
 from ketaclinic.accounts.locations import location_ids_of
+from ketaclinic.accounts.permissions import Perm
+from ketaclinic.audit.actor import Actor
 from ketaclinic.inquiries.models import (
     ConsultationSetup,
     Inquiry,
     LeadAlert,
     Stage,
 )
+from ketaclinic.patients.queries import record_for_actor
 from ketaclinic.scheduling.models import Appointment, AppointmentType
 
 # A board column shows at most this many leads (its count shows them all).
@@ -37,17 +39,17 @@ def inquiries_for_user(user) -> QuerySet[Inquiry]:
     return Inquiry.objects.filter(location_id__in=location_ids_of(user))
 
 
-def inquiry_for_user(user, inquiry_uuid) -> Inquiry:
-    """The lead, if this staff member may see it; one 404 for missing and
-    forbidden alike."""
-    try:
-        return (
-            inquiries_for_user(user)
-            .select_related("location", "patient")
-            .get(uuid=inquiry_uuid)
-        )
-    except (Inquiry.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such lead.") from None
+def inquiry_for_actor(actor: Actor, inquiry_uuid, *, purpose: str) -> Inquiry:
+    """The lead, if this staff member may see it (one 404 for missing and
+    forbidden alike); the view is audited."""
+    return record_for_actor(
+        actor,
+        Inquiry.objects.select_related("location", "patient"),
+        purpose=purpose,
+        perm=Perm.LEAD_WORK,
+        location_field="location",
+        uuid=inquiry_uuid,
+    )
 
 
 def matching_inquiry(*, email: str, phone: str) -> Inquiry | None:

@@ -12,7 +12,6 @@ from django.views.decorators.http import require_POST
 from ketaclinic.accounts.access import forbidden, staff_required
 from ketaclinic.accounts.locations import locations_of
 from ketaclinic.accounts.permissions import Perm, can
-from ketaclinic.audit.services import Action, audit_record
 from ketaclinic.inquiries import forms, links, queries, services
 from ketaclinic.inquiries.content import site_content
 from ketaclinic.inquiries.models import (
@@ -93,14 +92,7 @@ def _lead_context(request: HttpRequest, inquiry: Inquiry, **extra) -> dict:
 
 @staff_required(Perm.LEAD_WORK)
 def lead(request: HttpRequest, inquiry_uuid) -> HttpResponse:
-    inquiry = queries.inquiry_for_user(request.user, inquiry_uuid)
-    audit_record(
-        actor=request.actor,
-        action=Action.VIEW,
-        patient=inquiry.patient,
-        obj=inquiry,
-        summary="Lead viewed",
-    )
+    inquiry = queries.inquiry_for_actor(request.actor, inquiry_uuid, purpose="Lead")
     return render(request, "inquiries/lead.html", _lead_context(request, inquiry))
 
 
@@ -112,7 +104,9 @@ def _refused(request: HttpRequest, inquiry: Inquiry, message: str):
 @require_POST
 @staff_required(Perm.LEAD_WORK)
 def contact(request: HttpRequest, inquiry_uuid) -> HttpResponse:
-    inquiry = queries.inquiry_for_user(request.user, inquiry_uuid)
+    inquiry = queries.inquiry_for_actor(
+        request.actor, inquiry_uuid, purpose="Contact log"
+    )
     form = forms.ContactForm(request.POST)
     if not form.is_valid():
         return _refused(request, inquiry, "Say what kind of contact and what was said.")
@@ -129,7 +123,9 @@ def contact(request: HttpRequest, inquiry_uuid) -> HttpResponse:
 @require_POST
 @staff_required(Perm.LEAD_WORK)
 def email(request: HttpRequest, inquiry_uuid, template: str) -> HttpResponse:
-    inquiry = queries.inquiry_for_user(request.user, inquiry_uuid)
+    inquiry = queries.inquiry_for_actor(
+        request.actor, inquiry_uuid, purpose="Lead email"
+    )
     try:
         services.lead_email_send(
             actor=request.actor, inquiry=inquiry, template=template
@@ -143,7 +139,9 @@ def email(request: HttpRequest, inquiry_uuid, template: str) -> HttpResponse:
 @require_POST
 @staff_required(Perm.LEAD_WORK)
 def stage(request: HttpRequest, inquiry_uuid) -> HttpResponse:
-    inquiry = queries.inquiry_for_user(request.user, inquiry_uuid)
+    inquiry = queries.inquiry_for_actor(
+        request.actor, inquiry_uuid, purpose="Lead stage"
+    )
     form = forms.StageForm(request.POST)
     if not form.is_valid():
         return _refused(request, inquiry, "Choose a stage and say why.")
@@ -158,7 +156,9 @@ def stage(request: HttpRequest, inquiry_uuid) -> HttpResponse:
 @require_POST
 @staff_required(Perm.LEAD_WORK)
 def urgent_clear(request: HttpRequest, inquiry_uuid) -> HttpResponse:
-    inquiry = queries.inquiry_for_user(request.user, inquiry_uuid)
+    inquiry = queries.inquiry_for_actor(
+        request.actor, inquiry_uuid, purpose="Lead urgency"
+    )
     form = forms.UrgentClearForm(request.POST)
     if not form.is_valid():
         return _refused(request, inquiry, "Say how the urgent lead was handled.")
@@ -177,7 +177,9 @@ def book(request: HttpRequest, inquiry_uuid) -> HttpResponse:
     the phone with them: the same free times and rules as the private link."""
     if not can(request.user, Perm.SCHEDULE_EDIT):
         return forbidden(request)
-    inquiry = queries.inquiry_for_user(request.user, inquiry_uuid)
+    inquiry = queries.inquiry_for_actor(
+        request.actor, inquiry_uuid, purpose="Book a consultation"
+    )
     if inquiry.patient_id is not None:
         messages.info(request, "This lead has a chart: book from the chart.")
         return redirect("scheduling:book", inquiry.patient.uuid)
@@ -239,7 +241,9 @@ def book(request: HttpRequest, inquiry_uuid) -> HttpResponse:
 @staff_required(Perm.SIGN)
 def note(request: HttpRequest, inquiry_uuid, amends_id: int | None = None):
     """The provider writes and signs the consultation note (or an amendment)."""
-    inquiry = queries.inquiry_for_user(request.user, inquiry_uuid)
+    inquiry = queries.inquiry_for_actor(
+        request.actor, inquiry_uuid, purpose="Consultation note"
+    )
     amends = None
     if amends_id is not None:
         amends = get_object_or_404(ConsultationNote, pk=amends_id, inquiry=inquiry)
@@ -295,7 +299,9 @@ def convert(request: HttpRequest, inquiry_uuid) -> HttpResponse:
     """Create the chart from the lead, with the foundation's duplicate check."""
     if not can(request.user, Perm.PATIENT_EDIT):
         return forbidden(request)
-    inquiry = queries.inquiry_for_user(request.user, inquiry_uuid)
+    inquiry = queries.inquiry_for_actor(
+        request.actor, inquiry_uuid, purpose="Convert lead to patient"
+    )
     if inquiry.patient_id is not None:
         messages.info(request, "This lead already has a chart.")
         return redirect("patients:chart", inquiry.patient.uuid)
@@ -304,11 +310,12 @@ def convert(request: HttpRequest, inquiry_uuid) -> HttpResponse:
         locations=locations_of(request.user),
         initial=_convert_initial(inquiry),
     )
-    duplicates = []
+    duplicates = None
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         confirmed = data.pop("confirm_not_duplicate")
         duplicates = patient_queries.possible_duplicates(
+            request.actor,
             first_name=data["first_name"],
             last_name=data["last_name"],
             date_of_birth=data["date_of_birth"],

@@ -9,7 +9,6 @@ from django.views.decorators.http import require_POST
 from ketaclinic.accounts.access import staff_required
 from ketaclinic.accounts.locations import location_ids_of
 from ketaclinic.accounts.permissions import Perm, can
-from ketaclinic.audit.services import Action, audit_record
 from ketaclinic.clinical import scales, screening
 from ketaclinic.intake import facts, services
 from ketaclinic.intake.models import (
@@ -20,15 +19,18 @@ from ketaclinic.intake.models import (
     UrgentTask,
 )
 from ketaclinic.intake.public_views import wizard
-from ketaclinic.patients.queries import patient_for_user
+from ketaclinic.patients.queries import (
+    patient_for_actor,
+    patients_seen,
+    record_for_actor,
+)
 
 
 @staff_required(Perm.CLINICAL_VIEW)
 def patient_intake(request: HttpRequest, patient_uuid) -> HttpResponse:
     """Intake, questionnaires, consents and screening of one patient."""
-    patient = patient_for_user(request.user, patient_uuid)
-    audit_record(
-        actor=request.actor, action=Action.VIEW, patient=patient, summary="Intake page"
+    patient = patient_for_actor(
+        request.actor, patient_uuid, purpose="Intake page", perm=Perm.CLINICAL_VIEW
     )
     return render(
         request,
@@ -51,7 +53,9 @@ def patient_intake(request: HttpRequest, patient_uuid) -> HttpResponse:
 @require_POST
 @staff_required(Perm.INTAKE_SEND)
 def intake_send(request: HttpRequest, patient_uuid) -> HttpResponse:
-    patient = patient_for_user(request.user, patient_uuid)
+    patient = patient_for_actor(
+        request.actor, patient_uuid, purpose="Send intake", perm=Perm.INTAKE_SEND
+    )
     # The front desk sends links from the chart; clinicians from the intake page.
     back = (
         "intake:patient" if can(request.user, Perm.CLINICAL_VIEW) else "patients:chart"
@@ -74,10 +78,13 @@ def intake_send(request: HttpRequest, patient_uuid) -> HttpResponse:
 @staff_required(Perm.INTAKE_SEND)
 def intake_fill(request: HttpRequest, intake_uuid) -> HttpResponse:
     """Phone intake: staff fill the patient's wizard on their behalf."""
-    intake = get_object_or_404(
-        Intake.objects.select_related("patient"), uuid=intake_uuid
+    intake = record_for_actor(
+        request.actor,
+        Intake.objects.select_related("patient__location"),
+        purpose="Phone intake",
+        perm=Perm.INTAKE_SEND,
+        uuid=intake_uuid,
     )
-    patient_for_user(request.user, intake.patient.uuid)
     if intake.channel != Intake.Channel.PHONE:
         raise Http404
     return wizard(request, intake, staff=request.user)
@@ -86,7 +93,12 @@ def intake_fill(request: HttpRequest, intake_uuid) -> HttpResponse:
 @require_POST
 @staff_required(Perm.INTAKE_SEND)
 def questionnaires_send(request: HttpRequest, patient_uuid) -> HttpResponse:
-    patient = patient_for_user(request.user, patient_uuid)
+    patient = patient_for_actor(
+        request.actor,
+        patient_uuid,
+        purpose="Send questionnaires",
+        perm=Perm.INTAKE_SEND,
+    )
     chosen = request.POST.getlist("instrument")
     if not patient.email:
         messages.error(request, "This patient has no email address: add one first.")
@@ -112,14 +124,20 @@ def worklist(request: HttpRequest) -> HttpResponse:
         .select_related("patient", "done_by")
         .order_by("done_at", "created_at")[:200]
     )
+    patients_seen(request.actor, purpose="Worklist")
     return render(request, "intake/worklist.html", {"tasks": tasks})
 
 
 @require_POST
 @staff_required(Perm.SIGN)
 def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
-    task = get_object_or_404(UrgentTask, pk=task_id)
-    patient_for_user(request.user, task.patient.uuid)
+    task = record_for_actor(
+        request.actor,
+        UrgentTask.objects.select_related("patient"),
+        purpose="Close urgent task",
+        perm=Perm.SIGN,
+        pk=task_id,
+    )
     try:
         services.urgent_task_done(
             actor=request.actor,
@@ -167,7 +185,9 @@ def _finding_dicts(result: screening.Screening) -> list[dict]:
 @staff_required(Perm.CLINICAL_VIEW)
 def screening_page(request: HttpRequest, patient_uuid) -> HttpResponse:
     """Findings beside the intake and scores; a provider signs the decision."""
-    patient = patient_for_user(request.user, patient_uuid)
+    patient = patient_for_actor(
+        request.actor, patient_uuid, purpose="Screening page", perm=Perm.CLINICAL_VIEW
+    )
     intake = facts.latest_intake(patient)
     scores = facts.latest_scores(patient)
     error = ""
@@ -200,12 +220,6 @@ def screening_page(request: HttpRequest, patient_uuid) -> HttpResponse:
             else:
                 messages.success(request, "Decision signed.")
                 return redirect("intake:screening", patient.uuid)
-    audit_record(
-        actor=request.actor,
-        action=Action.VIEW,
-        patient=patient,
-        summary="Screening page",
-    )
     return render(
         request,
         "intake/screening.html",

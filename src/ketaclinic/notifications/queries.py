@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
-from ketaclinic.accounts.locations import location_ids_of
-from ketaclinic.accounts.permissions import Role
+from ketaclinic.accounts.locations import location_scope
 from ketaclinic.notifications.models import OutboundMessage
 
 
@@ -13,10 +12,9 @@ def messages_for(user, *, status: str = "") -> QuerySet[OutboundMessage]:
     """Messages a staff member may see: administrators all of them, others those
     of the locations they work at (and those tied to no location)."""
     found = OutboundMessage.objects.select_related("appointment__patient", "location")
-    if user.role != Role.ADMIN:
-        found = found.filter(
-            Q(location_id__in=location_ids_of(user)) | Q(location__isnull=True)
-        )
+    scope = location_scope(user)
+    if scope is not None:
+        found = found.filter(Q(location_id__in=scope) | Q(location__isnull=True))
     if status:
         found = found.filter(status=status)
     return found

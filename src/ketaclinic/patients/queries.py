@@ -5,11 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db.models import Q, QuerySet
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from ketaclinic.accounts.locations import location_ids_of
+from ketaclinic.accounts.permissions import Perm, can
+from ketaclinic.audit.actor import Actor
+from ketaclinic.audit.services import Action, audit_record
 from ketaclinic.patients.models import (
     Allergy,
     BodyMeasurement,
@@ -20,7 +25,11 @@ from ketaclinic.patients.models import (
 )
 from ketaclinic.patients.text import name_key, parse_phone, prefix_upper_bound
 
+if TYPE_CHECKING:
+    from ketaclinic.scheduling.models import Location
+
 MRN_RE = re.compile(r"^\d{6,12}$")
+R = TypeVar("R", bound=Model)
 DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y")
 
 
@@ -29,13 +38,61 @@ def patients_for_user(user) -> QuerySet[Patient]:
     return Patient.objects.filter(location_id__in=location_ids_of(user))
 
 
-def patient_for_user(user, patient_uuid) -> Patient:
-    """The patient, if this staff member may see them; one 404 for missing and
-    forbidden alike, so that a URL reveals nothing."""
+def _may(actor: Actor, perm: Perm) -> None:
+    if actor.user is None or not can(actor.user, perm):
+        raise PermissionDenied
+
+
+def patient_for_actor(
+    actor: Actor, patient_uuid, *, purpose: str, perm: Perm = Perm.PATIENT_VIEW
+) -> Patient:
+    """The one way into a chart: the role must allow `perm` and the patient be
+    of a location the actor works at (one 404 for missing and forbidden alike,
+    so that a URL reveals nothing); the view is written to the audit trail,
+    with `purpose` saying what was opened."""
+    _may(actor, perm)
     try:
-        return patients_for_user(user).select_related("location").get(uuid=patient_uuid)
-    except (Patient.DoesNotExist, ValueError, TypeError):
+        patient = (
+            patients_for_user(actor.user)
+            .select_related("location")
+            .get(uuid=patient_uuid)
+        )
+    except (Patient.DoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404("No such patient.") from None
+    audit_record(
+        actor=actor, action=Action.VIEW, patient=patient, obj=patient, summary=purpose
+    )
+    return patient
+
+
+def record_for_actor(
+    actor: Actor,
+    queryset: QuerySet[R],
+    *,
+    purpose: str,
+    perm: Perm = Perm.PATIENT_VIEW,
+    location_field: str = "patient__location",
+    **lookup: Any,
+) -> R:
+    """A record of a chart (a visit, an intake, a task), found only among the
+    actor's locations before anything is read from it; audited like a chart."""
+    _may(actor, perm)
+    scope = {f"{location_field}__in": location_ids_of(actor.user)}
+    try:
+        record = queryset.filter(**scope).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise Http404("Not found.") from None
+    patient = getattr(record, "patient", None)
+    audit_record(
+        actor=actor, action=Action.VIEW, patient=patient, obj=record, summary=purpose
+    )
+    return record
+
+
+def patients_seen(actor: Actor, *, purpose: str, count: int | None = None) -> None:
+    """A list or search that shows patients, audited once per page."""
+    summary = purpose if count is None else f"{purpose} ({count} shown)"
+    audit_record(actor=actor, action=Action.SEARCH, summary=summary)
 
 
 def _parse_date(text: str) -> date | None:
@@ -126,7 +183,20 @@ def patient_search(user, text: str) -> QuerySet[Patient]:
     return qs.filter(condition)
 
 
+@dataclass(frozen=True)
+class Duplicates:
+    """Possible duplicates of a new chart: those the actor may open, and the
+    other locations where one exists (named, never the patient)."""
+
+    here: list[Patient]
+    elsewhere: list[Location]
+
+    def __bool__(self) -> bool:
+        return bool(self.here or self.elsewhere)
+
+
 def possible_duplicates(
+    actor: Actor,
     *,
     first_name: str,
     last_name: str,
@@ -134,11 +204,13 @@ def possible_duplicates(
     phone: str,
     email: str,
     exclude_pk: int | None = None,
-) -> list[Patient]:
+) -> Duplicates:
     """Patients with the same name and birth date, or the same phone or email.
 
     Searched across all locations: a duplicate chart is a safety problem
-    wherever it lives. Only the match, never the chart, is shown.
+    wherever it lives. A match at a location the actor does not work at is
+    told only by the location's name, so that its staff can be asked; the
+    check is audited.
     """
     condition = Q()
     if date_of_birth is not None:
@@ -152,11 +224,24 @@ def possible_duplicates(
     if email:
         condition |= Q(email=email.lower())
     if not condition:
-        return []
+        return Duplicates([], [])
     qs = Patient.objects.filter(condition).select_related("location")
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
-    return list(qs[:10])
+    mine = set(location_ids_of(actor.user))
+    found = list(qs[:10])
+    here = [patient for patient in found if patient.location_id in mine]
+    elsewhere = list(
+        {p.location_id: p.location for p in found if p.location_id not in mine}.values()
+    )
+    if found:
+        audit_record(
+            actor=actor,
+            action=Action.SEARCH,
+            summary=f"Duplicate check before a new chart: {len(here)} possible "
+            f"at the user's locations, {len(elsewhere)} other location(s)",
+        )
+    return Duplicates(here, elsewhere)
 
 
 @dataclass(frozen=True)

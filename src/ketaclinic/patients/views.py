@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST
 from ketaclinic.accounts.access import forbidden, staff_required
 from ketaclinic.accounts.locations import locations_of
 from ketaclinic.accounts.permissions import Perm, can
-from ketaclinic.audit.services import Action, audit_record
 from ketaclinic.clinical.body import Sex, dosing_weights
 from ketaclinic.patients import forms, queries, services
 from ketaclinic.patients.models import (
@@ -48,6 +47,11 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(patients, settings.KETACLINIC_PAGE_SIZE)
     page_obj = page.get_page(request.GET.get("page"))
     prefetch_related_objects(page_obj.object_list, "location")
+    queries.patients_seen(
+        request.actor,
+        purpose=f'Searched patients for "{text}"' if text else "Patient list",
+        count=len(page_obj.object_list),
+    )
     context = {"form": form, "page_obj": page_obj, "q": text}
     if request.htmx:
         return render(request, "patients/_results.html", context)
@@ -59,11 +63,12 @@ def patient_create(request: HttpRequest) -> HttpResponse:
     locations = locations_of(request.user)
     initial = {"location": request.location.pk if request.location else None}
     form = forms.PatientForm(request.POST or None, locations=locations, initial=initial)
-    duplicates: list[Patient] = []
+    duplicates = None
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         confirmed = data.pop("confirm_not_duplicate")
         duplicates = queries.possible_duplicates(
+            request.actor,
             first_name=data["first_name"],
             last_name=data["last_name"],
             date_of_birth=data["date_of_birth"],
@@ -115,14 +120,15 @@ def _chart_context(request: HttpRequest, patient: Patient) -> dict:
 
 @staff_required(Perm.PATIENT_VIEW)
 def patient_chart(request: HttpRequest, patient_uuid) -> HttpResponse:
-    patient = queries.patient_for_user(request.user, patient_uuid)
-    audit_record(actor=request.actor, action=Action.VIEW, patient=patient, obj=patient)
+    patient = queries.patient_for_actor(request.actor, patient_uuid, purpose="Chart")
     return render(request, "patients/chart.html", _chart_context(request, patient))
 
 
 @staff_required(Perm.PATIENT_EDIT)
 def patient_edit(request: HttpRequest, patient_uuid) -> HttpResponse:
-    patient = queries.patient_for_user(request.user, patient_uuid)
+    patient = queries.patient_for_actor(
+        request.actor, patient_uuid, purpose="Edit details", perm=Perm.PATIENT_EDIT
+    )
     # ModelForm validation writes values onto its instance: give it a copy, so
     # that the service compares against the record as stored.
     form = forms.PatientForm(
@@ -181,7 +187,9 @@ def entry_edit(
     spec = ENTRY_KINDS[kind]
     if not can(request.user, spec.perm):
         return forbidden(request)
-    patient = queries.patient_for_user(request.user, patient_uuid)
+    patient = queries.patient_for_actor(
+        request.actor, patient_uuid, purpose=f"Edit {spec.label}", perm=spec.perm
+    )
     entry = None
     if entry_id is not None:
         entry = get_object_or_404(spec.model, pk=entry_id, patient=patient)
@@ -205,7 +213,12 @@ def entry_edit(
 @require_POST
 @staff_required(Perm.CLINICAL_EDIT)
 def measurement_in_error(request: HttpRequest, patient_uuid, entry_id: int):
-    patient = queries.patient_for_user(request.user, patient_uuid)
+    patient = queries.patient_for_actor(
+        request.actor,
+        patient_uuid,
+        purpose="Mark a weight entered in error",
+        perm=Perm.CLINICAL_EDIT,
+    )
     measurement = get_object_or_404(
         BodyMeasurement, pk=entry_id, patient=patient, active=True
     )
@@ -220,12 +233,8 @@ HISTORY_MODELS = (Patient, Escort, Allergy, Medication, Condition, BodyMeasureme
 @staff_required(Perm.CLINICAL_VIEW)
 def patient_history(request: HttpRequest, patient_uuid) -> HttpResponse:
     """Every version of every record of the chart: who changed what, when."""
-    patient = queries.patient_for_user(request.user, patient_uuid)
-    audit_record(
-        actor=request.actor,
-        action=Action.VIEW,
-        patient=patient,
-        summary="Chart history",
+    patient = queries.patient_for_actor(
+        request.actor, patient_uuid, purpose="Chart history", perm=Perm.CLINICAL_VIEW
     )
     changes = []
     for model in HISTORY_MODELS:

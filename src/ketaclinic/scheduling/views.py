@@ -12,9 +12,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ketaclinic.accounts.access import staff_required
-from ketaclinic.accounts.locations import location_ids_of
 from ketaclinic.accounts.permissions import Perm
-from ketaclinic.patients.queries import patient_for_user, patient_search
+from ketaclinic.patients.queries import (
+    patient_for_actor,
+    patient_search,
+    patients_seen,
+    record_for_actor,
+)
 from ketaclinic.scheduling import forms, queries, services, slots
 from ketaclinic.scheduling.models import (
     Allocation,
@@ -121,6 +125,7 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
         }
         for n in range(0, rows, 30 // ROW_MINUTES)
     ]
+    patients_seen(request.actor, purpose=f"Schedule of {day:%b %-d, %Y}")
     return render(
         request,
         "scheduling/day.html",
@@ -194,6 +199,11 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
     # Book from the week: find the patient, then their free times this week.
     text = request.GET.get("q", "")[:100]
     matches = list(patient_search(request.user, text)[:8]) if text else []
+    patients_seen(
+        request.actor,
+        purpose=f"Week of {monday:%b %-d, %Y}"
+        + (f', searched patients for "{text}"' if text else ""),
+    )
     return render(
         request,
         "scheduling/week.html",
@@ -227,7 +237,9 @@ def _slot_rows(found: list[slots.Slot], location) -> list[dict]:
 def book(request: HttpRequest, patient_uuid) -> HttpResponse:
     """Find the next free times for a patient, then book one."""
     location = _location(request)
-    patient = patient_for_user(request.user, patient_uuid)
+    patient = patient_for_actor(
+        request.actor, patient_uuid, purpose="Booking", perm=Perm.SCHEDULE_EDIT
+    )
     if request.method == "POST":
         form = forms.BookForm(request.POST)
         if form.is_valid():
@@ -295,23 +307,25 @@ def book(request: HttpRequest, patient_uuid) -> HttpResponse:
     )
 
 
-def _appointment_for(request: HttpRequest, appointment_uuid) -> Appointment:
-    try:
-        appointment = Appointment.objects.select_related(
-            "patient", "inquiry", "type", "location"
-        ).get(uuid=appointment_uuid)
-    except (Appointment.DoesNotExist, ValueError):
-        raise Http404 from None
-    if appointment.patient is not None:
-        patient_for_user(request.user, appointment.patient.uuid)  # location check
-    elif appointment.location_id not in location_ids_of(request.user):
-        raise Http404  # a lead's consultation elsewhere: as if missing
-    return appointment
+def _appointment_for(
+    request: HttpRequest, appointment_uuid, *, purpose: str, perm: Perm
+) -> Appointment:
+    """A visit at a location the user works at (a lead's consultation too)."""
+    return record_for_actor(
+        request.actor,
+        Appointment.objects.select_related("patient", "inquiry", "type", "location"),
+        purpose=purpose,
+        perm=perm,
+        location_field="location",
+        uuid=appointment_uuid,
+    )
 
 
 @staff_required(Perm.SCHEDULE_VIEW)
 def appointment_detail(request: HttpRequest, appointment_uuid) -> HttpResponse:
-    appointment = _appointment_for(request, appointment_uuid)
+    appointment = _appointment_for(
+        request, appointment_uuid, purpose="Appointment", perm=Perm.SCHEDULE_VIEW
+    )
     allocations = appointment.allocations.filter(active=True).select_related(
         "resource", "staff"
     )
@@ -336,7 +350,9 @@ def appointment_detail(request: HttpRequest, appointment_uuid) -> HttpResponse:
 def appointment_status(request: HttpRequest, appointment_uuid, status: str):
     if status not in Appointment.Status.values:
         raise Http404
-    appointment = _appointment_for(request, appointment_uuid)
+    appointment = _appointment_for(
+        request, appointment_uuid, purpose="Appointment status", perm=Perm.SCHEDULE_EDIT
+    )
     reason = ""
     if status == Appointment.Status.CANCELLED:
         form = forms.CancelForm(request.POST)
@@ -361,7 +377,9 @@ def appointment_status(request: HttpRequest, appointment_uuid, status: str):
 @require_POST
 @staff_required(Perm.SCHEDULE_EDIT)
 def appointment_move(request: HttpRequest, appointment_uuid):
-    appointment = _appointment_for(request, appointment_uuid)
+    appointment = _appointment_for(
+        request, appointment_uuid, purpose="Move appointment", perm=Perm.SCHEDULE_EDIT
+    )
     zone = appointment.location.zone
     form = forms.MoveForm(request.POST, zone=zone)
     context = {
@@ -402,13 +420,16 @@ def waitlist(request: HttpRequest) -> HttpResponse:
         .exclude(status=WaitlistEntry.Status.REMOVED)
         .select_related("patient", "type")
     )
+    patients_seen(request.actor, purpose="Waitlist")
     return render(request, "scheduling/waitlist.html", {"entries": entries})
 
 
 @staff_required(Perm.SCHEDULE_EDIT)
 def waitlist_add(request: HttpRequest, patient_uuid) -> HttpResponse:
     location = _location(request)
-    patient = patient_for_user(request.user, patient_uuid)
+    patient = patient_for_actor(
+        request.actor, patient_uuid, purpose="Add to waitlist", perm=Perm.SCHEDULE_EDIT
+    )
     form = forms.WaitlistForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.waitlist_add(
