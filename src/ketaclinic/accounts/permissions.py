@@ -1,7 +1,8 @@
 """The one permission matrix: which role may do what.
 
 Every page and API asks `can(user, Perm.X)`; nothing else decides by role.
-Location is checked separately, per record (see patients.queries.patient_for_actor, the one chart guard).
+Location is checked per record by the one chart guard,
+patients.queries.patient_for_actor.
 """
 
 from __future__ import annotations
