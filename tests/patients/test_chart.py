@@ -142,3 +142,13 @@ def test_history_page_shows_who_changed_what(world, as_role):
     page = as_role("nurse").get(reverse("patients:history", args=[world.patient.uuid]))
     assert page.status_code == 200
     assert "+13035550142" in page.text and "+13035550100" in page.text
+
+
+def test_the_banner_never_reads_as_an_empty_allergy_list(world, as_role):
+    """With only an inactive allergy the banner says so; it never shows a bare
+    "Allergies:" that reads as if the patient had none recorded."""
+    Allergy.objects.create(patient=world.patient, substance="Latex", active=False)
+    page = as_role("nurse").get(reverse("patients:chart", args=[world.patient.uuid]))
+    banner = page.text.split("allergy-banner")[1].split("</div>")[0]
+    assert "Allergies:" not in banner
+    assert "No active allergies (1 marked inactive)" in banner

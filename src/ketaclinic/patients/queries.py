@@ -253,6 +253,15 @@ class Chart:
     conditions: list[Condition]
     measurements: list[BodyMeasurement]
 
+    @property
+    def active_allergies(self) -> list[Allergy]:
+        """The allergies in force: what the banner shows wherever staff act."""
+        return [allergy for allergy in self.allergies if allergy.active]
+
+    @property
+    def inactive_allergy_count(self) -> int:
+        return len(self.allergies) - len(self.active_allergies)
+
 
 def chart_for(patient: Patient, *, clinical: bool, measurements: int = 10) -> Chart:
     """The chart's lists in one query each (a bounded count whatever the data)."""
