@@ -7,6 +7,7 @@ fixed number of queries whatever the number of bookings.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,6 +19,7 @@ from ketaclinic.accounts.permissions import Role
 from ketaclinic.scheduling import slots
 from ketaclinic.scheduling.models import (
     Allocation,
+    Appointment,
     AppointmentType,
     Closure,
     Location,
@@ -406,3 +408,145 @@ def find_free(
         ]
         cursor, step = end, step * 2
     return found[:count]
+
+
+# The calendar grid: 5-minute rows, so that a block covers its visit exactly.
+ROW_MINUTES = 5
+
+
+@dataclass(frozen=True)
+class DayCalendar:
+    """One day at a location as a grid: chairs and rooms as columns, 5-minute
+    rows, a block per visit and place."""
+
+    resources: list[Resource]
+    blocks: list[dict]
+    rows: int
+    times: list[dict]
+    closed: bool
+
+
+def day_calendar(location: Location, day: date) -> DayCalendar:
+    """Queries: opening hours, resources, allocations with their appointments
+    and patients, staff allocations (4)."""
+    start = datetime.combine(day, time.min, location.zone)
+    end = datetime.combine(day + timedelta(days=1), time.min, location.zone)
+    hours = list(OpeningHours.objects.filter(location=location, weekday=day.weekday()))
+    first = min((h.opens for h in hours), default=time(8))
+    last = max((h.closes for h in hours), default=time(18))
+    grid_start = datetime.combine(day, time(first.hour), location.zone)
+    grid_end = datetime.combine(day, last, location.zone)
+    resources = list(Resource.objects.filter(location=location, active=True))
+    column = {resource.pk: index + 2 for index, resource in enumerate(resources)}
+    allocations = (
+        Allocation.objects.filter(
+            active=True,
+            resource__location=location,
+            starts_at__lt=end,
+            ends_at__gt=start,
+        )
+        .select_related(
+            "appointment__patient", "appointment__inquiry", "appointment__type"
+        )
+        .order_by("starts_at")
+    )
+    blocks: dict[tuple[int, int], dict] = {}
+    for allocation in allocations:
+        key = (allocation.appointment_id, allocation.resource_id)
+        block = blocks.setdefault(
+            key,
+            {
+                "appointment": allocation.appointment,
+                "start": allocation.starts_at,
+                "end": allocation.ends_at,
+                "column": column.get(allocation.resource_id),
+            },
+        )
+        block["start"] = min(block["start"], allocation.starts_at)
+        block["end"] = max(block["end"], allocation.ends_at)
+    nurses = defaultdict(set)
+    for appointment_id, first_name, last_name in Allocation.objects.filter(
+        active=True,
+        appointment_id__in={key[0] for key in blocks},
+        staff__isnull=False,
+    ).values_list("appointment_id", "staff__first_name", "staff__last_name"):
+        nurses[appointment_id].add(f"{first_name} {last_name[:1]}.")
+    rows = int((grid_end - grid_start).total_seconds() // (ROW_MINUTES * 60))
+    row_seconds = ROW_MINUTES * 60
+    for block in blocks.values():
+        # Start rounded down and end rounded up: a block never looks shorter
+        # than the visit, so a chair never looks free while it is held.
+        first_row = max(
+            int((block["start"] - grid_start).total_seconds() // row_seconds), 0
+        )
+        last_row = math.ceil((block["end"] - grid_start).total_seconds() / row_seconds)
+        block["row"] = first_row + 2
+        block["span"] = max(last_row - first_row, 1)
+        block["staff"] = ", ".join(sorted(nurses[block["appointment"].pk]))
+    times = [
+        {
+            "label": (grid_start + timedelta(minutes=ROW_MINUTES * n)).strftime(
+                "%H:%M"
+            ),
+            "row": n + 2,
+        }
+        for n in range(0, rows, 30 // ROW_MINUTES)
+    ]
+    return DayCalendar(
+        resources=resources,
+        blocks=[b for b in blocks.values() if b["column"]],
+        rows=rows,
+        times=times,
+        closed=not hours,
+    )
+
+
+def week_calendar(location: Location, monday: date) -> list[dict]:
+    """Seven days from `monday`, each with its visits and their places, and
+    whether the clinic is closed. Queries: appointments with patients and
+    types, their resource allocations, opening hours, closures (4)."""
+    start = datetime.combine(monday, time.min, location.zone)
+    end = datetime.combine(monday + timedelta(days=7), time.min, location.zone)
+    appointments = list(
+        Appointment.objects.filter(
+            location=location, starts_at__lt=end, ends_at__gt=start
+        )
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("patient", "inquiry", "type")
+    )
+    places = defaultdict(set)
+    for appointment_id, name in Allocation.objects.filter(
+        active=True,
+        appointment__in=[a.pk for a in appointments],
+        resource__isnull=False,
+    ).values_list("appointment_id", "resource__name"):
+        places[appointment_id].add(name)
+    open_days = set(
+        OpeningHours.objects.filter(location=location).values_list("weekday", flat=True)
+    )
+    closures = list(
+        Closure.objects.filter(
+            location=location,
+            starts_on__lte=monday + timedelta(days=6),
+            ends_on__gte=monday,
+        )
+    )
+    days = []
+    for n in range(7):
+        current = monday + timedelta(days=n)
+        closure = next(
+            (c for c in closures if c.starts_on <= current <= c.ends_on), None
+        )
+        days.append(
+            {
+                "date": current,
+                "closed": current.weekday() not in open_days or closure is not None,
+                "closure": closure,
+                "appointments": [
+                    {"appointment": a, "places": ", ".join(sorted(places[a.pk]))}
+                    for a in appointments
+                    if a.starts_at.astimezone(location.zone).date() == current
+                ],
+            }
+        )
+    return days

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import math
-from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
@@ -21,16 +19,10 @@ from ketaclinic.patients.queries import (
 )
 from ketaclinic.scheduling import forms, queries, services, slots
 from ketaclinic.scheduling.models import (
-    Allocation,
     Appointment,
-    Closure,
-    OpeningHours,
     Resource,
     WaitlistEntry,
 )
-
-# The calendar grid: 5-minute rows, so that a block covers its visit exactly.
-ROW_MINUTES = 5
 
 
 def _location(request: HttpRequest):
@@ -48,12 +40,6 @@ def _parse_day(value: str | None, location) -> date:
     return timezone.now().astimezone(location.zone).date()
 
 
-def _day_bounds(day: date, location) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time.min, location.zone)
-    end = datetime.combine(day + timedelta(days=1), time.min, location.zone)
-    return start, end
-
-
 @staff_required(Perm.SCHEDULE_VIEW)
 def calendar_day(request: HttpRequest) -> HttpResponse:
     """One day at the active location: chairs and rooms as columns.
@@ -63,68 +49,7 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
     """
     location = _location(request)
     day = _parse_day(request.GET.get("day"), location)
-    start, end = _day_bounds(day, location)
-    hours = list(OpeningHours.objects.filter(location=location, weekday=day.weekday()))
-    first = min((h.opens for h in hours), default=time(8))
-    last = max((h.closes for h in hours), default=time(18))
-    grid_start = datetime.combine(day, time(first.hour), location.zone)
-    grid_end = datetime.combine(day, last, location.zone)
-    resources = list(Resource.objects.filter(location=location, active=True))
-    column = {resource.pk: index + 2 for index, resource in enumerate(resources)}
-    allocations = (
-        Allocation.objects.filter(
-            active=True,
-            resource__location=location,
-            starts_at__lt=end,
-            ends_at__gt=start,
-        )
-        .select_related(
-            "appointment__patient", "appointment__inquiry", "appointment__type"
-        )
-        .order_by("starts_at")
-    )
-    blocks: dict[tuple[int, int], dict] = {}
-    for allocation in allocations:
-        key = (allocation.appointment_id, allocation.resource_id)
-        block = blocks.setdefault(
-            key,
-            {
-                "appointment": allocation.appointment,
-                "start": allocation.starts_at,
-                "end": allocation.ends_at,
-                "column": column.get(allocation.resource_id),
-            },
-        )
-        block["start"] = min(block["start"], allocation.starts_at)
-        block["end"] = max(block["end"], allocation.ends_at)
-    nurses = defaultdict(set)
-    for appointment_id, first_name, last_name in Allocation.objects.filter(
-        active=True,
-        appointment_id__in={key[0] for key in blocks},
-        staff__isnull=False,
-    ).values_list("appointment_id", "staff__first_name", "staff__last_name"):
-        nurses[appointment_id].add(f"{first_name} {last_name[:1]}.")
-    rows = int((grid_end - grid_start).total_seconds() // (ROW_MINUTES * 60))
-    row_seconds = ROW_MINUTES * 60
-    for block in blocks.values():
-        # Start rounded down and end rounded up: a block never looks shorter
-        # than the visit, so a chair never looks free while it is held.
-        first_row = max(
-            int((block["start"] - grid_start).total_seconds() // row_seconds), 0
-        )
-        last_row = math.ceil((block["end"] - grid_start).total_seconds() / row_seconds)
-        block["row"] = first_row + 2
-        block["span"] = max(last_row - first_row, 1)
-        block["staff"] = ", ".join(sorted(nurses[block["appointment"].pk]))
-    times = [
-        {
-            "label": (grid_start + timedelta(minutes=ROW_MINUTES * n)).strftime(
-                "%H:%M"
-            ),
-            "row": n + 2,
-        }
-        for n in range(0, rows, 30 // ROW_MINUTES)
-    ]
+    calendar = queries.day_calendar(location, day)
     patients_seen(request.actor, purpose=f"Schedule of {day:%b %-d, %Y}")
     return render(
         request,
@@ -133,11 +58,11 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
             "day": day,
             "previous": day - timedelta(days=1),
             "next": day + timedelta(days=1),
-            "resources": resources,
-            "blocks": [b for b in blocks.values() if b["column"]],
-            "rows": rows,
-            "times": times,
-            "closed": not hours,
+            "resources": calendar.resources,
+            "blocks": calendar.blocks,
+            "rows": calendar.rows,
+            "times": calendar.times,
+            "closed": calendar.closed,
         },
     )
 
@@ -152,50 +77,7 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
     location = _location(request)
     day = _parse_day(request.GET.get("day"), location)
     monday = day - timedelta(days=day.weekday())
-    start, _ = _day_bounds(monday, location)
-    _, end = _day_bounds(monday + timedelta(days=6), location)
-    appointments = list(
-        Appointment.objects.filter(
-            location=location, starts_at__lt=end, ends_at__gt=start
-        )
-        .exclude(status=Appointment.Status.CANCELLED)
-        .select_related("patient", "inquiry", "type")
-    )
-    places = defaultdict(set)
-    for appointment_id, name in Allocation.objects.filter(
-        active=True,
-        appointment__in=[a.pk for a in appointments],
-        resource__isnull=False,
-    ).values_list("appointment_id", "resource__name"):
-        places[appointment_id].add(name)
-    open_days = set(
-        OpeningHours.objects.filter(location=location).values_list("weekday", flat=True)
-    )
-    closures = list(
-        Closure.objects.filter(
-            location=location,
-            starts_on__lte=monday + timedelta(days=6),
-            ends_on__gte=monday,
-        )
-    )
-    days = []
-    for n in range(7):
-        current = monday + timedelta(days=n)
-        closure = next(
-            (c for c in closures if c.starts_on <= current <= c.ends_on), None
-        )
-        days.append(
-            {
-                "date": current,
-                "closed": current.weekday() not in open_days or closure is not None,
-                "closure": closure,
-                "appointments": [
-                    {"appointment": a, "places": ", ".join(sorted(places[a.pk]))}
-                    for a in appointments
-                    if a.starts_at.astimezone(location.zone).date() == current
-                ],
-            }
-        )
+    days = queries.week_calendar(location, monday)
     # Book from the week: find the patient, then their free times this week.
     text = request.GET.get("q", "")[:100]
     matches = list(patient_search(request.user, text)[:8]) if text else []
