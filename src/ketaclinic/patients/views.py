@@ -53,9 +53,9 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         count=len(page_obj.object_list),
     )
     context = {"form": form, "page_obj": page_obj, "q": text}
-    if request.htmx:
-        return render(request, "patients/_results.html", context)
-    return render(request, "patients/patient_list.html", context)
+    # The search box asks for the results alone: the same page's partial.
+    template = "patients/patient_list.html" + ("#results" if request.htmx else "")
+    return render(request, template, context)
 
 
 @staff_required(Perm.PATIENT_EDIT)

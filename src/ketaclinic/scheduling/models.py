@@ -247,6 +247,16 @@ class Appointment(models.Model):
         CANCELLED = "cancelled", "Cancelled"
         NO_SHOW = "no_show", "No-show"
 
+    # How a status reads at a glance (the badge's tone).
+    STATUS_TONES = {
+        Status.CANCELLED: "danger",
+        Status.NO_SHOW: "danger",
+        Status.CHECKED_IN: "ok",
+        Status.IN_PROGRESS: "ok",
+        Status.COMPLETED: "ok",
+        Status.CONFIRMED: "ok",
+    }
+
     # Statuses that hold their chair, room and staff.
     HOLDING = (
         Status.BOOKED,
@@ -319,6 +329,10 @@ class Appointment(models.Model):
     @property
     def holds_time(self) -> bool:
         return self.status in self.HOLDING
+
+    @property
+    def status_tone(self) -> str:
+        return self.STATUS_TONES.get(self.status, "")
 
 
 class Allocation(models.Model):
