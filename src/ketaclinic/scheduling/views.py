@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from ketaclinic.accounts.access import staff_required
 from ketaclinic.accounts.permissions import Perm
+from ketaclinic.inputs import OUT_OF_RANGE, calendar_date
 from ketaclinic.patients.queries import (
     patient_for_actor,
     patient_search,
@@ -39,12 +40,14 @@ def _location(request: HttpRequest):
     return request.location
 
 
-def _parse_day(value: str | None, location) -> date:
+def _parse_day(request: HttpRequest, location) -> date:
+    """The day asked for in `?day=`; today when none, or a word of why not."""
+    value = request.GET.get("day")
+    day = calendar_date(value)
+    if day is not None:
+        return day
     if value:
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
+        messages.error(request, f"That is not a day the calendar shows. {OUT_OF_RANGE}")
     return timezone.now().astimezone(location.zone).date()
 
 
@@ -62,7 +65,7 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
     with their appointments and patients, staff allocations (7).
     """
     location = _location(request)
-    day = _parse_day(request.GET.get("day"), location)
+    day = _parse_day(request, location)
     start, end = _day_bounds(day, location)
     hours = list(OpeningHours.objects.filter(location=location, weekday=day.weekday()))
     first = min((h.opens for h in hours), default=time(8))
@@ -150,7 +153,7 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
     their resource allocations, opening hours, closures (7).
     """
     location = _location(request)
-    day = _parse_day(request.GET.get("day"), location)
+    day = _parse_day(request, location)
     monday = day - timedelta(days=day.weekday())
     start, _ = _day_bounds(monday, location)
     _, end = _day_bounds(monday + timedelta(days=6), location)
