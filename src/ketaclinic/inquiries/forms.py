@@ -26,7 +26,7 @@ from ketaclinic.inquiries.models import (
     Stage,
 )
 from ketaclinic.patients.forms import PatientForm
-from ketaclinic.patients.text import parse_phone
+from ketaclinic.patients.text import has_hidden_characters, parse_phone
 from ketaclinic.scheduling.models import Location
 
 MESSAGE_MAX = 2000
@@ -36,6 +36,13 @@ NOT_SURE = "not_sure"
 
 def clean_name(value: str) -> str:
     value = " ".join((value or "").split())
+    if has_hidden_characters(value):
+        raise forms.ValidationError(
+            _(
+                "A name cannot hold invisible control or direction characters; "
+                "please type it again."
+            )
+        )
     if value and not any(ch.isalpha() for ch in value):
         raise forms.ValidationError(_("A name needs at least one letter."))
     return value
@@ -84,7 +91,7 @@ class GetStartedForm(forms.Form):
     )
     location = forms.ModelChoiceField(
         label=_("Clinic"),
-        queryset=Location.objects.filter(active=True),
+        queryset=queries.public_locations(),
         empty_label=None,
     )
     conditions = forms.MultipleChoiceField(
@@ -113,7 +120,10 @@ class GetStartedForm(forms.Form):
     crisis = forms.ChoiceField(
         label=_("Are you thinking about harming yourself right now?"),
         choices=[("no", _("No")), ("yes", _("Yes"))],
-        widget=forms.RadioSelect,
+        # A yes shows the crisis help at once (app.js).
+        widget=forms.RadioSelect(
+            attrs={"data-reveal": "crisis-help", "data-reveal-value": "yes"}
+        ),
         error_messages={"required": _("Please answer this question.")},
     )
     consent = forms.BooleanField(

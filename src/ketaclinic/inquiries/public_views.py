@@ -10,7 +10,7 @@ Nothing changes on GET: mail scanners open links too.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -26,6 +26,7 @@ from django.views.decorators.cache import never_cache
 
 from ketaclinic.audit.actor import Actor
 from ketaclinic.core import views as core_views
+from ketaclinic.inputs import calendar_date
 from ketaclinic.inquiries import forms, links, notify, queries, services
 from ketaclinic.inquiries.content import site_content
 from ketaclinic.inquiries.models import ConsultationMode, Inquiry, Stage
@@ -118,13 +119,6 @@ def get_started(request: HttpRequest) -> HttpResponse:
             "inquiries/public/get_started.html",
             {"form": forms.GetStartedForm()},
         )
-    allowed = services.rate_allow(
-        actor=request.actor,
-        scope="get_started",
-        limit=settings.KETACLINIC_INQUIRY_RATE_PER_HOUR,
-    )
-    if not allowed:
-        return _page(request, "inquiries/public/too_many.html", {}, status=429)
     form = forms.GetStartedForm(request.POST)
     crisis = request.POST.get("crisis") == "yes"
     thanks = reverse("get_started:thanks") + ("?crisis=1" if crisis else "")
@@ -136,6 +130,19 @@ def get_started(request: HttpRequest) -> HttpResponse:
             "inquiries/public/get_started.html",
             {"form": form, "crisis": crisis},
             status=400,
+        )
+    # Only accepted forms count: a visitor's mistakes never use up the limit.
+    allowed = services.rate_allow(
+        actor=request.actor,
+        scope="get_started",
+        limit=settings.KETACLINIC_INQUIRY_RATE_PER_HOUR,
+    )
+    if not allowed:
+        return _page(
+            request,
+            "inquiries/public/too_many.html",
+            {"locations": queries.public_locations(), "crisis": crisis},
+            status=429,
         )
     services.inquiry_submit(
         actor=request.actor, answers=_answers(form), language=request.LANGUAGE_CODE
@@ -252,10 +259,7 @@ def _consultation_page(
     mode = request.POST.get("mode") or request.GET.get("mode", "")
     if mode not in dict(modes):
         mode = ""
-    try:
-        start_day = date.fromisoformat(request.GET.get("start", ""))
-    except ValueError:
-        start_day = None
+    start_day = calendar_date(request.GET.get("start"))
     days = []
     if choosing and mode and alternatives is None:
         days = _slot_days(

@@ -16,6 +16,20 @@ def name_key(value: str) -> str:
     return " ".join(plain.casefold().split())
 
 
+# Joiners that some scripts (Persian, Indic) need inside a name.
+_NAME_JOINERS = {"\u200c", "\u200d"}
+
+
+def has_hidden_characters(value: str) -> bool:
+    """True when `value` holds a control or formatting character: a
+    right-to-left override or isolate, a zero-width space, NUL and the like,
+    which can make a name read differently on screen from what is stored."""
+    return any(
+        unicodedata.category(ch) in ("Cc", "Cf") and ch not in _NAME_JOINERS
+        for ch in value
+    )
+
+
 def prefix_upper_bound(prefix: str) -> str:
     """The smallest string greater than every string starting with `prefix`."""
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)

@@ -8,13 +8,16 @@ in; the loser gets the next free times.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ketaclinic.audit.services import Action, Actor, audit_record
+from ketaclinic.inputs import OUT_OF_RANGE, in_calendar
 from ketaclinic.scheduling import notify, queries, slots
 from ketaclinic.scheduling.models import (
     Allocation,
@@ -25,6 +28,8 @@ from ketaclinic.scheduling.models import (
     TimeOff,
     WaitlistEntry,
 )
+
+T = TypeVar("T")
 
 # How far ahead alternatives are looked for when a time cannot be booked.
 ALTERNATIVES_WINDOW = timedelta(days=28)
@@ -154,6 +159,40 @@ def _allocate(appointment: Appointment, slot: slots.Slot) -> None:
     )
 
 
+# The exclusion constraints of Allocation (migration 0003_no_double_booking).
+NO_OVERLAP_CONSTRAINTS = frozenset(
+    {"allocation_resource_no_overlap", "allocation_staff_seat_no_overlap"}
+)
+# A safety net only: every lost race means another booking was committed, so
+# the tries end once the time is full.
+RACE_TRIES = 50
+
+
+def _lost_race(error: IntegrityError) -> bool:
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) in NO_OVERLAP_CONSTRAINTS
+
+
+def _until_no_race(write: Callable[[], T]) -> T:
+    """Run `write` (a transaction, or a savepoint inside the caller's) again
+    when a concurrent booking took the chair, room or staff seat it chose
+    (PostgreSQL's exclusion constraints; SQLite serialises writers, so it never
+    happens there). The next try sees that booking and takes the next free
+    chair or seat of the same time, or refuses when there is none."""
+    for _ in range(RACE_TRIES - 1):
+        try:
+            return write()
+        except IntegrityError as error:
+            if not _lost_race(error):
+                raise
+    try:
+        return write()
+    except IntegrityError as error:
+        if not _lost_race(error):
+            raise
+        raise BookingRefused("Someone else just booked that time.") from None
+
+
 def appointment_book(
     *,
     actor: Actor,
@@ -173,7 +212,10 @@ def appointment_book(
     """
     if (patient is None) == (inquiry is None):
         raise ValueError("Book a visit for a patient or for a lead, not both.")
-    try:
+    if not in_calendar(starts_at):
+        raise BookingRefused(OUT_OF_RANGE)
+
+    def book() -> Appointment:
         with transaction.atomic():
             slot, inputs = _slot_at(location, appointment_type, starts_at, staff_ids)
             if slot is None:
@@ -200,19 +242,15 @@ def appointment_book(
                 summary=f"Booked {appointment_type.name} for "
                 f"{slot.start.astimezone(location.zone):%Y-%m-%d %H:%M}",
             )
+        return appointment
+
+    try:
+        return _until_no_race(book)
     except BookingRefused as refused:
         refused.alternatives = _alternatives(
             location, appointment_type, starts_at, staff_ids
         )
         raise
-    except IntegrityError:
-        # A concurrent booking took the chair or seat first (PostgreSQL's
-        # exclusion constraint): offer the next free times.
-        raise BookingRefused(
-            "Someone else just booked that time.",
-            _alternatives(location, appointment_type, starts_at, staff_ids),
-        ) from None
-    return appointment
 
 
 def appointment_move(
@@ -227,9 +265,12 @@ def appointment_move(
         raise BookingRefused(
             f"A {appointment.get_status_display().lower()} appointment cannot move."
         )
+    if not in_calendar(starts_at):
+        raise BookingRefused(OUT_OF_RANGE)
     location, kind = appointment.location, appointment.type
     old_start = appointment.starts_at
-    try:
+
+    def move() -> None:
         with transaction.atomic():
             slot, inputs = _slot_at(
                 location, kind, starts_at, None, exclude_appointment_id=appointment.pk
@@ -251,18 +292,14 @@ def appointment_move(
                 f"{old_start.astimezone(location.zone):%Y-%m-%d %H:%M} to "
                 f"{slot.start.astimezone(location.zone):%Y-%m-%d %H:%M}: {reason}",
             )
+
+    try:
+        _until_no_race(move)
     except BookingRefused as refused:
         refused.alternatives = _alternatives(
             location, kind, starts_at, None, exclude_appointment_id=appointment.pk
         )
         raise
-    except IntegrityError:
-        raise BookingRefused(
-            "Someone else just booked that time.",
-            _alternatives(
-                location, kind, starts_at, None, exclude_appointment_id=appointment.pk
-            ),
-        ) from None
     waitlist_offer_freed(appointment.location, appointment.type, old_start)
     return appointment
 
