@@ -75,6 +75,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 INSTALLED_APPS = [
     "ketaclinic.core",
     "ketaclinic.accounts",
+    "ketaclinic.links",
     "ketaclinic.scheduling",
     "ketaclinic.patients",
     "ketaclinic.inquiries",

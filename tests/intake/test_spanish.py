@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from ketaclinic.audit.actor import Actor
 from ketaclinic.clinical import scales
 from ketaclinic.clinical.screening import CHECKLIST
-from ketaclinic.intake import links, services, translations
+from ketaclinic.intake import services, translations
 from ketaclinic.intake.models import (
     Intake,
     QuestionnaireRequest,
@@ -33,6 +33,7 @@ from ketaclinic.intake.models import (
     UrgentTask,
 )
 from ketaclinic.intake.questionnaires import InstrumentForm
+from ketaclinic.links import tokens as links
 from ketaclinic.notifications.models import OutboundMessage
 from ketaclinic.notifications.services import email_render
 from tests.conftest import client_for, make_patient
@@ -196,7 +197,7 @@ def spanish_intake(world):
 def url_of(intake: Intake) -> str:
     return reverse(
         "intake_public:intake",
-        args=[links.make_token(links.Purpose.INTAKE, intake.uuid)],
+        args=[links.token(links.Purpose.INTAKE, intake.uuid)],
     )
 
 
@@ -300,7 +301,7 @@ def test_a_questionnaire_link_opens_in_the_patients_language(world, as_role):
     row = QuestionnaireRequest.objects.get()
     url = reverse(
         "intake_public:questionnaire",
-        args=[links.make_token(links.Purpose.QUESTIONNAIRE, row.uuid)],
+        args=[links.token(links.Purpose.QUESTIONNAIRE, row.uuid)],
     )
     client = Client()
     page = client.get(url).content.decode()
@@ -315,14 +316,14 @@ def test_a_questionnaire_link_opens_in_the_patients_language(world, as_role):
 
 
 def test_a_broken_link_speaks_the_browsers_language(world, spanish_intake):
-    token = links.make_token(links.Purpose.INTAKE, spanish_intake.uuid)
+    token = links.token(links.Purpose.INTAKE, spanish_intake.uuid)
     altered = reverse("intake_public:intake", args=[token[:-2] + "xx"])
     spanish = Client().get(altered, HTTP_ACCEPT_LANGUAGE="es-MX,es;q=0.9")
     assert spanish.status_code == 400
-    assert "Este enlace no se puede usar" in spanish.content.decode()
-    assert "Este enlace no es válido" in spanish.content.decode()
+    assert "Este enlace no funciona" in spanish.content.decode()
+    assert "Ábralo tal como llegó en su mensaje" in spanish.content.decode()
     english = Client().get(altered, HTTP_ACCEPT_LANGUAGE="en-US")
-    assert "cannot be used" in english.content.decode()
+    assert "This link does not work" in english.content.decode()
 
 
 def test_staff_filling_a_spanish_patients_intake_read_english(world, spanish_intake):

@@ -15,26 +15,23 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from django.views.decorators.cache import never_cache
 
 from ketaclinic.audit.services import Action, Actor, audit_record
 from ketaclinic.clinical import scales
-from ketaclinic.intake import links, sections, services, translations
+from ketaclinic.intake import sections, services, translations
 from ketaclinic.intake.models import (
     Intake,
     QuestionnaireRequest,
     QuestionnaireResponse,
 )
 from ketaclinic.intake.questionnaires import InstrumentForm, instruments_for
+from ketaclinic.links.tokens import Purpose, bound_record, read
+from ketaclinic.links.views import link_page
 
-# Messages raised in English by links.py and services.py that reach the patient;
-# listed for the catalog and translated when shown. A message not listed here is
-# shown as it is.
+# Messages raised in English by services.py that reach the patient; listed for
+# the catalog and translated when shown. A message not listed here is shown as
+# it is.
 PATIENT_MESSAGES = (
-    gettext_noop(
-        "This link is not valid. Please use the link from your most recent message."
-    ),
-    gettext_noop("This link has expired. Please ask the clinic for a new one."),
     gettext_noop("Type your full name to sign."),
     gettext_noop("The document changed while you read it. Please read it again."),
 )
@@ -42,17 +39,6 @@ PATIENT_MESSAGES = (
 
 def patient_language(patient) -> str:
     return "es" if patient.preferred_language == "es" else "en"
-
-
-def link_problem(request: HttpRequest, problem: links.LinkProblem) -> HttpResponse:
-    # No patient is known: the browser's language (cookie or Accept-Language).
-    with translation.override(translation.get_language_from_request(request)):
-        return render(
-            request,
-            "intake/public/link_problem.html",
-            {"message": _(problem.message)},
-            status=problem.status,
-        )
 
 
 def steps_of(intake: Intake) -> list[tuple[str, str]]:
@@ -182,15 +168,10 @@ def wizard(request: HttpRequest, intake: Intake, *, staff=None) -> HttpResponse:
     return render(request, "intake/public/review.html", context)
 
 
-@never_cache
+@link_page
 def intake_by_link(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        key = links.read_token(links.Purpose.INTAKE, token)
-        intake = Intake.objects.select_related("patient__location").get(uuid=key)
-    except links.LinkProblem as problem:
-        return link_problem(request, problem)
-    except Intake.DoesNotExist:
-        return link_problem(request, links.LinkProblem())
+    link = read(Purpose.INTAKE, token)
+    intake = bound_record(link, Intake.objects.select_related("patient__location"))
     if request.method == "GET" and "step" not in request.GET:
         audit_record(
             actor=Actor.patient_link(request),
@@ -203,17 +184,12 @@ def intake_by_link(request: HttpRequest, token: str) -> HttpResponse:
         return wizard(request, intake)
 
 
-@never_cache
+@link_page
 def questionnaire_by_link(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        key = links.read_token(links.Purpose.QUESTIONNAIRE, token)
-        row = QuestionnaireRequest.objects.select_related("patient__location").get(
-            uuid=key
-        )
-    except links.LinkProblem as problem:
-        return link_problem(request, problem)
-    except QuestionnaireRequest.DoesNotExist:
-        return link_problem(request, links.LinkProblem())
+    link = read(Purpose.QUESTIONNAIRE, token)
+    row = bound_record(
+        link, QuestionnaireRequest.objects.select_related("patient__location")
+    )
     answered = set(
         QuestionnaireResponse.objects.filter(
             patient=row.patient,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -15,7 +14,7 @@ from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import Perm, Role, can
 from ketaclinic.audit.services import Action, Actor, audit_record
 from ketaclinic.clinical import scales
-from ketaclinic.intake import links, translations
+from ketaclinic.intake import translations
 from ketaclinic.intake.models import (
     ConsentDocument,
     ConsentSignature,
@@ -26,24 +25,19 @@ from ketaclinic.intake.models import (
     ScreeningDecision,
     UrgentTask,
 )
+from ketaclinic.links import tokens as links
 
 
 class IntakeRefused(Exception):
     """A change the rules do not allow; the message says why."""
 
 
-def absolute(path: str) -> str:
-    return settings.KETACLINIC_BASE_URL.rstrip("/") + path
-
-
 def intake_url(intake: Intake) -> str:
-    token = links.make_token(links.Purpose.INTAKE, intake.uuid)
-    return absolute(reverse("intake_public:intake", args=[token]))
+    return links.url(links.Purpose.INTAKE, intake.uuid)
 
 
 def questionnaire_url(request_row: QuestionnaireRequest) -> str:
-    token = links.make_token(links.Purpose.QUESTIONNAIRE, request_row.uuid)
-    return absolute(reverse("intake_public:questionnaire", args=[token]))
+    return links.url(links.Purpose.QUESTIONNAIRE, request_row.uuid)
 
 
 def _email_patient(patient, *, template: str, context: dict, key: str) -> None:
@@ -228,7 +222,7 @@ def questionnaire_record(
 def _alert_providers(patient, task: UrgentTask) -> None:
     from ketaclinic.notifications import services as notifications
 
-    worklist = absolute(reverse("intake:worklist"))
+    worklist = links.absolute_url(reverse("intake:worklist"))
     for provider in providers_of(patient):
         notifications.email_queue(
             to=provider.email,
