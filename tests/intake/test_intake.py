@@ -21,6 +21,7 @@ from ketaclinic.intake.models import (
 )
 from ketaclinic.links import tokens as links
 from ketaclinic.notifications.models import OutboundMessage
+from tests.links.helpers import holder
 
 PHQ9_ITEM9_POSITIVE = {f"q{n}": 1 for n in range(1, 10)} | {"difficulty": 1}
 
@@ -41,6 +42,11 @@ def url_of(intake: Intake) -> str:
     )
 
 
+def patient_browser(intake: Intake) -> Client:
+    """A browser in which the patient opened the intake link (date of birth given)."""
+    return holder(url_of(intake), intake.patient)
+
+
 def post_step(client, intake, step, data):
     return client.post(f"{url_of(intake)}?step={step}", data)
 
@@ -53,7 +59,7 @@ def test_sending_the_intake_emails_a_private_link(world, intake):
 
 
 def test_answers_are_kept_as_the_patient_goes_and_resume(world, intake):
-    client = Client()
+    client = patient_browser(intake)
     response = post_step(
         client,
         intake,
@@ -65,7 +71,9 @@ def test_answers_are_kept_as_the_patient_goes_and_resume(world, intake):
         },
     )
     assert response.status_code == 302 and "step=psychiatric" in response["Location"]
-    page = Client().get(f"{url_of(intake)}?step=about")  # later, another device
+    page = patient_browser(intake).get(
+        f"{url_of(intake)}?step=about"
+    )  # later, another device
     assert page.context["form"].initial["treated_for"] == ["depression"]
     assert re.search(r'value="depression"[^>]*checked', page.text)
     intake.refresh_from_db()
@@ -132,7 +140,7 @@ def test_bad_answers_are_explained_beside_the_field_and_nothing_is_lost(
     services.intake_save(
         actor=Actor.system(), intake=intake, section="treatments", data={"x": 1}
     )
-    response = post_step(Client(), intake, step, data)
+    response = post_step(patient_browser(intake), intake, step, data)
     assert response.status_code == 200
     assert message in response.text
     intake.refresh_from_db()
@@ -141,7 +149,7 @@ def test_bad_answers_are_explained_beside_the_field_and_nothing_is_lost(
 
 
 def test_phq9_item9_shows_crisis_resources_and_raises_an_urgent_task(world, intake):
-    response = post_step(Client(), intake, "q:phq9", PHQ9_ITEM9_POSITIVE)
+    response = post_step(patient_browser(intake), intake, "q:phq9", PHQ9_ITEM9_POSITIVE)
     assert response.status_code == 200
     assert "988" in response.text and "911" in response.text
     saved = QuestionnaireResponse.objects.get(patient=world.patient, instrument="phq9")
@@ -174,7 +182,7 @@ def test_phq9_item9_shows_crisis_resources_and_raises_an_urgent_task(world, inta
 def test_a_questionnaire_with_a_bad_answer_saves_nothing(
     world, intake, answers, message
 ):
-    response = post_step(Client(), intake, "q:phq9", answers)
+    response = post_step(patient_browser(intake), intake, "q:phq9", answers)
     assert response.status_code == 200
     assert message in response.text
     assert not QuestionnaireResponse.objects.exists()
@@ -190,7 +198,7 @@ def test_questionnaires_sent_on_their_own(world, as_role):
         "intake_public:questionnaire",
         args=[links.token(links.Purpose.QUESTIONNAIRE, row.uuid)],
     )
-    client = Client()
+    client = holder(url, world.patient)
     assert "GAD-7" in client.get(url).text
     client.post(url, {f"q{n}": 2 for n in range(1, 8)})
     assert "pain" in client.get(url).text.lower()
@@ -236,7 +244,7 @@ def test_consent_is_signed_against_the_exact_text_and_a_new_version_asks_again(
     world, intake
 ):
     v1 = publish(world)
-    client = Client()
+    client = patient_browser(intake)
     page = client.get(f"{url_of(intake)}?step=consents")
     assert v1.sha256 in page.text
     wrong = post_step(
@@ -269,12 +277,12 @@ def test_submitting_locks_the_intake(world, intake):
         services.intake_save(
             actor=Actor.system(), intake=intake, section="about", data={}
         )
-    page = Client().get(url_of(intake))
+    page = patient_browser(intake).get(url_of(intake))
     assert "your intake is sent" in page.text
 
 
 def test_review_refuses_to_submit_an_unfinished_intake(world, intake):
-    response = post_step(Client(), intake, "review", {})
+    response = post_step(patient_browser(intake), intake, "review", {})
     assert response.status_code == 200
     assert "Please finish these steps first" in response.text
     intake.refresh_from_db()
@@ -371,7 +379,7 @@ def test_the_front_desk_sends_the_intake_link_from_the_chart(world, as_role):
 
 
 def test_a_resent_questionnaire_is_not_recorded_or_alerted_twice(world, intake):
-    client = Client()
+    client = patient_browser(intake)
     post_step(client, intake, "q:phq9", PHQ9_ITEM9_POSITIVE)
     again = post_step(client, intake, "q:phq9", PHQ9_ITEM9_POSITIVE)  # Back, resend
     assert again.status_code == 302
@@ -400,7 +408,7 @@ def test_does_not_apply_is_an_answer_about_pregnancy(world):
 
 def test_antidepressants_can_be_added_one_box_at_a_time(world, intake):
     response = post_step(
-        Client(),
+        patient_browser(intake),
         intake,
         "antidepressants",
         {
@@ -415,7 +423,7 @@ def test_antidepressants_can_be_added_one_box_at_a_time(world, intake):
         },
     )
     assert response["Location"].endswith("?step=antidepressants")
-    page = Client().get(f"{url_of(intake)}?step=antidepressants")
+    page = patient_browser(intake).get(f"{url_of(intake)}?step=antidepressants")
     assert page.context["form"].total_form_count() == 2
 
 

@@ -37,6 +37,7 @@ from ketaclinic.links import tokens as links
 from ketaclinic.notifications.models import OutboundMessage
 from ketaclinic.notifications.services import email_render
 from tests.conftest import client_for, make_patient
+from tests.links.helpers import holder
 
 APP = Path(__file__).parents[2] / "src/ketaclinic/intake"
 PO = APP / "locale/es/LC_MESSAGES/django.po"
@@ -203,7 +204,13 @@ def url_of(intake: Intake) -> str:
 
 def test_a_spanish_speaking_patient_gets_a_spanish_intake(world, spanish_intake):
     assert spanish_intake.language == "es"
-    page = Client().get(url_of(spanish_intake)).content.decode()
+    asked = Client().get(url_of(spanish_intake)).content.decode()
+    assert "Confirme que es usted" in asked and "Su fecha de nacimiento" in asked
+    page = (
+        holder(url_of(spanish_intake), spanish_intake.patient)
+        .get(url_of(spanish_intake))
+        .content.decode()
+    )
     assert '<html lang="es">' in page
     assert "Paso 1 de" in page and "Sobre usted" in page
     assert "¿Qué le gustaría tratar?" in page and "Dolor crónico" in page
@@ -214,7 +221,7 @@ def test_a_spanish_speaking_patient_gets_a_spanish_intake(world, spanish_intake)
 
 
 def test_the_sections_and_checklist_are_in_spanish(world, spanish_intake):
-    client = Client()
+    client = holder(url_of(spanish_intake), spanish_intake.patient)
     url = url_of(spanish_intake)
     bad = client.post(f"{url}?step=about", {"phone": "12"})
     assert "Escriba un número de teléfono válido" in bad.content.decode()
@@ -236,7 +243,7 @@ def test_the_sections_and_checklist_are_in_spanish(world, spanish_intake):
 
 
 def test_the_phq9_and_the_crisis_page_are_in_spanish(world, spanish_intake):
-    client = Client()
+    client = holder(url_of(spanish_intake), spanish_intake.patient)
     url = f"{url_of(spanish_intake)}?step=q:phq9"
     page = client.get(url).content.decode()
     assert "Durante las últimas 2 semanas" in page
@@ -266,7 +273,9 @@ def test_a_spanish_phq9_scores_the_same_total_as_an_english_one(world, spanish_i
     assert english_intake.language == "en"
     answers = {f"q{n}": n % 4 for n in range(1, 10)} | {"q9": 0, "difficulty": 2}
     for intake in (spanish_intake, english_intake):
-        response = Client().post(f"{url_of(intake)}?step=q:phq9", answers)
+        response = holder(url_of(intake), intake.patient).post(
+            f"{url_of(intake)}?step=q:phq9", answers
+        )
         assert response.status_code == 302
     spanish = QuestionnaireResponse.objects.get(patient=world.patient)
     english = QuestionnaireResponse.objects.get(patient=english_patient)
@@ -285,7 +294,9 @@ def test_a_spanish_phq9_scores_the_same_total_as_an_english_one(world, spanish_i
 def test_the_cssrs_branching_reads_in_spanish(world, spanish_intake):
     spanish_intake.answers = {"about": {"treated_for": ["depression"]}}
     spanish_intake.save()
-    page = Client().get(f"{url_of(spanish_intake)}?step=q:cssrs_screener")
+    page = holder(url_of(spanish_intake), spanish_intake.patient).get(
+        f"{url_of(spanish_intake)}?step=q:cssrs_screener"
+    )
     text = page.content.decode()
     assert "C-SSRS (versión de detección)" in text
     assert "Si respondió “Sí” arriba: ¿Ha pensado en cómo llevaría esto a cabo?" in text
@@ -303,7 +314,7 @@ def test_a_questionnaire_link_opens_in_the_patients_language(world, as_role):
         "intake_public:questionnaire",
         args=[links.token(links.Purpose.QUESTIONNAIRE, row.uuid)],
     )
-    client = Client()
+    client = holder(url, row.patient)
     page = client.get(url).content.decode()
     assert "Sentirse nervioso/a, intranquilo/a o con los nervios de punta" in page
     assert "Nunca" in page and "Paso 1 de 2" in page

@@ -26,7 +26,7 @@ from ketaclinic.intake.models import (
 )
 from ketaclinic.intake.questionnaires import InstrumentForm, instruments_for
 from ketaclinic.links.tokens import Purpose, bound_record, read
-from ketaclinic.links.views import link_page
+from ketaclinic.links.views import birth_date_gate, link_page
 
 # Messages raised in English by services.py that reach the patient; listed for
 # the catalog and translated when shown. A message not listed here is shown as
@@ -172,6 +172,10 @@ def wizard(request: HttpRequest, intake: Intake, *, staff=None) -> HttpResponse:
 def intake_by_link(request: HttpRequest, token: str) -> HttpResponse:
     link = read(Purpose.INTAKE, token)
     intake = bound_record(link, Intake.objects.select_related("patient__location"))
+    with translation.override(intake.language):
+        asked = birth_date_gate(request, link, patient=intake.patient)
+    if asked is not None:
+        return asked
     if request.method == "GET" and "step" not in request.GET:
         audit_record(
             actor=Actor.patient_link(request),
@@ -190,6 +194,10 @@ def questionnaire_by_link(request: HttpRequest, token: str) -> HttpResponse:
     row = bound_record(
         link, QuestionnaireRequest.objects.select_related("patient__location")
     )
+    with translation.override(patient_language(row.patient)):
+        asked = birth_date_gate(request, link, patient=row.patient)
+    if asked is not None:
+        return asked
     answered = set(
         QuestionnaireResponse.objects.filter(
             patient=row.patient,

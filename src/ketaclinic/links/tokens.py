@@ -12,12 +12,13 @@ every link in a patient's inbox keeps working.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TypeVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.core import signing
@@ -44,6 +45,8 @@ class Rule:
     days_setting: str  # the setting that says how many days the link works
     view: str  # the URL name of the page the link opens; the token is its argument
     versioned: bool = False  # bound to a version of the record too
+    # It shows health information: the patient's date of birth opens it.
+    asks_birth_date: bool = False
 
 
 RULES: dict[Purpose, Rule] = {
@@ -74,11 +77,13 @@ RULES: dict[Purpose, Rule] = {
         "ketaclinic.intake.links.intake",
         "KETACLINIC_INTAKE_LINK_DAYS",
         "intake_public:intake",
+        asks_birth_date=True,
     ),
     Purpose.QUESTIONNAIRE: Rule(
         "ketaclinic.intake.links.questionnaire",
         "KETACLINIC_INTAKE_LINK_DAYS",
         "intake_public:questionnaire",
+        asks_birth_date=True,
     ),
 }
 
@@ -156,6 +161,33 @@ def bound_record(
     if found is None:
         raise LinkProblem(missing)
     return found
+
+
+# A path segment that looks like a signed value: value:timestamp:signature.
+_SIGNED = re.compile(r"^[^:/]+:[0-9A-Za-z]+:[\w-]+$")
+_URL = re.compile(r"https?://[^\s<>\"']+")
+REDACTED = "[private link]"
+
+
+def _is_private(address: str) -> bool:
+    for segment in urlsplit(address).path.split("/"):
+        if not _SIGNED.match(segment):
+            continue
+        for rule in RULES.values():
+            try:
+                signing.TimestampSigner(salt=rule.salt).unsign(segment)
+            except signing.BadSignature:
+                continue
+            return True
+    return False
+
+
+def redact(text: str) -> str:
+    """`text` with every private link in it (expired ones too) replaced by
+    "[private link]": what staff may read of a message to a patient."""
+    return _URL.sub(
+        lambda found: REDACTED if _is_private(found.group()) else found.group(), text
+    )
 
 
 def absolute_url(path: str) -> str:
