@@ -10,6 +10,8 @@ leads to no patient, in the browser's language.
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -25,7 +27,8 @@ from ketaclinic.intake.models import (
     QuestionnaireResponse,
 )
 from ketaclinic.intake.questionnaires import InstrumentForm, instruments_for
-from ketaclinic.links.tokens import Purpose, bound_record, read
+from ketaclinic.links.problems import LinkUsed
+from ketaclinic.links.tokens import Link, Purpose, bound_record, read
 from ketaclinic.links.views import birth_date_gate, link_page
 
 # Messages raised in English by services.py that reach the patient; listed for
@@ -107,21 +110,20 @@ def wizard(request: HttpRequest, intake: Intake, *, staff=None) -> HttpResponse:
             return HttpResponseRedirect(f"{request.path}?step={context['next_step']}")
         form = InstrumentForm(scales.INSTRUMENTS[code], request.POST or None)
         if request.method == "POST" and form.is_valid():
-            response, result = services.questionnaire_record(
-                actor=actor,
-                patient=intake.patient,
-                instrument=code,
-                answers=form.answers,
-                source=QuestionnaireResponse.Source.INTAKE,
-                intake=intake,
-            )
-            done = {
-                **intake.answers.get("questionnaires", {}),
-                code: str(response.uuid),
-            }
-            services.intake_save(
-                actor=actor, intake=intake, section="questionnaires", data=done
-            )
+            try:
+                _response, result = services.questionnaire_record(
+                    actor=actor,
+                    patient=intake.patient,
+                    instrument=code,
+                    answers=form.answers,
+                    source=QuestionnaireResponse.Source.INTAKE,
+                    intake=intake,
+                )
+            except services.AlreadyRecorded:
+                # Recorded by another tap at the same moment: never twice.
+                return HttpResponseRedirect(
+                    f"{request.path}?step={context['next_step']}"
+                )
             if result.urgent:
                 context.update(
                     next_url=f"{request.path}?step={context['next_step']}",
@@ -162,7 +164,9 @@ def wizard(request: HttpRequest, intake: Intake, *, staff=None) -> HttpResponse:
         if key != "review" and key not in done_steps(intake)
     ]
     if request.method == "POST" and not missing:
-        services.intake_submit(actor=actor, intake=intake)
+        # Sent meanwhile by another tap of the same button: that sending stands.
+        with suppress(services.IntakeRefused):
+            services.intake_submit(actor=actor, intake=intake)
         return render(request, "intake/public/done.html", {"intake": intake})
     context.update(missing=missing)
     return render(request, "intake/public/review.html", context)
@@ -206,10 +210,12 @@ def questionnaire_by_link(request: HttpRequest, token: str) -> HttpResponse:
         ).values_list("instrument", flat=True)
     )
     with translation.override(patient_language(row.patient)):
-        return _questionnaire(request, row, answered)
+        return _questionnaire(request, row, link, answered)
 
 
-def _questionnaire(request, row: QuestionnaireRequest, answered) -> HttpResponse:
+def _questionnaire(
+    request, row: QuestionnaireRequest, link: Link, answered
+) -> HttpResponse:
     remaining = [code for code in row.instruments if code not in answered]
     if not remaining:
         return render(request, "intake/public/thanks.html", {})
@@ -222,13 +228,17 @@ def _questionnaire(request, row: QuestionnaireRequest, answered) -> HttpResponse
         "count": len(row.instruments),
     }
     if request.method == "POST" and form.is_valid():
-        _response, result = services.questionnaire_record(
-            actor=Actor.patient_link(request),
-            patient=row.patient,
-            instrument=code,
-            answers=form.answers,
-            source=QuestionnaireResponse.Source.LINK,
-        )
+        try:
+            _response, result = services.questionnaire_record(
+                actor=Actor.patient_link(request),
+                patient=row.patient,
+                instrument=code,
+                answers=form.answers,
+                source=QuestionnaireResponse.Source.LINK,
+                link=link,
+            )
+        except LinkUsed:
+            return redirect(request.path)  # recorded by another tap: never twice
         if result.urgent:
             context["next_url"] = request.path
             context["clinic_phone"] = row.patient.location.phone

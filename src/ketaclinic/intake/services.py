@@ -26,10 +26,17 @@ from ketaclinic.intake.models import (
     UrgentTask,
 )
 from ketaclinic.links import tokens as links
+from ketaclinic.links.services import link_spend
+from ketaclinic.links.tokens import Link
 
 
 class IntakeRefused(Exception):
     """A change the rules do not allow; the message says why."""
+
+
+class AlreadyRecorded(IntakeRefused):
+    """The intake has this questionnaire already (a second tap, a reload), or
+    was sent meanwhile."""
 
 
 def intake_url(intake: Intake) -> str:
@@ -183,12 +190,24 @@ def questionnaire_record(
     answers: dict[str, Any],
     source: str,
     intake: Intake | None = None,
+    link: Link | None = None,
 ) -> tuple[QuestionnaireResponse, scales.Score]:
     """Score and keep every answer. A safety answer raises an urgent task for the
-    providers of the patient's location, on their worklist and by email."""
+    providers of the patient's location, on their worklist and by email.
+
+    Each questionnaire is recorded once per intake (AlreadyRecorded) and once
+    per questionnaire link (LinkUsed), checked inside the write-locked
+    transaction, so parallel requests cannot record, alert or email twice."""
     definition = scales.INSTRUMENTS[instrument]
     result = scales.score(definition, answers)  # ValueError names the bad item
     with transaction.atomic():
+        if link is not None:
+            link_spend(link=link, part=instrument)
+        if intake is not None:
+            current = Intake.objects.select_for_update().get(pk=intake.pk)
+            done = current.answers.get("questionnaires", {})
+            if instrument in done or current.locked:
+                raise AlreadyRecorded("This questionnaire was already recorded.")
         response = QuestionnaireResponse.objects.create(
             patient=patient,
             intake=intake,
@@ -208,6 +227,14 @@ def questionnaire_record(
             obj=response,
             summary=f"{definition.name}: {result.total} {result.band or ''}".strip(),
         )
+        if intake is not None:
+            current.answers = {
+                **current.answers,
+                "questionnaires": {**done, instrument: str(response.uuid)},
+            }
+            current.status = Intake.Status.IN_PROGRESS
+            current.save(update_fields=["answers", "status"])
+            intake.answers, intake.status = current.answers, current.status
         if result.urgent:
             message = "; ".join(flag.message for flag in result.flags if flag.urgent)
             task = UrgentTask.objects.create(
