@@ -117,3 +117,20 @@ def test_every_kind_of_link_has_the_one_problem_page_in_english_and_spanish(view
     spanish = Client().get(reverse(view, args=["altered"]), HTTP_ACCEPT_LANGUAGE="es")
     assert "Este enlace no funciona" in spanish.text
     assert spanish["Content-Language"] == "es"
+
+
+def test_the_compiled_spanish_catalog_matches_its_source():
+    from pathlib import Path
+
+    from django.utils import translation
+
+    import ketaclinic.links
+    from tests.intake.test_spanish import po_entries
+
+    source = Path(ketaclinic.links.__file__).parent / "locale/es/LC_MESSAGES/django.po"
+    entries = po_entries(source)
+    assert len(entries) > 20
+    with translation.override("es"):
+        for _context, msgid, _plural, strs in entries:
+            assert all(strs), f"untranslated: {msgid!r}"
+            assert translation.gettext(msgid) == strs[0], msgid
