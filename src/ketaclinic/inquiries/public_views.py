@@ -289,6 +289,9 @@ def consultation(request: HttpRequest, token: str) -> HttpResponse:
                 starts_at=starts_at,
             )
     except schedule.BookingRefused as refused:
+        if appointment is None and queries.upcoming_consultation(inquiry):
+            # Another tap of the same link booked first: that booking stands.
+            return redirect(f"{request.path}?done=booked")
         return _consultation_page(
             request,
             inquiry,
