@@ -139,3 +139,12 @@ def test_booking_and_visit_links_show_no_health_information_and_do_not_ask(world
     )
     page = Client().get(reverse("visit:confirm", args=[token]))
     assert page.status_code == 200 and "Please confirm it is you" not in page.text
+
+
+def test_the_session_gets_a_new_key_once_the_date_of_birth_is_right(intake_url):
+    browser = Client()
+    browser.get(intake_url)
+    browser.session.save()
+    before = browser.session.session_key
+    browser.post(intake_url, RIGHT)
+    assert browser.session.session_key != before

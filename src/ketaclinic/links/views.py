@@ -90,6 +90,7 @@ def birth_date_gate(
         if outcome == BirthDate.LOCKED:
             raise LinkLocked
         if outcome == BirthDate.RIGHT:
+            request.session.cycle_key()  # a session id planted before stays closed
             request.session[OPENED] = [*opened, name]
             if not request.user.is_authenticated:
                 request.session.set_expiry(0)
