@@ -33,10 +33,10 @@ lint: $(STAMP)
 	PYTHONPATH=src $(BIN)/lint-imports
 	$(BIN)/ketaclinic makemigrations --check --dry-run
 
-## Update and compile the Spanish catalog of the public pages (needs gettext's
+## Update and compile the Spanish catalogs of the public pages (needs gettext's
 ## xgettext and msgfmt; the compiled catalog is committed, so nothing else does).
 messages: $(STAMP)
-	for app in inquiries intake; do \
+	for app in links inquiries intake; do \
 		(cd src/ketaclinic/$$app && DJANGO_SETTINGS_MODULE=ketaclinic.settings \
 			$(abspath $(BIN))/python -m django makemessages -l es --no-location) && \
 		msgfmt --check -o src/ketaclinic/$$app/locale/es/LC_MESSAGES/django.mo \

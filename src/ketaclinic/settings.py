@@ -79,6 +79,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 INSTALLED_APPS = [
     "ketaclinic.core",
     "ketaclinic.accounts",
+    "ketaclinic.links",
     "ketaclinic.scheduling",
     "ketaclinic.patients",
     "ketaclinic.inquiries",
@@ -257,6 +258,12 @@ SILENCED_SYSTEM_CHECKS = env_list("KETACLINIC_SILENCED_CHECKS", [])
 KETACLINIC_DEMO_PASSWORD = env_str("KETACLINIC_DEMO_PASSWORD", "ketamine-demo")
 # Days an intake or questionnaire link keeps working.
 KETACLINIC_INTAKE_LINK_DAYS = env_int("KETACLINIC_INTAKE_LINK_DAYS", 14, minimum=1)
+# A link that shows health information asks for the patient's date of birth;
+# after this many wrong answers in a row it is locked for the minutes below.
+KETACLINIC_LINK_BIRTH_DATE_ATTEMPTS = env_int(
+    "KETACLINIC_LINK_BIRTH_DATE_ATTEMPTS", 5, minimum=1
+)
+KETACLINIC_LINK_LOCK_MINUTES = env_int("KETACLINIC_LINK_LOCK_MINUTES", 30, minimum=1)
 # Results per page on patient lists and searches.
 KETACLINIC_PAGE_SIZE = env_int("KETACLINIC_PAGE_SIZE", 50, minimum=5)
 

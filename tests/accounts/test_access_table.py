@@ -9,6 +9,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from ketaclinic.accounts.permissions import Role
+from ketaclinic.links import tokens as links
 from ketaclinic.patients.models import (
     Allergy,
     BodyMeasurement,
@@ -136,8 +137,8 @@ def test_every_url_has_an_entry():
 
 def messages_url_for(name: str, world) -> str:
     """URLs of reminders and messages: links and tokens made for the test."""
+    from ketaclinic.links import tokens as links
     from ketaclinic.notifications.models import CalendarFeedToken, OutboundMessage
-    from ketaclinic.scheduling import links
     from ketaclinic.scheduling.models import WaitlistEntry
     from tests.notifications.helpers import make_visit, soon
 
@@ -166,9 +167,14 @@ def messages_url_for(name: str, world) -> str:
             status=WaitlistEntry.Status.OFFERED,
             offered_start=soon(4),
         )
-        return reverse(name, args=[links.offer_token(entry)])
-    purpose = name.split(":")[1]
-    return reverse(name, args=[links.visit_token(visit, purpose)])
+        token = links.token(
+            links.Purpose.WAITLIST_OFFER, entry.pk, version=entry.offered_start
+        )
+        return reverse(name, args=[token])
+    purpose = links.Purpose(name.split(":")[1])
+    return reverse(
+        name, args=[links.token(purpose, visit.uuid, version=visit.starts_at)]
+    )
 
 
 def schedule_url_for(name: str, world) -> str:
@@ -185,7 +191,6 @@ def schedule_url_for(name: str, world) -> str:
 
 
 def intake_url_for(name: str, world) -> str:
-    from ketaclinic.intake import links
     from ketaclinic.intake.models import (
         ConsentDocument,
         Intake,
@@ -205,10 +210,10 @@ def intake_url_for(name: str, world) -> str:
         return reverse(name, args=[intake.uuid])
     if name == "intake_public:intake":
         intake = Intake.objects.create(patient=patient, channel="link")
-        return reverse(name, args=[links.make_token(links.Purpose.INTAKE, intake.uuid)])
+        return reverse(name, args=[links.token(links.Purpose.INTAKE, intake.uuid)])
     if name == "intake_public:questionnaire":
         row = QuestionnaireRequest.objects.create(patient=patient, instruments=["phq9"])
-        token = links.make_token(links.Purpose.QUESTIONNAIRE, row.uuid)
+        token = links.token(links.Purpose.QUESTIONNAIRE, row.uuid)
         return reverse(name, args=[token])
     if name in ("intake:worklist", "intake:consents"):
         return reverse(name)
@@ -216,7 +221,6 @@ def intake_url_for(name: str, world) -> str:
 
 
 def leads_url_for(name: str, world) -> str:
-    from ketaclinic.inquiries import links
     from ketaclinic.inquiries.models import ConsultationNote
     from tests.inquiries.helpers import make_lead
 
@@ -224,7 +228,7 @@ def leads_url_for(name: str, world) -> str:
         return reverse(name)
     lead = make_lead(world.home)
     if name.startswith("get_started:consultation"):
-        return reverse(name, args=[links.consultation_token(lead)])
+        return reverse(name, args=[links.token(links.Purpose.CONSULTATION, lead.uuid)])
     if name == "inquiries:alert_handle":
         return reverse(name, args=[lead.alerts.get().pk])
     if name == "inquiries:site_language":

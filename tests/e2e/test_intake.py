@@ -110,6 +110,15 @@ def fill_trial(page, number: int, drug, dose, weeks, outcome) -> None:
     box.get_by_role("radio", name="Yes", exact=True).check()
 
 
+def give_birth_date(phone, patient) -> None:
+    """The link shows health information: it opens with the date of birth."""
+    expect(phone.get_by_role("heading", level=1)).to_have_text(
+        "Please confirm it is you"
+    )
+    phone.get_by_label("Your date of birth").fill(patient.date_of_birth.isoformat())
+    phone.get_by_role("button", name="Open").click()
+
+
 def test_phone_intake_with_a_safety_answer_then_the_provider_signs_the_screening(
     page, new_page, sign_in, settings, live_server
 ):
@@ -137,6 +146,7 @@ def test_phone_intake_with_a_safety_answer_then_the_provider_signs_the_screening
     # 2. The patient starts on a phone: about them, their mental-health history.
     phone = new_page(PHONE)
     phone.goto(link)
+    give_birth_date(phone, patient)
     at_step(phone, "About you", 1)
     phone.get_by_role("checkbox", name="Depression", exact=True).check()
     phone.get_by_label("Your phone").fill("303-555-0142")
@@ -155,6 +165,7 @@ def test_phone_intake_with_a_safety_answer_then_the_provider_signs_the_screening
 
     phone = new_page(PHONE)
     phone.goto(link)
+    give_birth_date(phone, patient)  # a new browser session asks again
     at_step(phone, "Antidepressants you have tried", 3)
     open_step(phone, "About you")
     at_step(phone, "About you", 1)

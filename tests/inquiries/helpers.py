@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 
 from ketaclinic.audit.actor import Actor
-from ketaclinic.inquiries import links, services
+from ketaclinic.inquiries import services
 from ketaclinic.inquiries.models import Inquiry
+from ketaclinic.links import tokens as links
 
 
 def form_data(**changes) -> dict:
@@ -58,4 +59,6 @@ def lead_link_in(text: str):
     (tokens carry the second they were signed, so compare what they name)."""
     [link] = re.findall(r"https?://\S+/get-started/consultation/\S+", text)
     token = link.split("/get-started/consultation/")[1].split("/")[0]
-    return link, Inquiry.objects.get(uuid=links.read_token(token))
+    return link, Inquiry.objects.get(
+        uuid=links.read(links.Purpose.CONSULTATION, token).uuid()
+    )

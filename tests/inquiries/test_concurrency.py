@@ -9,13 +9,19 @@ from datetime import time, timedelta
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
 from ketaclinic.audit.actor import Actor
 from ketaclinic.inquiries import queries, services
+from ketaclinic.links import tokens as links
 from ketaclinic.scheduling.models import Allocation, Appointment, StaffHours
 from ketaclinic.scheduling.queries import find_free
 from tests.inquiries.helpers import make_lead
+from tests.inquiries.test_consultation_link import free_starts
+from tests.links.helpers import browsers, race
+
+PARALLEL = 8
 
 
 @pytest.mark.django_db(transaction=True)
@@ -70,3 +76,30 @@ def test_two_visitors_and_the_last_consultation_exactly_one_wins(world, clinic):
     held = Allocation.objects.filter(staff=provider, active=True)
     assert held.count() == 1
     assert Appointment.objects.filter(status="booked").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_bookings_through_one_lead_link_book_one_consultation(world, clinic):
+    """Security: 8 taps on the booking link at once (each choosing a free time)
+    book one consultation; the others see it booked, never a server error."""
+    lead = make_lead(world.home)
+    token = links.token(links.Purpose.CONSULTATION, lead.uuid)
+    url = f"/get-started/consultation/{token}/"
+    starts = free_starts(Client().get(f"{url}?mode=phone").content.decode())
+    assert len(starts) >= PARALLEL
+    clients = browsers(PARALLEL)
+
+    answers = race(
+        PARALLEL,
+        lambda i: clients[i].post(url, {"mode": "phone", "starts_at": starts[i]}),
+    )
+
+    statuses = [getattr(a, "status_code", a) for a in answers]
+    # Each chose another free time: the losers are shown the booking that stands.
+    assert statuses == [302] * PARALLEL, statuses
+    assert {a["Location"] for a in answers} == {f"{url}?done=booked"}
+    booked = Appointment.objects.filter(inquiry=lead, status="booked")
+    assert booked.count() == 1
+    assert Allocation.objects.filter(active=True).count() == 1
+    page = Client().get(url).content.decode()
+    assert "Change the time" in page

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-from ketaclinic.inquiries import links
 from ketaclinic.inquiries.models import Inquiry
+from ketaclinic.inquiries.notify import consultation_url
 from ketaclinic.notifications.models import OutboundMessage
 from tests.conftest import client_for
 from tests.inquiries.helpers import form_data, lead_link_in, make_lead
@@ -106,7 +106,7 @@ def test_a_spanish_visitor_gets_spanish_messages_and_the_clinic_sees_it(
 
 def test_the_booking_link_opens_in_the_visitors_language(client, world, clinic):
     lead = make_lead(world.home, language="es")
-    link = links.consultation_url(lead).removeprefix("https://clinic.example.org")
+    link = consultation_url(lead).removeprefix("https://clinic.example.org")
     page = client.get(link).content.decode()
     assert "Reserve su consulta gratuita" in page
     assert "Llamada telefónica" in page and "Videollamada" in page

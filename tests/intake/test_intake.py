@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from ketaclinic.audit.actor import Actor
-from ketaclinic.intake import links, services
+from ketaclinic.intake import services
 from ketaclinic.intake.models import (
     ConsentDocument,
     ConsentSignature,
@@ -19,7 +19,9 @@ from ketaclinic.intake.models import (
     ScreeningDecision,
     UrgentTask,
 )
+from ketaclinic.links import tokens as links
 from ketaclinic.notifications.models import OutboundMessage
+from tests.links.helpers import holder
 
 PHQ9_ITEM9_POSITIVE = {f"q{n}": 1 for n in range(1, 10)} | {"difficulty": 1}
 
@@ -36,8 +38,13 @@ def intake(world):
 def url_of(intake: Intake) -> str:
     return reverse(
         "intake_public:intake",
-        args=[links.make_token(links.Purpose.INTAKE, intake.uuid)],
+        args=[links.token(links.Purpose.INTAKE, intake.uuid)],
     )
+
+
+def patient_browser(intake: Intake) -> Client:
+    """A browser in which the patient opened the intake link (date of birth given)."""
+    return holder(url_of(intake), intake.patient)
 
 
 def post_step(client, intake, step, data):
@@ -48,11 +55,11 @@ def test_sending_the_intake_emails_a_private_link(world, intake):
     message = OutboundMessage.objects.get(purpose="intake_link")
     assert message.to == world.patient.email
     token = message.body_text.split("/my-intake/")[1].split("/")[0]
-    assert links.read_token(links.Purpose.INTAKE, token) == intake.uuid
+    assert links.read(links.Purpose.INTAKE, token).uuid() == intake.uuid
 
 
 def test_answers_are_kept_as_the_patient_goes_and_resume(world, intake):
-    client = Client()
+    client = patient_browser(intake)
     response = post_step(
         client,
         intake,
@@ -64,7 +71,9 @@ def test_answers_are_kept_as_the_patient_goes_and_resume(world, intake):
         },
     )
     assert response.status_code == 302 and "step=psychiatric" in response["Location"]
-    page = Client().get(f"{url_of(intake)}?step=about")  # later, another device
+    page = patient_browser(intake).get(
+        f"{url_of(intake)}?step=about"
+    )  # later, another device
     assert page.context["form"].initial["treated_for"] == ["depression"]
     assert re.search(r'value="depression"[^>]*checked', page.text)
     intake.refresh_from_db()
@@ -131,7 +140,7 @@ def test_bad_answers_are_explained_beside_the_field_and_nothing_is_lost(
     services.intake_save(
         actor=Actor.system(), intake=intake, section="treatments", data={"x": 1}
     )
-    response = post_step(Client(), intake, step, data)
+    response = post_step(patient_browser(intake), intake, step, data)
     assert response.status_code == 200
     assert message in response.text
     intake.refresh_from_db()
@@ -140,7 +149,7 @@ def test_bad_answers_are_explained_beside_the_field_and_nothing_is_lost(
 
 
 def test_phq9_item9_shows_crisis_resources_and_raises_an_urgent_task(world, intake):
-    response = post_step(Client(), intake, "q:phq9", PHQ9_ITEM9_POSITIVE)
+    response = post_step(patient_browser(intake), intake, "q:phq9", PHQ9_ITEM9_POSITIVE)
     assert response.status_code == 200
     assert "988" in response.text and "911" in response.text
     saved = QuestionnaireResponse.objects.get(patient=world.patient, instrument="phq9")
@@ -173,7 +182,7 @@ def test_phq9_item9_shows_crisis_resources_and_raises_an_urgent_task(world, inta
 def test_a_questionnaire_with_a_bad_answer_saves_nothing(
     world, intake, answers, message
 ):
-    response = post_step(Client(), intake, "q:phq9", answers)
+    response = post_step(patient_browser(intake), intake, "q:phq9", answers)
     assert response.status_code == 200
     assert message in response.text
     assert not QuestionnaireResponse.objects.exists()
@@ -187,9 +196,9 @@ def test_questionnaires_sent_on_their_own(world, as_role):
     row = QuestionnaireRequest.objects.get()
     url = reverse(
         "intake_public:questionnaire",
-        args=[links.make_token(links.Purpose.QUESTIONNAIRE, row.uuid)],
+        args=[links.token(links.Purpose.QUESTIONNAIRE, row.uuid)],
     )
-    client = Client()
+    client = holder(url, world.patient)
     assert "GAD-7" in client.get(url).text
     client.post(url, {f"q{n}": 2 for n in range(1, 8)})
     assert "pain" in client.get(url).text.lower()
@@ -201,14 +210,14 @@ def test_questionnaires_sent_on_their_own(world, as_role):
 
 
 def test_links_that_are_altered_foreign_or_expired_show_a_clear_page(world, intake):
-    token = links.make_token(links.Purpose.INTAKE, intake.uuid)
+    token = links.token(links.Purpose.INTAKE, intake.uuid)
     client = Client()
     altered = client.get(reverse("intake_public:intake", args=[token[:-2] + "xx"]))
-    assert altered.status_code == 400 and "cannot be used" in altered.text
+    assert altered.status_code == 400 and "does not work" in altered.text
     row = QuestionnaireRequest.objects.create(
         patient=world.patient, instruments=["phq9"]
     )
-    other_purpose = links.make_token(links.Purpose.QUESTIONNAIRE, row.uuid)
+    other_purpose = links.token(links.Purpose.QUESTIONNAIRE, row.uuid)
     assert (
         client.get(reverse("intake_public:intake", args=[other_purpose])).status_code
         == 400
@@ -235,7 +244,7 @@ def test_consent_is_signed_against_the_exact_text_and_a_new_version_asks_again(
     world, intake
 ):
     v1 = publish(world)
-    client = Client()
+    client = patient_browser(intake)
     page = client.get(f"{url_of(intake)}?step=consents")
     assert v1.sha256 in page.text
     wrong = post_step(
@@ -268,12 +277,12 @@ def test_submitting_locks_the_intake(world, intake):
         services.intake_save(
             actor=Actor.system(), intake=intake, section="about", data={}
         )
-    page = Client().get(url_of(intake))
+    page = patient_browser(intake).get(url_of(intake))
     assert "your intake is sent" in page.text
 
 
 def test_review_refuses_to_submit_an_unfinished_intake(world, intake):
-    response = post_step(Client(), intake, "review", {})
+    response = post_step(patient_browser(intake), intake, "review", {})
     assert response.status_code == 200
     assert "Please finish these steps first" in response.text
     intake.refresh_from_db()
@@ -370,7 +379,7 @@ def test_the_front_desk_sends_the_intake_link_from_the_chart(world, as_role):
 
 
 def test_a_resent_questionnaire_is_not_recorded_or_alerted_twice(world, intake):
-    client = Client()
+    client = patient_browser(intake)
     post_step(client, intake, "q:phq9", PHQ9_ITEM9_POSITIVE)
     again = post_step(client, intake, "q:phq9", PHQ9_ITEM9_POSITIVE)  # Back, resend
     assert again.status_code == 302
@@ -399,7 +408,7 @@ def test_does_not_apply_is_an_answer_about_pregnancy(world):
 
 def test_antidepressants_can_be_added_one_box_at_a_time(world, intake):
     response = post_step(
-        Client(),
+        patient_browser(intake),
         intake,
         "antidepressants",
         {
@@ -414,7 +423,7 @@ def test_antidepressants_can_be_added_one_box_at_a_time(world, intake):
         },
     )
     assert response["Location"].endswith("?step=antidepressants")
-    page = Client().get(f"{url_of(intake)}?step=antidepressants")
+    page = patient_browser(intake).get(f"{url_of(intake)}?step=antidepressants")
     assert page.context["form"].total_form_count() == 2
 
 

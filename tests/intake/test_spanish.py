@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from ketaclinic.audit.actor import Actor
 from ketaclinic.clinical import scales
 from ketaclinic.clinical.screening import CHECKLIST
-from ketaclinic.intake import links, services, translations
+from ketaclinic.intake import services, translations
 from ketaclinic.intake.models import (
     Intake,
     QuestionnaireRequest,
@@ -33,9 +33,11 @@ from ketaclinic.intake.models import (
     UrgentTask,
 )
 from ketaclinic.intake.questionnaires import InstrumentForm
+from ketaclinic.links import tokens as links
 from ketaclinic.notifications.models import OutboundMessage
 from ketaclinic.notifications.services import email_render
 from tests.conftest import client_for, make_patient
+from tests.links.helpers import holder
 
 APP = Path(__file__).parents[2] / "src/ketaclinic/intake"
 PO = APP / "locale/es/LC_MESSAGES/django.po"
@@ -196,13 +198,19 @@ def spanish_intake(world):
 def url_of(intake: Intake) -> str:
     return reverse(
         "intake_public:intake",
-        args=[links.make_token(links.Purpose.INTAKE, intake.uuid)],
+        args=[links.token(links.Purpose.INTAKE, intake.uuid)],
     )
 
 
 def test_a_spanish_speaking_patient_gets_a_spanish_intake(world, spanish_intake):
     assert spanish_intake.language == "es"
-    page = Client().get(url_of(spanish_intake)).content.decode()
+    asked = Client().get(url_of(spanish_intake)).content.decode()
+    assert "Confirme que es usted" in asked and "Su fecha de nacimiento" in asked
+    page = (
+        holder(url_of(spanish_intake), spanish_intake.patient)
+        .get(url_of(spanish_intake))
+        .content.decode()
+    )
     assert '<html lang="es">' in page
     assert "Paso 1 de" in page and "Sobre usted" in page
     assert "¿Qué le gustaría tratar?" in page and "Dolor crónico" in page
@@ -213,7 +221,7 @@ def test_a_spanish_speaking_patient_gets_a_spanish_intake(world, spanish_intake)
 
 
 def test_the_sections_and_checklist_are_in_spanish(world, spanish_intake):
-    client = Client()
+    client = holder(url_of(spanish_intake), spanish_intake.patient)
     url = url_of(spanish_intake)
     bad = client.post(f"{url}?step=about", {"phone": "12"})
     assert "Escriba un número de teléfono válido" in bad.content.decode()
@@ -235,7 +243,7 @@ def test_the_sections_and_checklist_are_in_spanish(world, spanish_intake):
 
 
 def test_the_phq9_and_the_crisis_page_are_in_spanish(world, spanish_intake):
-    client = Client()
+    client = holder(url_of(spanish_intake), spanish_intake.patient)
     url = f"{url_of(spanish_intake)}?step=q:phq9"
     page = client.get(url).content.decode()
     assert "Durante las últimas 2 semanas" in page
@@ -265,7 +273,9 @@ def test_a_spanish_phq9_scores_the_same_total_as_an_english_one(world, spanish_i
     assert english_intake.language == "en"
     answers = {f"q{n}": n % 4 for n in range(1, 10)} | {"q9": 0, "difficulty": 2}
     for intake in (spanish_intake, english_intake):
-        response = Client().post(f"{url_of(intake)}?step=q:phq9", answers)
+        response = holder(url_of(intake), intake.patient).post(
+            f"{url_of(intake)}?step=q:phq9", answers
+        )
         assert response.status_code == 302
     spanish = QuestionnaireResponse.objects.get(patient=world.patient)
     english = QuestionnaireResponse.objects.get(patient=english_patient)
@@ -284,7 +294,9 @@ def test_a_spanish_phq9_scores_the_same_total_as_an_english_one(world, spanish_i
 def test_the_cssrs_branching_reads_in_spanish(world, spanish_intake):
     spanish_intake.answers = {"about": {"treated_for": ["depression"]}}
     spanish_intake.save()
-    page = Client().get(f"{url_of(spanish_intake)}?step=q:cssrs_screener")
+    page = holder(url_of(spanish_intake), spanish_intake.patient).get(
+        f"{url_of(spanish_intake)}?step=q:cssrs_screener"
+    )
     text = page.content.decode()
     assert "C-SSRS (versión de detección)" in text
     assert "Si respondió “Sí” arriba: ¿Ha pensado en cómo llevaría esto a cabo?" in text
@@ -300,9 +312,9 @@ def test_a_questionnaire_link_opens_in_the_patients_language(world, as_role):
     row = QuestionnaireRequest.objects.get()
     url = reverse(
         "intake_public:questionnaire",
-        args=[links.make_token(links.Purpose.QUESTIONNAIRE, row.uuid)],
+        args=[links.token(links.Purpose.QUESTIONNAIRE, row.uuid)],
     )
-    client = Client()
+    client = holder(url, row.patient)
     page = client.get(url).content.decode()
     assert "Sentirse nervioso/a, intranquilo/a o con los nervios de punta" in page
     assert "Nunca" in page and "Paso 1 de 2" in page
@@ -315,14 +327,14 @@ def test_a_questionnaire_link_opens_in_the_patients_language(world, as_role):
 
 
 def test_a_broken_link_speaks_the_browsers_language(world, spanish_intake):
-    token = links.make_token(links.Purpose.INTAKE, spanish_intake.uuid)
+    token = links.token(links.Purpose.INTAKE, spanish_intake.uuid)
     altered = reverse("intake_public:intake", args=[token[:-2] + "xx"])
     spanish = Client().get(altered, HTTP_ACCEPT_LANGUAGE="es-MX,es;q=0.9")
     assert spanish.status_code == 400
-    assert "Este enlace no se puede usar" in spanish.content.decode()
-    assert "Este enlace no es válido" in spanish.content.decode()
+    assert "Este enlace no funciona" in spanish.content.decode()
+    assert "Ábralo tal como llegó en su mensaje" in spanish.content.decode()
     english = Client().get(altered, HTTP_ACCEPT_LANGUAGE="en-US")
-    assert "cannot be used" in english.content.decode()
+    assert "This link does not work" in english.content.decode()
 
 
 def test_staff_filling_a_spanish_patients_intake_read_english(world, spanish_intake):

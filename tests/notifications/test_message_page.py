@@ -106,3 +106,37 @@ def test_the_page_takes_a_fixed_number_of_queries(
     with django_assert_max_num_queries(8):
         page = client.get(reverse("notifications:list"))
     assert len(page.context["page_obj"].object_list) == 6
+
+
+def test_private_links_in_messages_are_hidden_from_staff(world, as_role, settings):
+    """Security: a live private link shown on this page would let staff act as
+    the patient. Every kind of link is replaced; the message still holds it."""
+    from ketaclinic.audit.actor import Actor
+    from ketaclinic.intake.services import intake_send, questionnaire_request_send
+    from tests.inquiries.helpers import make_lead
+
+    settings.KETACLINIC_BASE_URL = "https://clinic.example.org"
+    notify.reminder_queue(make_visit(world.patient, soon(days=3)), 24)  # email, text
+    nurse = Actor.staff(world.staff["nurse"])
+    intake_send(actor=nurse, patient=world.patient)
+    questionnaire_request_send(
+        actor=nurse,
+        patient=world.patient,
+        instruments=["phq9"],
+    )
+    make_lead(world.home)  # the visitor's email with the consultation link
+    sent = OutboundMessage.objects.filter(location=world.home)
+    paths = (
+        "/visit/confirm/",
+        "/visit/cancel/",
+        "/my-intake/",
+        "/questionnaire/",
+        "/get-started/consultation/",
+    )
+    for path in paths:
+        assert any(path in m.body_text for m in sent), path  # still sent to the patient
+    for role in ("manager", "admin"):
+        html = as_role(role).get(reverse("notifications:list")).content.decode()
+        assert "[private link]" in html
+        for path in paths:
+            assert path not in html, (role, path)

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from ketaclinic.audit.models import AuditEvent
-from ketaclinic.scheduling import links
+from ketaclinic.links import tokens as links
 from ketaclinic.scheduling.models import Appointment, WaitlistEntry
 from tests.notifications.helpers import (
     infusion_type,
@@ -35,12 +35,18 @@ def visit(world):
     return make_visit(world.patient, soon(days=3))
 
 
+def visit_token(appointment, purpose: str) -> str:
+    return links.token(
+        links.Purpose(purpose), appointment.uuid, version=appointment.starts_at
+    )
+
+
 def confirm_url(appointment) -> str:
-    return reverse("visit:confirm", args=[links.visit_token(appointment, "confirm")])
+    return reverse("visit:confirm", args=[visit_token(appointment, "confirm")])
 
 
 def cancel_url(appointment) -> str:
-    return reverse("visit:cancel", args=[links.visit_token(appointment, "cancel")])
+    return reverse("visit:cancel", args=[visit_token(appointment, "cancel")])
 
 
 def unchanged(appointment, status=Status.BOOKED) -> bool:
@@ -195,7 +201,7 @@ def test_an_expired_link_gets_a_plain_page_and_changes_nothing(visit, method):
 
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_an_altered_link_gets_a_plain_page_and_changes_nothing(visit, method):
-    token = links.visit_token(visit, "cancel")
+    token = visit_token(visit, "cancel")
     altered = token[:-1] + ("A" if token[-1] != "A" else "B")
     response = getattr(Client(), method)(reverse("visit:cancel", args=[altered]))
     assert_plain_problem(response, 400, "This link does not work")
@@ -204,14 +210,14 @@ def test_an_altered_link_gets_a_plain_page_and_changes_nothing(visit, method):
 
 def test_a_link_bent_to_another_visit_does_not_work(world, visit):
     other = make_visit(world.patient, soon(days=4))
-    token = links.visit_token(visit, "cancel").replace(str(visit.uuid), str(other.uuid))
+    token = visit_token(visit, "cancel").replace(str(visit.uuid), str(other.uuid))
     response = Client().post(reverse("visit:cancel", args=[token]))
     assert_plain_problem(response, 400, "This link does not work")
     assert unchanged(visit) and unchanged(other)
 
 
 def test_a_confirm_link_cannot_cancel(visit):
-    token = links.visit_token(visit, "confirm")
+    token = visit_token(visit, "confirm")
     response = Client().post(reverse("visit:cancel", args=[token]))
     assert_plain_problem(response, 400, "This link does not work")
     assert unchanged(visit)
@@ -262,7 +268,7 @@ def test_no_token_makes_a_server_error(db, token, name, method):
 
 
 def test_a_signed_value_that_is_not_a_visit_is_refused(db):
-    token = links.make_token("confirm", "not-a-uuid", soon(days=1))
+    token = links.token(links.Purpose.VISIT_CONFIRM, "not-a-uuid", version=soon(days=1))
     response = Client().get(reverse("visit:confirm", args=[token]))
     assert response.status_code == 400
 
@@ -285,7 +291,14 @@ def offer(world):
 
 
 def offer_url(entry) -> str:
-    return reverse("visit:offer", args=[links.offer_token(entry)])
+    return reverse(
+        "visit:offer",
+        args=[
+            links.token(
+                links.Purpose.WAITLIST_OFFER, entry.pk, version=entry.offered_start
+            )
+        ],
+    )
 
 
 def test_the_offer_page_shows_the_time_and_books_it(offer):

@@ -14,13 +14,13 @@ from django.utils import dateformat, translation
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import Role
-from ketaclinic.inquiries import links
 from ketaclinic.inquiries.models import (
     ConsultationMode,
     Inquiry,
     LeadAlert,
     Submission,
 )
+from ketaclinic.links import tokens as links
 from ketaclinic.notifications import services as messages
 from ketaclinic.patients.text import format_phone
 from ketaclinic.scheduling import ics
@@ -55,12 +55,19 @@ def crisis_context() -> dict[str, str]:
     }
 
 
+def consultation_url(inquiry: Inquiry) -> str:
+    """The lead's private link; it opens in the language the visitor wrote in."""
+    return links.url(
+        links.Purpose.CONSULTATION, inquiry.uuid, query={"lang": inquiry.language}
+    )
+
+
 def _visitor_context(inquiry: Inquiry) -> dict:
     return {
         "inquiry": inquiry,
         "first_name": inquiry.first_name,
         "location": inquiry.location,
-        "booking_url": links.consultation_url(inquiry),
+        "booking_url": consultation_url(inquiry),
         **crisis_context(),
     }
 
@@ -213,8 +220,7 @@ def staff_alert(alert: LeadAlert) -> int:
         "again": alert.kind == LeadAlert.Kind.AGAIN,
         "short_name": f"{inquiry.first_name} {inquiry.last_name[:1]}.",
         "location": alert.location,
-        "lead_url": settings.KETACLINIC_BASE_URL
-        + reverse("inquiries:lead", args=[inquiry.uuid]),
+        "lead_url": links.absolute_url(reverse("inquiries:lead", args=[inquiry.uuid])),
         **crisis_context(),
     }
     written = 0

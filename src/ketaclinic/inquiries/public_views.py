@@ -21,15 +21,16 @@ from django.urls import reverse
 from django.utils import dateformat, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import never_cache
 
 from ketaclinic.audit.actor import Actor
 from ketaclinic.core import views as core_views
 from ketaclinic.inputs import calendar_date
-from ketaclinic.inquiries import forms, links, notify, queries, services
+from ketaclinic.inquiries import forms, notify, queries, services
 from ketaclinic.inquiries.content import site_content
 from ketaclinic.inquiries.models import ConsultationMode, Inquiry, Stage
+from ketaclinic.links.problems import LinkProblem, Problem
+from ketaclinic.links.tokens import Purpose, bound_record, read
+from ketaclinic.links.views import link_page
 from ketaclinic.scheduling import services as schedule
 
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
@@ -165,56 +166,13 @@ def thanks(request: HttpRequest) -> HttpResponse:
 # taken place; afterwards the clinic leads the way (and staff can still book).
 LINK_STAGES = (Stage.NEW, Stage.CONTACTED, Stage.CONSULTATION_BOOKED)
 
-PROBLEMS: dict[str, tuple[int, str, str]] = {
-    "altered": (
-        400,
-        gettext_lazy("This link does not work"),
-        gettext_lazy(
-            "The link is incomplete or has been changed. Please open it exactly as "
-            "it came in your email, or call the clinic."
-        ),
-    ),
-    "expired": (
-        410,
-        gettext_lazy("This link has expired"),
-        gettext_lazy(
-            "Please use the link in your most recent email from the clinic, or call "
-            "the clinic. You can also send the form again for a new link."
-        ),
-    ),
-    "closed": (
-        410,
-        gettext_lazy("This link can no longer be used"),
-        gettext_lazy(
-            "The clinic has taken your inquiry further. For any change, please "
-            "call the clinic or use the links in your most recent messages."
-        ),
-    ),
-}
 
-
-def link_problem(request: HttpRequest, problem: str) -> HttpResponse:
-    status, title, text = PROBLEMS[problem]
-    return _page(
-        request,
-        "inquiries/public/link_problem.html",
-        {"title": title, "text": text},
-        status=status,
-    )
-
-
-def _inquiry_from(token: str) -> Inquiry | str:
-    """The lead a link names, or the name of the problem with the link."""
-    try:
-        inquiry_uuid = links.read_token(token)
-    except links.LinkProblem as problem:
-        return problem.problem
-    inquiry = Inquiry.objects.select_related("location").filter(uuid=inquiry_uuid)
-    found = inquiry.first()
-    if found is None:
-        return "altered"
+def _inquiry_from(token: str) -> Inquiry:
+    """The lead a link names; LinkProblem says why the link cannot act."""
+    link = read(Purpose.CONSULTATION, token)
+    found = bound_record(link, Inquiry.objects.select_related("location"))
     if found.patient_id is not None or found.stage not in LINK_STAGES:
-        return "closed"
+        raise LinkProblem(Problem.LEAD_CLOSED)
     return found
 
 
@@ -302,12 +260,9 @@ def _consultation_page(
 
 
 @public_page
-@never_cache
+@link_page
 def consultation(request: HttpRequest, token: str) -> HttpResponse:
-    found = _inquiry_from(token)
-    if isinstance(found, str):
-        return link_problem(request, found)
-    inquiry = found
+    inquiry = _inquiry_from(token)
     if request.method != "POST":
         return _consultation_page(request, inquiry, token)
     form = forms.SlotForm(request.POST)
@@ -338,6 +293,9 @@ def consultation(request: HttpRequest, token: str) -> HttpResponse:
                 starts_at=starts_at,
             )
     except schedule.BookingRefused as refused:
+        if appointment is None and queries.upcoming_consultation(inquiry):
+            # Another tap of the same link booked first: that booking stands.
+            return redirect(f"{request.path}?done=booked")
         return _consultation_page(
             request,
             inquiry,
@@ -354,12 +312,9 @@ def consultation(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @public_page
-@never_cache
+@link_page
 def consultation_cancel(request: HttpRequest, token: str) -> HttpResponse:
-    found = _inquiry_from(token)
-    if isinstance(found, str):
-        return link_problem(request, found)
-    inquiry = found
+    inquiry = _inquiry_from(token)
     appointment = queries.upcoming_consultation(inquiry)
     page = reverse("get_started:consultation", args=[token])
     if appointment is None:
@@ -372,7 +327,7 @@ def consultation_cancel(request: HttpRequest, token: str) -> HttpResponse:
                 appointment=appointment,
             )
         except schedule.BookingRefused:
-            return link_problem(request, "closed")
+            raise LinkProblem(Problem.LEAD_CLOSED) from None
         return redirect(f"{page}?done=cancelled")
     return _page(
         request,

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from ketaclinic.accounts.access import forbidden, staff_required
 from ketaclinic.accounts.locations import locations_of
 from ketaclinic.accounts.permissions import Perm, can
-from ketaclinic.inquiries import forms, links, queries, services
+from ketaclinic.inquiries import forms, queries, services
 from ketaclinic.inquiries.content import site_content
 from ketaclinic.inquiries.models import (
     ConsultationMode,
@@ -84,7 +84,6 @@ def _lead_context(request: HttpRequest, inquiry: Inquiry, **extra) -> dict:
         "stage_form": forms.StageForm(initial={"stage": inquiry.stage}),
         "urgent_form": forms.UrgentClearForm(),
         "email_templates": services.EMAIL_TEMPLATES,
-        "booking_url": links.consultation_url(inquiry),
         "now": timezone.now(),
         **extra,
     }

@@ -10,31 +10,31 @@ leads to no patient, in the browser's language.
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from django.views.decorators.cache import never_cache
 
 from ketaclinic.audit.services import Action, Actor, audit_record
 from ketaclinic.clinical import scales
-from ketaclinic.intake import links, sections, services, translations
+from ketaclinic.intake import sections, services, translations
 from ketaclinic.intake.models import (
     Intake,
     QuestionnaireRequest,
     QuestionnaireResponse,
 )
 from ketaclinic.intake.questionnaires import InstrumentForm, instruments_for
+from ketaclinic.links.problems import LinkUsed
+from ketaclinic.links.tokens import Link, Purpose, bound_record, read
+from ketaclinic.links.views import birth_date_gate, link_page
 
-# Messages raised in English by links.py and services.py that reach the patient;
-# listed for the catalog and translated when shown. A message not listed here is
-# shown as it is.
+# Messages raised in English by services.py that reach the patient; listed for
+# the catalog and translated when shown. A message not listed here is shown as
+# it is.
 PATIENT_MESSAGES = (
-    gettext_noop(
-        "This link is not valid. Please use the link from your most recent message."
-    ),
-    gettext_noop("This link has expired. Please ask the clinic for a new one."),
     gettext_noop("Type your full name to sign."),
     gettext_noop("The document changed while you read it. Please read it again."),
 )
@@ -42,17 +42,6 @@ PATIENT_MESSAGES = (
 
 def patient_language(patient) -> str:
     return "es" if patient.preferred_language == "es" else "en"
-
-
-def link_problem(request: HttpRequest, problem: links.LinkProblem) -> HttpResponse:
-    # No patient is known: the browser's language (cookie or Accept-Language).
-    with translation.override(translation.get_language_from_request(request)):
-        return render(
-            request,
-            "intake/public/link_problem.html",
-            {"message": _(problem.message)},
-            status=problem.status,
-        )
 
 
 def steps_of(intake: Intake) -> list[tuple[str, str]]:
@@ -121,21 +110,20 @@ def wizard(request: HttpRequest, intake: Intake, *, staff=None) -> HttpResponse:
             return HttpResponseRedirect(f"{request.path}?step={context['next_step']}")
         form = InstrumentForm(scales.INSTRUMENTS[code], request.POST or None)
         if request.method == "POST" and form.is_valid():
-            response, result = services.questionnaire_record(
-                actor=actor,
-                patient=intake.patient,
-                instrument=code,
-                answers=form.answers,
-                source=QuestionnaireResponse.Source.INTAKE,
-                intake=intake,
-            )
-            done = {
-                **intake.answers.get("questionnaires", {}),
-                code: str(response.uuid),
-            }
-            services.intake_save(
-                actor=actor, intake=intake, section="questionnaires", data=done
-            )
+            try:
+                _response, result = services.questionnaire_record(
+                    actor=actor,
+                    patient=intake.patient,
+                    instrument=code,
+                    answers=form.answers,
+                    source=QuestionnaireResponse.Source.INTAKE,
+                    intake=intake,
+                )
+            except services.AlreadyRecorded:
+                # Recorded by another tap at the same moment: never twice.
+                return HttpResponseRedirect(
+                    f"{request.path}?step={context['next_step']}"
+                )
             if result.urgent:
                 context.update(
                     next_url=f"{request.path}?step={context['next_step']}",
@@ -176,21 +164,22 @@ def wizard(request: HttpRequest, intake: Intake, *, staff=None) -> HttpResponse:
         if key != "review" and key not in done_steps(intake)
     ]
     if request.method == "POST" and not missing:
-        services.intake_submit(actor=actor, intake=intake)
+        # Sent meanwhile by another tap of the same button: that sending stands.
+        with suppress(services.IntakeRefused):
+            services.intake_submit(actor=actor, intake=intake)
         return render(request, "intake/public/done.html", {"intake": intake})
     context.update(missing=missing)
     return render(request, "intake/public/review.html", context)
 
 
-@never_cache
+@link_page
 def intake_by_link(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        key = links.read_token(links.Purpose.INTAKE, token)
-        intake = Intake.objects.select_related("patient__location").get(uuid=key)
-    except links.LinkProblem as problem:
-        return link_problem(request, problem)
-    except Intake.DoesNotExist:
-        return link_problem(request, links.LinkProblem())
+    link = read(Purpose.INTAKE, token)
+    intake = bound_record(link, Intake.objects.select_related("patient__location"))
+    with translation.override(intake.language):
+        asked = birth_date_gate(request, link, patient=intake.patient)
+    if asked is not None:
+        return asked
     if request.method == "GET" and "step" not in request.GET:
         audit_record(
             actor=Actor.patient_link(request),
@@ -203,17 +192,16 @@ def intake_by_link(request: HttpRequest, token: str) -> HttpResponse:
         return wizard(request, intake)
 
 
-@never_cache
+@link_page
 def questionnaire_by_link(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        key = links.read_token(links.Purpose.QUESTIONNAIRE, token)
-        row = QuestionnaireRequest.objects.select_related("patient__location").get(
-            uuid=key
-        )
-    except links.LinkProblem as problem:
-        return link_problem(request, problem)
-    except QuestionnaireRequest.DoesNotExist:
-        return link_problem(request, links.LinkProblem())
+    link = read(Purpose.QUESTIONNAIRE, token)
+    row = bound_record(
+        link, QuestionnaireRequest.objects.select_related("patient__location")
+    )
+    with translation.override(patient_language(row.patient)):
+        asked = birth_date_gate(request, link, patient=row.patient)
+    if asked is not None:
+        return asked
     answered = set(
         QuestionnaireResponse.objects.filter(
             patient=row.patient,
@@ -222,10 +210,12 @@ def questionnaire_by_link(request: HttpRequest, token: str) -> HttpResponse:
         ).values_list("instrument", flat=True)
     )
     with translation.override(patient_language(row.patient)):
-        return _questionnaire(request, row, answered)
+        return _questionnaire(request, row, link, answered)
 
 
-def _questionnaire(request, row: QuestionnaireRequest, answered) -> HttpResponse:
+def _questionnaire(
+    request, row: QuestionnaireRequest, link: Link, answered
+) -> HttpResponse:
     remaining = [code for code in row.instruments if code not in answered]
     if not remaining:
         return render(request, "intake/public/thanks.html", {})
@@ -238,13 +228,17 @@ def _questionnaire(request, row: QuestionnaireRequest, answered) -> HttpResponse
         "count": len(row.instruments),
     }
     if request.method == "POST" and form.is_valid():
-        _response, result = services.questionnaire_record(
-            actor=Actor.patient_link(request),
-            patient=row.patient,
-            instrument=code,
-            answers=form.answers,
-            source=QuestionnaireResponse.Source.LINK,
-        )
+        try:
+            _response, result = services.questionnaire_record(
+                actor=Actor.patient_link(request),
+                patient=row.patient,
+                instrument=code,
+                answers=form.answers,
+                source=QuestionnaireResponse.Source.LINK,
+                link=link,
+            )
+        except LinkUsed:
+            return redirect(request.path)  # recorded by another tap: never twice
         if result.urgent:
             context["next_url"] = request.path
             context["clinic_phone"] = row.patient.location.phone

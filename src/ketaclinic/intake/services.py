@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -15,7 +14,7 @@ from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import Perm, Role, can
 from ketaclinic.audit.services import Action, Actor, audit_record
 from ketaclinic.clinical import scales
-from ketaclinic.intake import links, translations
+from ketaclinic.intake import translations
 from ketaclinic.intake.models import (
     ConsentDocument,
     ConsentSignature,
@@ -26,24 +25,26 @@ from ketaclinic.intake.models import (
     ScreeningDecision,
     UrgentTask,
 )
+from ketaclinic.links import tokens as links
+from ketaclinic.links.services import link_spend
+from ketaclinic.links.tokens import Link
 
 
 class IntakeRefused(Exception):
     """A change the rules do not allow; the message says why."""
 
 
-def absolute(path: str) -> str:
-    return settings.KETACLINIC_BASE_URL.rstrip("/") + path
+class AlreadyRecorded(IntakeRefused):
+    """The intake has this questionnaire already (a second tap, a reload), or
+    was sent meanwhile."""
 
 
 def intake_url(intake: Intake) -> str:
-    token = links.make_token(links.Purpose.INTAKE, intake.uuid)
-    return absolute(reverse("intake_public:intake", args=[token]))
+    return links.url(links.Purpose.INTAKE, intake.uuid)
 
 
 def questionnaire_url(request_row: QuestionnaireRequest) -> str:
-    token = links.make_token(links.Purpose.QUESTIONNAIRE, request_row.uuid)
-    return absolute(reverse("intake_public:questionnaire", args=[token]))
+    return links.url(links.Purpose.QUESTIONNAIRE, request_row.uuid)
 
 
 def _email_patient(patient, *, template: str, context: dict, key: str) -> None:
@@ -189,12 +190,24 @@ def questionnaire_record(
     answers: dict[str, Any],
     source: str,
     intake: Intake | None = None,
+    link: Link | None = None,
 ) -> tuple[QuestionnaireResponse, scales.Score]:
     """Score and keep every answer. A safety answer raises an urgent task for the
-    providers of the patient's location, on their worklist and by email."""
+    providers of the patient's location, on their worklist and by email.
+
+    Each questionnaire is recorded once per intake (AlreadyRecorded) and once
+    per questionnaire link (LinkUsed), checked inside the write-locked
+    transaction, so parallel requests cannot record, alert or email twice."""
     definition = scales.INSTRUMENTS[instrument]
     result = scales.score(definition, answers)  # ValueError names the bad item
     with transaction.atomic():
+        if link is not None:
+            link_spend(link=link, part=instrument)
+        if intake is not None:
+            current = Intake.objects.select_for_update().get(pk=intake.pk)
+            done = current.answers.get("questionnaires", {})
+            if instrument in done or current.locked:
+                raise AlreadyRecorded("This questionnaire was already recorded.")
         response = QuestionnaireResponse.objects.create(
             patient=patient,
             intake=intake,
@@ -214,6 +227,14 @@ def questionnaire_record(
             obj=response,
             summary=f"{definition.name}: {result.total} {result.band or ''}".strip(),
         )
+        if intake is not None:
+            current.answers = {
+                **current.answers,
+                "questionnaires": {**done, instrument: str(response.uuid)},
+            }
+            current.status = Intake.Status.IN_PROGRESS
+            current.save(update_fields=["answers", "status"])
+            intake.answers, intake.status = current.answers, current.status
         if result.urgent:
             message = "; ".join(flag.message for flag in result.flags if flag.urgent)
             task = UrgentTask.objects.create(
@@ -228,7 +249,7 @@ def questionnaire_record(
 def _alert_providers(patient, task: UrgentTask) -> None:
     from ketaclinic.notifications import services as notifications
 
-    worklist = absolute(reverse("intake:worklist"))
+    worklist = links.absolute_url(reverse("intake:worklist"))
     for provider in providers_of(patient):
         notifications.email_queue(
             to=provider.email,

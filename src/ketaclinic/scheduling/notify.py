@@ -20,8 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from ketaclinic.links import tokens as links
 from ketaclinic.notifications import services as messages
-from ketaclinic.scheduling import ics, links
+from ketaclinic.scheduling import ics
 from ketaclinic.scheduling.models import Appointment, AppointmentType, WaitlistEntry
 
 REMINDER = "reminder"
@@ -149,8 +150,12 @@ def reminder_context(appointment: Appointment) -> dict:
             if isinstance(q, dict) and q.get("label")
         ],
         "confirmed": appointment.status == Appointment.Status.CONFIRMED,
-        "confirm_url": links.visit_url(appointment, links.Purpose.CONFIRM),
-        "cancel_url": links.visit_url(appointment, links.Purpose.CANCEL),
+        "confirm_url": links.url(
+            links.Purpose.VISIT_CONFIRM, appointment.uuid, version=appointment.starts_at
+        ),
+        "cancel_url": links.url(
+            links.Purpose.VISIT_CANCEL, appointment.uuid, version=appointment.starts_at
+        ),
     }
 
 
@@ -242,7 +247,9 @@ def offer_queue(entry: WaitlistEntry) -> int:
         "type_name": entry.type.name,
         "when": local_when(entry.offered_start, location),
         "location": location,
-        "offer_url": links.offer_url(entry),
+        "offer_url": links.url(
+            links.Purpose.WAITLIST_OFFER, entry.pk, version=entry.offered_start
+        ),
     }
     key = f"{WAITLIST_OFFER}:{entry.pk}:{entry.offered_start.isoformat()}"
     return _email_and_text(

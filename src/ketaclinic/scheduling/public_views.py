@@ -1,6 +1,6 @@
 """Pages a patient reaches from a reminder, without signing in: confirm the
 visit (answering the type's pre-visit questions), cancel it, or take a time
-offered from the waitlist. The signed link is the key (see links.py).
+offered from the waitlist. The signed link is the key (see ketaclinic.links).
 
 A link that is altered, expired, or meant for a visit that has since moved
 or closed gets a plain page that says so and reveals nothing of the visit.
@@ -16,95 +16,39 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
 
 from ketaclinic.audit.services import Actor
+from ketaclinic.links.problems import LinkProblem, Problem
+from ketaclinic.links.tokens import Purpose, bound_record, read
+from ketaclinic.links.views import link_page
 from ketaclinic.patients.text import format_phone, parse_phone
-from ketaclinic.scheduling import links, services
+from ketaclinic.scheduling import services
 from ketaclinic.scheduling.models import Appointment, WaitlistEntry
 from ketaclinic.scheduling.notify import instructions_for, local_when
 
 PATIENT_CANCEL_REASON = "cancelled by patient via link"
 Status = Appointment.Status
 
-PROBLEMS: dict[str, tuple[int, str, str]] = {
-    "altered": (
-        400,
-        "This link does not work",
-        "The link is incomplete or has been changed. Please open it exactly as it "
-        "came in your message, or call the clinic.",
-    ),
-    "expired": (
-        410,
-        "This link has expired",
-        "Please use the link in your most recent message from the clinic, or call "
-        "the clinic.",
-    ),
-    "gone": (
-        410,
-        "This visit is no longer on the schedule",
-        "Please call the clinic if you have questions about your visits.",
-    ),
-    "moved": (
-        410,
-        "Your visit has changed",
-        "This link belongs to an earlier time of your visit. Please use the link "
-        "in your most recent message from the clinic.",
-    ),
-    "cancelled": (
-        410,
-        "This visit was cancelled",
-        "Please call the clinic if you would like a new time.",
-    ),
-    "closed": (
-        410,
-        "This visit can no longer be changed online",
-        "Please call the clinic.",
-    ),
-    "offer_closed": (
-        410,
-        "This time is no longer on offer",
-        "Someone else may have taken it, or the clinic has changed the offer. "
-        "You stay on the waiting list; the clinic will contact you.",
-    ),
-}
 
-
-def link_problem(request: HttpRequest, problem: str) -> HttpResponse:
-    status, title, text = PROBLEMS[problem]
-    return render(
-        request,
-        "scheduling/public/link_problem.html",
-        {"title": title, "text": text},
-        status=status,
+def _visit_from(token: str, purpose: Purpose) -> Appointment:
+    """The visit a link acts on; LinkProblem says why it cannot act."""
+    link = read(purpose, token)
+    appointment = bound_record(
+        link,
+        Appointment.objects.select_related("patient", "type", "location"),
+        missing=Problem.VISIT_GONE,
     )
-
-
-def _visit_from(token: str, purpose: links.Purpose) -> Appointment | str:
-    """The visit a link acts on, or the name of the problem with the link."""
-    try:
-        target = links.read_token(purpose, token)
-        visit_uuid = links.appointment_uuid(target)
-    except links.LinkExpired:
-        return "expired"
-    except links.LinkProblem:
-        return "altered"
-    appointment = (
-        Appointment.objects.select_related("patient", "type", "location")
-        .filter(uuid=visit_uuid)
-        .first()
-    )
-    if appointment is None:
-        return "gone"
-    if not links.same_start(target, appointment.starts_at):
-        return "moved"
+    if not link.matches(appointment.starts_at):
+        raise LinkProblem(Problem.VISIT_MOVED)
     if appointment.status == Status.CANCELLED:
         # The cancel page says "your visit is cancelled", whoever cancelled it.
-        return appointment if purpose == links.Purpose.CANCEL else "cancelled"
+        if purpose == Purpose.VISIT_CANCEL:
+            return appointment
+        raise LinkProblem(Problem.VISIT_CANCELLED)
     if appointment.status not in (Status.BOOKED, Status.CONFIRMED):
-        return "closed"
+        raise LinkProblem(Problem.VISIT_CLOSED)
     if appointment.starts_at <= timezone.now():
-        return "closed"
+        raise LinkProblem(Problem.VISIT_CLOSED)
     return appointment
 
 
@@ -198,12 +142,9 @@ def _initial(appointment: Appointment, questions: list[dict]) -> dict:
 # --- Pages ---------------------------------------------------------------------
 
 
-@never_cache
+@link_page
 def visit_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    found = _visit_from(token, links.Purpose.CONFIRM)
-    if isinstance(found, str):
-        return link_problem(request, found)
-    appointment = found
+    appointment = _visit_from(token, Purpose.VISIT_CONFIRM)
     questions = _questions(appointment)
     form_class = answers_form_class(questions)
     if request.method == "POST":
@@ -223,7 +164,7 @@ def visit_confirm(request: HttpRequest, token: str) -> HttpResponse:
                         status=Status.CONFIRMED,
                     )
                 except services.BookingRefused:
-                    return link_problem(request, "closed")
+                    raise LinkProblem(Problem.VISIT_CLOSED) from None
             return redirect(f"{request.path}?done=1")
     else:
         form = form_class(initial=_initial(appointment, questions), prefix="q")
@@ -239,12 +180,9 @@ def visit_confirm(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-@never_cache
+@link_page
 def visit_cancel(request: HttpRequest, token: str) -> HttpResponse:
-    found = _visit_from(token, links.Purpose.CANCEL)
-    if isinstance(found, str):
-        return link_problem(request, found)
-    appointment = found
+    appointment = _visit_from(token, Purpose.VISIT_CANCEL)
     if request.method == "POST" and appointment.status != Status.CANCELLED:
         try:
             services.appointment_set_status(
@@ -254,7 +192,7 @@ def visit_cancel(request: HttpRequest, token: str) -> HttpResponse:
                 reason=PATIENT_CANCEL_REASON,
             )
         except services.BookingRefused:
-            return link_problem(request, "closed")
+            raise LinkProblem(Problem.VISIT_CLOSED) from None
         return redirect(request.path)
     return render(
         request,
@@ -266,23 +204,15 @@ def visit_cancel(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-def _offer_from(token: str) -> WaitlistEntry | str:
-    try:
-        target = links.read_token(links.Purpose.OFFER, token)
-        entry_id = int(target.key)
-    except links.LinkExpired:
-        return "expired"
-    except (links.LinkProblem, ValueError):
-        return "altered"
-    entry = (
-        WaitlistEntry.objects.select_related("patient", "type", "location")
-        .filter(pk=entry_id)
-        .first()
+def _offer_from(token: str) -> WaitlistEntry:
+    link = read(Purpose.WAITLIST_OFFER, token)
+    entry = bound_record(
+        link,
+        WaitlistEntry.objects.select_related("patient", "type", "location"),
+        missing=Problem.VISIT_GONE,
     )
-    if entry is None:
-        return "gone"
-    if not links.same_start(target, entry.offered_start):
-        return "offer_closed"
+    if not link.matches(entry.offered_start):
+        raise LinkProblem(Problem.OFFER_CLOSED)
     return entry
 
 
@@ -313,7 +243,7 @@ def _booked_page(request, entry: WaitlistEntry) -> HttpResponse:
         .first()
     )
     if appointment is None:
-        return link_problem(request, "offer_closed")
+        raise LinkProblem(Problem.OFFER_CLOSED)
     return render(
         request,
         "scheduling/public/offer.html",
@@ -328,19 +258,16 @@ def _uuid_or_none(raw: str) -> uuid.UUID | None:
         return None
 
 
-@never_cache
+@link_page
 def waitlist_offer(request: HttpRequest, token: str) -> HttpResponse:
-    found = _offer_from(token)
-    if isinstance(found, str):
-        return link_problem(request, found)
-    entry = found
+    entry = _offer_from(token)
     if request.method == "GET" and entry.status == WaitlistEntry.Status.BOOKED:
         return _booked_page(request, entry)
     if (
         entry.status != WaitlistEntry.Status.OFFERED
         or entry.offered_start <= timezone.now()
     ):
-        return link_problem(request, "offer_closed")
+        raise LinkProblem(Problem.OFFER_CLOSED)
     context = {
         "entry": entry,
         "location": entry.location,
@@ -363,7 +290,7 @@ def waitlist_offer(request: HttpRequest, token: str) -> HttpResponse:
         offered_start=entry.offered_start,
     ).update(status=WaitlistEntry.Status.BOOKED)
     if not taken:
-        return link_problem(request, "offer_closed")
+        raise LinkProblem(Problem.OFFER_CLOSED)
     try:
         appointment = services.appointment_book(
             actor=Actor.patient_link(request),
