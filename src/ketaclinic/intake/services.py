@@ -4,6 +4,7 @@ in one transaction, with its audit entry; messages go out on commit."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +15,8 @@ from django.utils import timezone, translation
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import Perm, Role, can
 from ketaclinic.audit.services import Action, Actor, audit_record
-from ketaclinic.clinical import scales
+from ketaclinic.clinical import overrides, scales
+from ketaclinic.clinical.screening import FindingKind
 from ketaclinic.intake import links, translations
 from ketaclinic.intake.models import (
     ConsentDocument,
@@ -360,8 +362,14 @@ def decision_sign(
     indication: str = "",
     needs: str = "",
     amends: ScreeningDecision | None = None,
+    override_reasons: Mapping[str, str] | None = None,
 ) -> ScreeningDecision:
-    """The clinician's signed decision; an amendment keeps the original."""
+    """The clinician's signed decision; an amendment keeps the original.
+
+    "Candidate" over an absolute contraindication among ``findings`` or an open
+    urgent task of the patient needs a named override with its own reason for
+    each (``override_reasons``: key -> reason, keys of
+    ``clinical.overrides.overrides_needed``); they are kept on the decision."""
     if not can(actor.user, Perm.SIGN):
         raise IntakeRefused("Only a provider signs a screening decision.")
     if outcome == ScreeningDecision.Outcome.CANDIDATE and not indication:
@@ -369,6 +377,25 @@ def decision_sign(
     if outcome == ScreeningDecision.Outcome.NEEDS_INFORMATION and not needs.strip():
         raise IntakeRefused("Say what information is needed.")
     with transaction.atomic():
+        given: tuple[overrides.Override, ...] = ()
+        if outcome == ScreeningDecision.Outcome.CANDIDATE:
+            open_tasks = UrgentTask.objects.select_for_update().filter(
+                patient=patient, done_at__isnull=True
+            )
+            needed = overrides.overrides_needed(
+                [
+                    (f["code"], f["message"])
+                    for f in findings
+                    if f.get("kind") == FindingKind.ABSOLUTE_CONTRAINDICATION
+                ],
+                [(task.pk, task.message) for task in open_tasks.order_by("pk")],
+            )
+            given, missing = overrides.overrides_given(needed, override_reasons or {})
+            if missing:
+                raise IntakeRefused(
+                    "To sign a candidate, give your reason to override each of: "
+                    + "; ".join(item.about for item in missing)
+                )
         if amends is not None:
             ScreeningDecision.objects.select_for_update().get(pk=amends.pk)
             if ScreeningDecision.objects.filter(amends=amends).exists():
@@ -380,6 +407,7 @@ def decision_sign(
             needs=needs,
             rationale=rationale,
             findings=findings,
+            overrides=[override.as_record() for override in given],
             signed_by=actor.user,
             amends=amends,
         )
@@ -389,7 +417,8 @@ def decision_sign(
             patient=patient,
             obj=decision,
             summary=("Amended" if amends else "Signed")
-            + f" screening decision: {decision.get_outcome_display()}",
+            + f" screening decision: {decision.get_outcome_display()}"
+            + (f", overriding {len(given)} hard stop(s) or task(s)" if given else ""),
         )
         stage = {
             ScreeningDecision.Outcome.CANDIDATE: "candidate",
