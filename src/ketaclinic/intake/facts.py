@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
 
-from ketaclinic.clinical import scales, screening
+from ketaclinic.clinical import medicines, scales, screening
 from ketaclinic.intake.models import Intake, QuestionnaireResponse
 
 
@@ -78,7 +78,7 @@ def intake_facts(patient, intake: Intake | None, scores: dict) -> screening.Inta
         medications=tuple(
             line.strip()
             for line in medications.get("medications", "").splitlines()
-            if line.strip()
+            if line.strip() and not medicines.is_none_written(line)
         )
         if medications is not None
         else None,
@@ -87,6 +87,7 @@ def intake_facts(patient, intake: Intake | None, scores: dict) -> screening.Inta
         pregnant=_yes(
             {"na": "no"}.get(lifestyle.get("pregnant"), lifestyle.get("pregnant"))
         ),
+        pregnancy_unsure=lifestyle.get("pregnant") == "unsure",
         breastfeeding=_yes(
             {"na": "no"}.get(
                 lifestyle.get("breastfeeding"), lifestyle.get("breastfeeding")
@@ -96,6 +97,9 @@ def intake_facts(patient, intake: Intake | None, scores: dict) -> screening.Inta
         diastolic_bp_mm_hg=body.get("diastolic"),
         psychosis_history=("psychosis" in diagnoses) if psychiatric else None,
         bipolar=("bipolar" in diagnoses) if psychiatric else None,
+        substance_use_history=("substance" in diagnoses) if psychiatric else None,
+        suicide_attempt=_yes(psychiatric.get("suicide_attempt")),
+        suicide_attempt_when=str(psychiatric.get("suicide_attempt_when") or ""),
         phq9_item9=(phq9.answers.get("q9") if phq9 else None),
         cssrs_risk=scales.CssrsRisk(cssrs.band) if cssrs and cssrs.band else None,
         escort_named=bool(answers.get("escort", {}).get("name")) if intake else None,

@@ -262,6 +262,9 @@ class ScreeningDecision(models.Model):
     rationale = models.TextField(max_length=4000)
     # What the clinician saw when signing: the findings and their sources.
     findings = models.JSONField(default=list)
+    # A candidate over a hard stop or an open urgent task: one named override
+    # each ({"kind", "key", "about", "reason"}), ketaclinic.clinical.overrides.
+    overrides = models.JSONField(default=list, blank=True)
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

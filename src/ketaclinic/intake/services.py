@@ -4,6 +4,7 @@ in one transaction, with its audit entry; messages go out on commit."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
@@ -13,7 +14,8 @@ from django.utils import timezone, translation
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import Perm, Role, can
 from ketaclinic.audit.services import Action, Actor, audit_record
-from ketaclinic.clinical import scales
+from ketaclinic.clinical import overrides, scales
+from ketaclinic.clinical.screening import FindingKind
 from ketaclinic.intake import translations
 from ketaclinic.intake.models import (
     ConsentDocument,
@@ -213,7 +215,7 @@ def questionnaire_record(
             intake=intake,
             instrument=instrument,
             answers=dict(result.answers),
-            total=result.total,
+            total=result.total_shown,  # the answers are kept: exact on rescoring
             band=result.band or "",
             flags=[flag.value for flag in result.flags],
             source=source,
@@ -225,7 +227,9 @@ def questionnaire_record(
             action=Action.CREATE,
             patient=patient,
             obj=response,
-            summary=f"{definition.name}: {result.total} {result.band or ''}".strip(),
+            summary=(
+                f"{definition.name}: {result.total_shown} {result.band or ''}"
+            ).strip(),
         )
         if intake is not None:
             current.answers = {
@@ -379,8 +383,14 @@ def decision_sign(
     indication: str = "",
     needs: str = "",
     amends: ScreeningDecision | None = None,
+    override_reasons: Mapping[str, str] | None = None,
 ) -> ScreeningDecision:
-    """The clinician's signed decision; an amendment keeps the original."""
+    """The clinician's signed decision; an amendment keeps the original.
+
+    "Candidate" over an absolute contraindication among ``findings`` or an open
+    urgent task of the patient needs a named override with its own reason for
+    each (``override_reasons``: key -> reason, keys of
+    ``clinical.overrides.overrides_needed``); they are kept on the decision."""
     if not can(actor.user, Perm.SIGN):
         raise IntakeRefused("Only a provider signs a screening decision.")
     if outcome == ScreeningDecision.Outcome.CANDIDATE and not indication:
@@ -388,6 +398,25 @@ def decision_sign(
     if outcome == ScreeningDecision.Outcome.NEEDS_INFORMATION and not needs.strip():
         raise IntakeRefused("Say what information is needed.")
     with transaction.atomic():
+        given: tuple[overrides.Override, ...] = ()
+        if outcome == ScreeningDecision.Outcome.CANDIDATE:
+            open_tasks = UrgentTask.objects.select_for_update().filter(
+                patient=patient, done_at__isnull=True
+            )
+            needed = overrides.overrides_needed(
+                [
+                    (f["code"], f["message"])
+                    for f in findings
+                    if f.get("kind") == FindingKind.ABSOLUTE_CONTRAINDICATION
+                ],
+                [(task.pk, task.message) for task in open_tasks.order_by("pk")],
+            )
+            given, missing = overrides.overrides_given(needed, override_reasons or {})
+            if missing:
+                raise IntakeRefused(
+                    "To sign a candidate, give your reason to override each of: "
+                    + "; ".join(item.about for item in missing)
+                )
         if amends is not None:
             ScreeningDecision.objects.select_for_update().get(pk=amends.pk)
             if ScreeningDecision.objects.filter(amends=amends).exists():
@@ -399,6 +428,7 @@ def decision_sign(
             needs=needs,
             rationale=rationale,
             findings=findings,
+            overrides=[override.as_record() for override in given],
             signed_by=actor.user,
             amends=amends,
         )
@@ -408,7 +438,8 @@ def decision_sign(
             patient=patient,
             obj=decision,
             summary=("Amended" if amends else "Signed")
-            + f" screening decision: {decision.get_outcome_display()}",
+            + f" screening decision: {decision.get_outcome_display()}"
+            + (f", overriding {len(given)} hard stop(s) or task(s)" if given else ""),
         )
         stage = {
             ScreeningDecision.Outcome.CANDIDATE: "candidate",

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms as django_forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,7 +10,7 @@ from django.views.decorators.http import require_POST
 from ketaclinic.accounts.access import staff_required
 from ketaclinic.accounts.locations import location_ids_of
 from ketaclinic.accounts.permissions import Perm, can
-from ketaclinic.clinical import scales, screening
+from ketaclinic.clinical import overrides, scales, screening
 from ketaclinic.intake import facts, services
 from ketaclinic.intake.models import (
     ConsentDocument,
@@ -168,6 +169,37 @@ class DecisionForm(django_forms.Form):
         widget=django_forms.Textarea(attrs={"rows": 5}), max_length=4000
     )
 
+    def __init__(self, *args, needed: tuple[overrides.OverrideNeeded, ...] = (), **kw):
+        super().__init__(*args, **kw)
+        self.needed = needed
+        for item in needed:
+            self.fields[f"override_{item.key}"] = django_forms.CharField(
+                label=f"Override ({item.kind.label.lower()}): {item.about}",
+                required=False,
+                max_length=1000,
+                widget=django_forms.Textarea(attrs={"rows": 2}),
+                help_text="Needed to sign “candidate”: your reason to proceed "
+                "despite this.",
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("outcome") == ScreeningDecision.Outcome.CANDIDATE:
+            for item in self.needed:
+                name = f"override_{item.key}"
+                if not (cleaned.get(name) or "").strip():
+                    self.add_error(
+                        name,
+                        "Give your reason to override this, or choose another outcome.",
+                    )
+        return cleaned
+
+    def override_reasons(self) -> dict[str, str]:
+        return {
+            item.key: self.cleaned_data.get(f"override_{item.key}", "")
+            for item in self.needed
+        }
+
 
 def _finding_dicts(result: screening.Screening) -> list[dict]:
     return [
@@ -177,6 +209,7 @@ def _finding_dicts(result: screening.Screening) -> list[dict]:
             "message": f.message,
             "reason": f.reason,
             "source": f.source,
+            "urgent": f.urgent,
         }
         for f in result.findings
     ]
@@ -192,12 +225,20 @@ def screening_page(request: HttpRequest, patient_uuid) -> HttpResponse:
     scores = facts.latest_scores(patient)
     error = ""
     try:
-        result = screening.screen(facts.intake_facts(patient, intake, scores))
+        result = screening.screen(
+            facts.intake_facts(patient, intake, scores),
+            settings.KETACLINIC_SCREENING_POLICY,
+        )
     except (ValueError, TypeError) as problem:
         result, error = None, f"The intake answers cannot be screened: {problem}"
     decisions = list(patient.screenings.select_related("signed_by", "amends"))
     current = next((d for d in decisions if not hasattr(d, "amended_by")), None)
-    form = DecisionForm(request.POST or None)
+    open_tasks = list(patient.urgent_tasks.filter(done_at__isnull=True).order_by("pk"))
+    needed = overrides.overrides_needed(
+        overrides.hard_stops_of(result.findings) if result else (),
+        [(task.pk, task.message) for task in open_tasks],
+    )
+    form = DecisionForm(request.POST or None, needed=needed)
     if request.method == "POST":
         if not can(request.user, Perm.SIGN):
             from ketaclinic.accounts.access import forbidden
@@ -214,6 +255,7 @@ def screening_page(request: HttpRequest, patient_uuid) -> HttpResponse:
                     rationale=form.cleaned_data["rationale"],
                     findings=_finding_dicts(result),
                     amends=current if request.POST.get("amend") else None,
+                    override_reasons=form.override_reasons(),
                 )
             except services.IntakeRefused as refused:
                 form.add_error(None, str(refused))
@@ -233,7 +275,7 @@ def screening_page(request: HttpRequest, patient_uuid) -> HttpResponse:
             "decisions": decisions,
             "current": current,
             "can_sign": can(request.user, Perm.SIGN),
-            "open_tasks": list(patient.urgent_tasks.filter(done_at__isnull=True)),
+            "open_tasks": open_tasks,
             "names": {code: i.name for code, i in scales.INSTRUMENTS.items()},
         },
     )
