@@ -265,6 +265,12 @@ KETACLINIC_LINK_BIRTH_DATE_ATTEMPTS = env_int(
     "KETACLINIC_LINK_BIRTH_DATE_ATTEMPTS", 5, minimum=1
 )
 KETACLINIC_LINK_LOCK_MINUTES = env_int("KETACLINIC_LINK_LOCK_MINUTES", 30, minimum=1)
+
+# A new weight more than this percentage away from the last one asks to be
+# confirmed (reasoned in ketaclinic.clinical.units).
+KETACLINIC_WEIGHT_CHANGE_CONFIRM_PERCENT = env_int(
+    "KETACLINIC_WEIGHT_CHANGE_CONFIRM_PERCENT", 10, minimum=1
+)
 # Results per page on patient lists and searches.
 KETACLINIC_PAGE_SIZE = env_int("KETACLINIC_PAGE_SIZE", 50, minimum=5)
 # The clinic's screening policy: CLINICAL.md's defaults (ScreeningPolicy in

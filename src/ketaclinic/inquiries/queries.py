@@ -207,7 +207,8 @@ def consultation_slots(
 ) -> list:
     """The next free consultation times of this kind at the lead's location,
     from the scheduling engine, within KETACLINIC_CONSULTATION_DAYS_AHEAD.
-    When `moving` is of the same type, its own time counts as free."""
+    The visit `moving` (moved, or replaced by one of another kind) counts as
+    free; the lead's other visits do not."""
     from ketaclinic.scheduling.queries import find_free
     from ketaclinic.scheduling.services import earliest_start
 
@@ -224,14 +225,29 @@ def consultation_slots(
     )
     if earliest >= horizon:
         return []
-    same_type = moving is not None and moving.type_id == types[mode].pk
     return find_free(
         location=inquiry.location,
         appointment_type=types[mode],
         earliest=earliest,
         latest=horizon,
         count=count,
-        exclude_appointment_id=moving.pk if same_type else None,
+        exclude_appointment_id=moving.pk if moving is not None else None,
+        inquiry_id=inquiry.pk,
+    )
+
+
+def consultations(inquiry: Inquiry) -> list[Appointment]:
+    """The lead's consultations, before and after its chart exists."""
+    where = Q(inquiry=inquiry)
+    if inquiry.patient_id is not None:
+        where |= Q(
+            patient_id=inquiry.patient_id,
+            type__kind=AppointmentType.Kind.CONSULTATION,
+        )
+    return list(
+        Appointment.objects.filter(where)
+        .select_related("type", "location")
+        .order_by("starts_at")
     )
 
 

@@ -312,37 +312,44 @@ def consultation_change(
     starts_at: datetime,
 ) -> Appointment:
     """A new time (and perhaps a new kind) for a booked consultation. The same
-    kind moves the visit; another kind books anew, then cancels the old one:
+    kind moves the visit; another kind cancels the old one and books anew:
     one transaction, so a refused new time leaves the old visit as it was."""
     who = "staff" if actor.user is not None else "the visitor"
     appointment_type = _consultation_type(inquiry, mode)
-    with transaction.atomic():
-        inquiry = _locked(inquiry)
-        if appointment_type.pk == appointment.type_id:
-            new = schedule.appointment_move(
-                actor=actor,
-                appointment=appointment,
-                starts_at=starts_at,
-                reason=f"Changed by {who}",
-            )
-        else:
-            new = schedule.appointment_book(
-                actor=actor,
-                inquiry=inquiry,
-                location=inquiry.location,
-                appointment_type=appointment_type,
-                starts_at=starts_at,
-                notes=f"Free consultation: {ConsultationMode(mode).label}",
-            )
-            schedule.appointment_set_status(
-                actor=actor,
-                appointment=appointment,
-                status=Appointment.Status.CANCELLED,
-                reason=f"Changed to {ConsultationMode(mode).label.lower()} by {who}",
-            )
-        inquiry.consultation_mode = mode
-        inquiry.save(update_fields=["consultation_mode"])
-        notify.consultation_booked(inquiry, new, changed=True)
+    label = ConsultationMode(mode).label
+    try:
+        with transaction.atomic():
+            inquiry = _locked(inquiry)
+            if appointment_type.pk == appointment.type_id:
+                new = schedule.appointment_move(
+                    actor=actor,
+                    appointment=appointment,
+                    starts_at=starts_at,
+                    reason=f"Changed by {who}",
+                )
+            else:
+                # The old visit goes first, so that its time (and the lead, who is
+                # never in two visits at once) is free for the new one.
+                schedule.appointment_set_status(
+                    actor=actor,
+                    appointment=appointment,
+                    status=Appointment.Status.CANCELLED,
+                    reason=f"Changed to {label.lower()} by {who}",
+                )
+                new = schedule.appointment_book(
+                    actor=actor,
+                    inquiry=inquiry,
+                    location=inquiry.location,
+                    appointment_type=appointment_type,
+                    starts_at=starts_at,
+                    notes=f"Free consultation: {label}",
+                )
+            inquiry.consultation_mode = mode
+            inquiry.save(update_fields=["consultation_mode"])
+            notify.consultation_booked(inquiry, new, changed=True)
+    except BookingRefused:
+        appointment.refresh_from_db()  # the cancel was undone too
+        raise
     return new
 
 
@@ -523,6 +530,34 @@ def alert_handle(*, actor: Actor, alert: LeadAlert) -> bool:
 # --- The provider's consultation note -------------------------------------------------
 
 
+def _consultation_not_yet(inquiry: Inquiry, appointment: Appointment | None) -> str:
+    """Why a note cannot be signed yet: its consultation has not taken place
+    ('' when it has, or when the note names no consultation and none is
+    still to come)."""
+    now = timezone.now()
+    if appointment is None:
+        visits = queries.consultations(inquiry)
+        if any(visit.has_begun(now) for visit in visits):
+            return ""
+        booked = [visit for visit in visits if visit.holds_time]
+        if not booked:
+            return ""  # none booked: a consultation held without a booking
+        appointment = booked[0]
+    if appointment.has_begun(now):
+        return ""
+    if not appointment.holds_time:
+        return (
+            f"That consultation was {appointment.get_status_display().lower()}; "
+            "choose the one that took place."
+        )
+    start = appointment.local_start
+    return (
+        f"The consultation is on {start:%a %b %-d} at {start:%H:%M} and has not "
+        "taken place yet. Sign the note once it has begun, or check the lead in "
+        "and mark the consultation done if it took place early."
+    )
+
+
 def note_sign(
     *,
     actor: Actor,
@@ -540,6 +575,9 @@ def note_sign(
         raise Refused("Choose the outcome.")
     if not text.strip():
         raise Refused("Write the note.")
+    not_yet = _consultation_not_yet(inquiry, appointment)
+    if not_yet:
+        raise Refused(not_yet)
     with transaction.atomic():
         if amends is not None:
             if amends.inquiry_id != inquiry.pk:
