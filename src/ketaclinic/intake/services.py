@@ -31,7 +31,6 @@ from ketaclinic.intake.models import (
 from ketaclinic.links import tokens as links
 from ketaclinic.links.services import link_spend
 from ketaclinic.links.tokens import Link
-
 from ketaclinic.patients.text import signed_name_matches
 
 
@@ -54,10 +53,6 @@ NAME_NOT_ON_FILE = (
     "name as the clinic has it, or, if your legal name is different, tick the box "
     "to confirm it: the clinic will check it."
 )
-
-
-def absolute(path: str) -> str:
-    return settings.KETACLINIC_BASE_URL.rstrip("/") + path
 
 
 def intake_url(intake: Intake) -> str:
