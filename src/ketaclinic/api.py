@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from django.db.models import prefetch_related_objects
@@ -13,6 +14,7 @@ from ninja.security import SessionAuth
 
 from ketaclinic.accounts.access import needs_second_factor, staff_required
 from ketaclinic.accounts.permissions import Perm, can
+from ketaclinic.accounts.requests import AppRequest
 from ketaclinic.audit.services import Action, audit_record
 from ketaclinic.patients import queries
 
@@ -20,7 +22,7 @@ from ketaclinic.patients import queries
 class StaffSession(SessionAuth):
     """A signed-in staff member whose second factor, if needed, is passed."""
 
-    def authenticate(self, request: HttpRequest, key):
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = request.user
         if user.is_authenticated and user.is_active and not needs_second_factor(user):
             return user
@@ -36,7 +38,7 @@ api = NinjaAPI(
 )
 
 
-def require(request: HttpRequest, perm: Perm) -> None:
+def require(request: AppRequest, perm: Perm) -> None:
     if not can(request.user, perm):
         audit_record(
             actor=request.actor, action=Action.DENIED, summary=f"API needs {perm}"
@@ -61,7 +63,7 @@ class PatientOut(Schema):
 
 
 @api.get("/patients", response=list[PatientOut], url_name="patient_search")
-def patient_search(request: HttpRequest, q: str, limit: int = 20):
+def patient_search(request: AppRequest, q: str, limit: int = 20):
     """Patients whose name, MRN, birth date, phone or email match `q`."""
     require(request, Perm.PATIENT_VIEW)
     limit = max(1, min(limit, 100))
@@ -76,7 +78,7 @@ def patient_search(request: HttpRequest, q: str, limit: int = 20):
 
 
 @api.get("/patients/{patient_uuid}", response=PatientOut, url_name="patient_detail")
-def patient_detail(request: HttpRequest, patient_uuid: UUID):
+def patient_detail(request: AppRequest, patient_uuid: UUID):
     require(request, Perm.PATIENT_VIEW)
     try:
         return queries.patient_for_actor(request.actor, patient_uuid, purpose="API")

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from django.http import HttpRequest
 from django.utils import timezone
 
 from ketaclinic.accounts.locations import active_location
+from ketaclinic.accounts.requests import AppRequest
 from ketaclinic.audit.actor import Actor
 
 
@@ -15,7 +15,7 @@ class StaffGateMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest):
+    def __call__(self, request: AppRequest):
         request.location = active_location(request)
         request.actor = Actor.of_request(request)
         if request.location is not None:

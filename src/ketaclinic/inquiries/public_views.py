@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import wraps
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import dateformat, translation
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
+from ketaclinic.accounts.requests import AppRequest
 from ketaclinic.audit.actor import Actor
 from ketaclinic.core import views as core_views
 from ketaclinic.inquiries import forms, links, notify, queries, services
@@ -33,12 +35,15 @@ from ketaclinic.scheduling import services as schedule
 
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 def public_page(view: Callable) -> Callable:
     """Render `view` in the visitor's language and say so in the response."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapped(request: AppRequest, *args, **kwargs) -> HttpResponse:
         chosen = request.GET.get("lang", "")
         if chosen in LANGUAGE_CODES:
             wanted = chosen
@@ -62,7 +67,7 @@ def public_page(view: Callable) -> Callable:
     return wrapped
 
 
-def _page(request: HttpRequest, template: str, context: dict, status: int = 200):
+def _page(request: AppRequest, template: str, context: dict, status: int = 200):
     path = request.path
     query = {k: v for k, v in request.GET.items() if k != "lang"}
     here = path + (f"?{urlencode(query)}" if query else "")
@@ -85,7 +90,7 @@ def _page(request: HttpRequest, template: str, context: dict, status: int = 200)
 
 
 @public_page
-def front_door(request: HttpRequest) -> HttpResponse:
+def front_door(request: AppRequest) -> HttpResponse:
     """The public home page; signed-in staff go on to their start page."""
     if request.user.is_authenticated:
         return core_views.home(request)
@@ -111,7 +116,7 @@ def _answers(form: forms.GetStartedForm) -> services.FormAnswers:
 
 
 @public_page
-def get_started(request: HttpRequest) -> HttpResponse:
+def get_started(request: AppRequest) -> HttpResponse:
     if request.method != "POST":
         return _page(
             request,
@@ -144,7 +149,7 @@ def get_started(request: HttpRequest) -> HttpResponse:
 
 
 @public_page
-def thanks(request: HttpRequest) -> HttpResponse:
+def thanks(request: AppRequest) -> HttpResponse:
     return _page(
         request,
         "inquiries/public/thanks.html",
@@ -158,7 +163,7 @@ def thanks(request: HttpRequest) -> HttpResponse:
 # taken place; afterwards the clinic leads the way (and staff can still book).
 LINK_STAGES = (Stage.NEW, Stage.CONTACTED, Stage.CONSULTATION_BOOKED)
 
-PROBLEMS: dict[str, tuple[int, str, str]] = {
+PROBLEMS: dict[str, tuple[int, StrOrPromise, StrOrPromise]] = {
     "altered": (
         400,
         gettext_lazy("This link does not work"),
@@ -186,7 +191,7 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
 }
 
 
-def link_problem(request: HttpRequest, problem: str) -> HttpResponse:
+def link_problem(request: AppRequest, problem: str) -> HttpResponse:
     status, title, text = PROBLEMS[problem]
     return _page(
         request,
@@ -234,7 +239,7 @@ def _slot_days(slots, inquiry: Inquiry) -> list[dict]:
 
 
 def _consultation_page(
-    request: HttpRequest,
+    request: AppRequest,
     inquiry: Inquiry,
     token: str,
     *,
@@ -299,7 +304,7 @@ def _consultation_page(
 
 @public_page
 @never_cache
-def consultation(request: HttpRequest, token: str) -> HttpResponse:
+def consultation(request: AppRequest, token: str) -> HttpResponse:
     found = _inquiry_from(token)
     if isinstance(found, str):
         return link_problem(request, found)
@@ -351,7 +356,7 @@ def consultation(request: HttpRequest, token: str) -> HttpResponse:
 
 @public_page
 @never_cache
-def consultation_cancel(request: HttpRequest, token: str) -> HttpResponse:
+def consultation_cancel(request: AppRequest, token: str) -> HttpResponse:
     found = _inquiry_from(token)
     if isinstance(found, str):
         return link_problem(request, found)

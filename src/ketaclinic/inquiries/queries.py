@@ -169,6 +169,8 @@ def consultation_types(location) -> dict[str, AppointmentType]:
         .select_related("in_person_type", "remote_type")
         .first()
     )
+    in_person: AppointmentType | None
+    remote: AppointmentType | None
     if setup is not None:
         in_person, remote = setup.in_person_type, setup.remote_type
     else:
@@ -226,7 +228,7 @@ def consultation_slots(
         earliest=earliest,
         latest=horizon,
         count=count,
-        exclude_appointment_id=moving.pk if same_type else None,
+        exclude_appointment_id=moving.pk if moving is not None and same_type else None,
     )
 
 

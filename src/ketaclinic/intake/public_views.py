@@ -10,13 +10,14 @@ leads to no patient, in the browser's language.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 
+from ketaclinic.accounts.requests import AppRequest
 from ketaclinic.audit.services import Action, Actor, audit_record
 from ketaclinic.clinical import scales
 from ketaclinic.intake import links, sections, services, translations
@@ -44,7 +45,7 @@ def patient_language(patient) -> str:
     return "es" if patient.preferred_language == "es" else "en"
 
 
-def link_problem(request: HttpRequest, problem: links.LinkProblem) -> HttpResponse:
+def link_problem(request: AppRequest, problem: links.LinkProblem) -> HttpResponse:
     # No patient is known: the browser's language (cookie or Accept-Language).
     with translation.override(translation.get_language_from_request(request)):
         return render(
@@ -74,7 +75,7 @@ def done_steps(intake: Intake) -> set[str]:
     return done
 
 
-def wizard(request: HttpRequest, intake: Intake, *, staff=None) -> HttpResponse:
+def wizard(request: AppRequest, intake: Intake, *, staff=None) -> HttpResponse:
     actor = request.actor if staff is not None else Actor.patient_link(request)
     steps = steps_of(intake)
     keys = [key for key, _title in steps]
@@ -170,20 +171,20 @@ def wizard(request: HttpRequest, intake: Intake, *, staff=None) -> HttpResponse:
         context.update(missing=missing, error=error)
         return render(request, "intake/public/consents.html", context)
     # review
-    missing = [
+    unfinished = [
         (key, title)
         for key, title in steps
         if key != "review" and key not in done_steps(intake)
     ]
-    if request.method == "POST" and not missing:
+    if request.method == "POST" and not unfinished:
         services.intake_submit(actor=actor, intake=intake)
         return render(request, "intake/public/done.html", {"intake": intake})
-    context.update(missing=missing)
+    context.update(missing=unfinished)
     return render(request, "intake/public/review.html", context)
 
 
 @never_cache
-def intake_by_link(request: HttpRequest, token: str) -> HttpResponse:
+def intake_by_link(request: AppRequest, token: str) -> HttpResponse:
     try:
         key = links.read_token(links.Purpose.INTAKE, token)
         intake = Intake.objects.select_related("patient__location").get(uuid=key)
@@ -204,7 +205,7 @@ def intake_by_link(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
-def questionnaire_by_link(request: HttpRequest, token: str) -> HttpResponse:
+def questionnaire_by_link(request: AppRequest, token: str) -> HttpResponse:
     try:
         key = links.read_token(links.Purpose.QUESTIONNAIRE, token)
         row = QuestionnaireRequest.objects.select_related("patient__location").get(

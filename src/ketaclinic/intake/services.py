@@ -100,9 +100,7 @@ def intake_send(*, actor: Actor, patient, channel: str = Intake.Channel.LINK) ->
     return intake
 
 
-def intake_save(
-    *, actor: Actor, intake: Intake, section: str, data: dict[str, Any]
-) -> None:
+def intake_save(*, actor: Actor, intake: Intake, section: str, data: Any) -> None:
     """Keep one section's answers; what was saved before stays."""
     with transaction.atomic():
         current = Intake.objects.select_for_update().get(pk=intake.pk)
@@ -378,7 +376,7 @@ def decision_sign(
             needs=needs,
             rationale=rationale,
             findings=findings,
-            signed_by=actor.user,
+            signed_by=actor.signer,
             amends=amends,
         )
         audit_record(
@@ -389,11 +387,12 @@ def decision_sign(
             summary=("Amended" if amends else "Signed")
             + f" screening decision: {decision.get_outcome_display()}",
         )
-        stage = {
+        stages: dict[str, str] = {
             ScreeningDecision.Outcome.CANDIDATE: "candidate",
             ScreeningDecision.Outcome.NOT_CANDIDATE: "not_candidate",
             ScreeningDecision.Outcome.REFER_OUT: "not_candidate",
-        }.get(outcome)
+        }
+        stage = stages.get(outcome)
         if stage:
             _lead_follows(
                 patient,

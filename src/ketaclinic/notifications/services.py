@@ -93,8 +93,9 @@ def email_render(template: str, context: dict[str, Any]) -> tuple[str, str, str]
     """Subject, plain text and HTML of an email from its three templates:
     notifications/email/<template>_subject.txt, <template>.txt, <template>.html."""
     base = f"notifications/email/{template}"
-    subject = render_to_string(f"{base}_subject.txt", context)
-    subject = " ".join(subject.split())  # one line, whatever the template holds
+    subject = " ".join(
+        render_to_string(f"{base}_subject.txt", context).split()
+    )  # one line, whatever the template holds
     text = render_to_string(f"{base}.txt", context).strip() + "\n"
     html = render_to_string(f"{base}.html", context)
     return subject, text, html
@@ -185,11 +186,12 @@ def message_retry(*, actor: Actor, message: OutboundMessage) -> bool:
 
 
 def feed_token_renew(*, actor: Actor) -> CalendarFeedToken:
-    """A new secret calendar feed URL for `user`; the old one stops working."""
+    """A new secret calendar feed URL for the actor; the old one stops working."""
+    user = actor.signer
     with transaction.atomic():
-        CalendarFeedToken.objects.filter(user=actor.user).delete()
+        CalendarFeedToken.objects.filter(user=user).delete()
         feed = CalendarFeedToken.objects.create(
-            user=actor.user, token=CalendarFeedToken.new_token()
+            user=user, token=CalendarFeedToken.new_token()
         )
         audit_record(
             actor=actor,

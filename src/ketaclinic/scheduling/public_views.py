@@ -13,11 +13,12 @@ import uuid
 from datetime import datetime, timedelta
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from ketaclinic.accounts.requests import AppRequest
 from ketaclinic.audit.services import Actor
 from ketaclinic.patients.text import format_phone, parse_phone
 from ketaclinic.scheduling import links, services
@@ -70,7 +71,7 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
 }
 
 
-def link_problem(request: HttpRequest, problem: str) -> HttpResponse:
+def link_problem(request: AppRequest, problem: str) -> HttpResponse:
     status, title, text = PROBLEMS[problem]
     return render(
         request,
@@ -199,7 +200,7 @@ def _initial(appointment: Appointment, questions: list[dict]) -> dict:
 
 
 @never_cache
-def visit_confirm(request: HttpRequest, token: str) -> HttpResponse:
+def visit_confirm(request: AppRequest, token: str) -> HttpResponse:
     found = _visit_from(token, links.Purpose.CONFIRM)
     if isinstance(found, str):
         return link_problem(request, found)
@@ -240,7 +241,7 @@ def visit_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
-def visit_cancel(request: HttpRequest, token: str) -> HttpResponse:
+def visit_cancel(request: AppRequest, token: str) -> HttpResponse:
     found = _visit_from(token, links.Purpose.CANCEL)
     if isinstance(found, str):
         return link_problem(request, found)
@@ -286,7 +287,7 @@ def _offer_from(token: str) -> WaitlistEntry | str:
     return entry
 
 
-def _chosen_start(request: HttpRequest, entry: WaitlistEntry) -> datetime | None:
+def _chosen_start(request: AppRequest, entry: WaitlistEntry) -> datetime | None:
     """The offered time, or one of the alternatives the page showed."""
     raw = request.POST.get("starts_at", "")
     if not raw:
@@ -298,19 +299,21 @@ def _chosen_start(request: HttpRequest, entry: WaitlistEntry) -> datetime | None
     if timezone.is_naive(chosen):
         return None
     window = services.ALTERNATIVES_WINDOW + timedelta(days=1)
+    if entry.offered_start is None:
+        return None
     if not timezone.now() < chosen <= entry.offered_start + window:
         return None
     return chosen
 
 
-def _booked_page(request, entry: WaitlistEntry) -> HttpResponse:
+def _booked_page(request: AppRequest, entry: WaitlistEntry) -> HttpResponse:
+    booked = _uuid_or_none(request.GET.get("booked", ""))
     appointment = (
-        Appointment.objects.filter(
-            uuid=_uuid_or_none(request.GET.get("booked", "")),
-            patient_id=entry.patient_id,
-        )
+        Appointment.objects.filter(uuid=booked, patient_id=entry.patient_id)
         .select_related("type", "location")
         .first()
+        if booked is not None
+        else None
     )
     if appointment is None:
         return link_problem(request, "offer_closed")
@@ -329,7 +332,7 @@ def _uuid_or_none(raw: str) -> uuid.UUID | None:
 
 
 @never_cache
-def waitlist_offer(request: HttpRequest, token: str) -> HttpResponse:
+def waitlist_offer(request: AppRequest, token: str) -> HttpResponse:
     found = _offer_from(token)
     if isinstance(found, str):
         return link_problem(request, found)
@@ -338,6 +341,7 @@ def waitlist_offer(request: HttpRequest, token: str) -> HttpResponse:
         return _booked_page(request, entry)
     if (
         entry.status != WaitlistEntry.Status.OFFERED
+        or entry.offered_start is None
         or entry.offered_start <= timezone.now()
     ):
         return link_problem(request, "offer_closed")

@@ -271,7 +271,7 @@ def appointment_set_status(
     *, actor: Actor, appointment: Appointment, status: str, reason: str = ""
 ) -> Appointment:
     """Confirm, check in, start, complete, cancel (with a reason) or mark no-show."""
-    allowed = {
+    allowed: dict[str, set[str]] = {
         Appointment.Status.BOOKED: {"confirmed", "checked_in", "cancelled", "no_show"},
         Appointment.Status.CONFIRMED: {"checked_in", "cancelled", "no_show"},
         Appointment.Status.CHECKED_IN: {"in_progress", "cancelled"},
