@@ -31,6 +31,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	PYTHONPATH=src $(BIN)/lint-imports
+	PYTHONPATH=src $(BIN)/mypy
 	$(BIN)/ketaclinic makemigrations --check --dry-run
 
 ## Update and compile the Spanish catalogs of the public pages (needs gettext's

@@ -14,6 +14,7 @@ from ninja.security import SessionAuth
 
 from ketaclinic.accounts.access import needs_second_factor, staff_required
 from ketaclinic.accounts.permissions import Perm, can
+from ketaclinic.accounts.requests import AppRequest
 from ketaclinic.audit.services import Action, audit_record
 from ketaclinic.patients import queries
 
@@ -21,7 +22,7 @@ from ketaclinic.patients import queries
 class StaffSession(SessionAuth):
     """A signed-in staff member whose second factor, if needed, is passed."""
 
-    def authenticate(self, request: HttpRequest, key):
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = request.user
         if user.is_authenticated and user.is_active and not needs_second_factor(user):
             return user
@@ -37,7 +38,7 @@ api = NinjaAPI(
 )
 
 
-def require(request: HttpRequest, perm: Perm) -> None:
+def require(request: AppRequest, perm: Perm) -> None:
     if not can(request.user, perm):
         audit_record(
             actor=request.actor, action=Action.DENIED, summary=f"API needs {perm}"

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from django.http import HttpRequest
-
 from ketaclinic.accounts.locations import locations_of
 from ketaclinic.accounts.permissions import Perm, perms_of
+from ketaclinic.accounts.requests import AppRequest
 
 
-def staff(request: HttpRequest) -> dict:
+def staff(request: AppRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from ketaclinic.accounts.access import needs_second_factor
 from ketaclinic.accounts.locations import active_location
+from ketaclinic.accounts.requests import AppRequest
 from ketaclinic.audit.actor import Actor
 
 # What a staff member may reach after the password and before the second factor.
@@ -28,7 +29,7 @@ class StaffGateMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest):
+    def __call__(self, request: AppRequest):
         request.location = active_location(request)
         request.actor = Actor.of_request(request)
         if request.location is not None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
@@ -31,6 +33,10 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["last_name", "first_name"]
+
+    if TYPE_CHECKING:
+        # Set on each request by django-otp's middleware.
+        def is_verified(self) -> bool: ...
 
     def __str__(self) -> str:
         name = self.get_full_name() or self.username

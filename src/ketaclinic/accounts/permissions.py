@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from django.db import models
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from ketaclinic.accounts.models import User
 
 
@@ -72,10 +74,11 @@ MATRIX: dict[Perm, frozenset[Role]] = {
 ROLES_REQUIRING_2FA = frozenset({_P, _A})
 
 
-def can(user: User, perm: Perm) -> bool:
-    if not user.is_authenticated or not user.is_active:
+def can(user: User | AnonymousUser | None, perm: Perm) -> bool:
+    """Whether this user's role may do `perm` (never for nobody or a visitor)."""
+    if user is None or not user.is_authenticated or not user.is_active:
         return False
-    return user.role in MATRIX[perm]
+    return getattr(user, "role", None) in MATRIX[perm]
 
 
 def perms_of(role: str) -> frozenset[Perm]:

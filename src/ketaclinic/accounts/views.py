@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 from io import BytesIO
+from typing import cast
 
 import qrcode
 import qrcode.image.svg
@@ -9,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -45,7 +46,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return "/"
 
 
-def _next_url(request: HttpRequest) -> str:
+def _next_url(request: AppRequest) -> str:
     wanted = request.POST.get("next") or request.GET.get("next") or "/"
     if url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}):
         return wanted
@@ -53,7 +54,7 @@ def _next_url(request: HttpRequest) -> str:
 
 
 @login_required
-def otp_verify(request: HttpRequest) -> HttpResponse:
+def otp_verify(request: StaffRequest) -> HttpResponse:
     """Second step of sign-in: the code from the staff member's app."""
     if request.user.is_verified():
         return redirect(_next_url(request))
@@ -74,7 +75,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def otp_enrol(request: HttpRequest) -> HttpResponse:
+def otp_enrol(request: StaffRequest) -> HttpResponse:
     """Set up an authenticator app: scan the code, type the first number."""
     if has_confirmed_device(request.user) and not request.user.is_verified():
         return redirect("accounts:otp")
@@ -109,7 +110,7 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required()
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: StaffRequest) -> HttpResponse:
     return render(
         request,
         "accounts/account.html",
@@ -119,7 +120,7 @@ def account(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @staff_required()
-def location_switch(request: HttpRequest) -> HttpResponse:
+def location_switch(request: StaffRequest) -> HttpResponse:
     wanted = request.POST.get("location", "")
     for location in locations_of(request.user):
         if str(location.pk) == wanted:

@@ -117,6 +117,14 @@ class Actor:
         return cls(user=user, channel=Channel.STAFF, location=location)
 
     @property
+    def signer(self) -> User:
+        """The staff member who signs what this actor writes; refused for
+        anyone who is not a signed-in staff member."""
+        if self.user is None:
+            raise PermissionError("Only a signed-in staff member can sign.")
+        return self.user
+
+    @property
     def username(self) -> str:
         if self.user is not None:
             return self.user.get_username()

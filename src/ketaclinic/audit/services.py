@@ -30,6 +30,7 @@ def audit_record(
 
     `username` names whoever tried when there is no user to point at (a failed
     sign-in with an unknown name)."""
+    location_id: int | None
     if patient is not None:
         location_id = patient.location_id
     else:

@@ -3,13 +3,14 @@ from __future__ import annotations
 import csv
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from ketaclinic.accounts.access import staff_required
 from ketaclinic.accounts.locations import location_scope
 from ketaclinic.accounts.permissions import Perm
+from ketaclinic.accounts.requests import AppRequest, StaffRequest
 from ketaclinic.audit.forms import AuditSearchForm
 from ketaclinic.audit.queries import audit_search
 from ketaclinic.audit.services import Action, audit_record
@@ -28,7 +29,7 @@ CSV_COLUMNS = [
 ]
 
 
-def _filtered(request: HttpRequest):
+def _filtered(request: AppRequest):
     form = AuditSearchForm(request.GET or None)
     if request.GET and not form.is_valid():
         return form, None
@@ -45,7 +46,7 @@ def _filtered(request: HttpRequest):
 
 
 @staff_required(Perm.AUDIT_VIEW)
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: StaffRequest) -> HttpResponse:
     """Search the audit trail. Queries: session, user, locations, count, page."""
     form, events = _filtered(request)
     page_obj = None
@@ -66,7 +67,7 @@ class _Echo:
 
 
 @staff_required(Perm.AUDIT_VIEW)
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: StaffRequest) -> HttpResponse | StreamingHttpResponse:
     form, events = _filtered(request)
     if events is None:
         return render(request, "audit/log.html", {"form": form}, status=400)

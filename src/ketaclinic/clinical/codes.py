@@ -479,7 +479,7 @@ def icd10_lookup(code: str) -> Code | None:
     if known is not None:
         return known
     # Imported here, not at the top: the package reads its whole code set on import.
-    import icd10  # type: ignore[import-untyped]
+    import icd10
 
     entry = icd10.find(normal)
     if entry is None:

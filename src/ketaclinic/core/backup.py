@@ -356,7 +356,9 @@ def count_rows(db: DbSettings, table: str) -> int:
         with closing(sqlite3.connect(sqlite_path(db), timeout=SQLITE_TIMEOUT_S)) as c:
             return c.execute(query).fetchone()[0]
     with pg_connect(db) as conn:
-        return conn.execute(query).fetchone()[0]
+        row = conn.execute(query).fetchone()
+    assert row is not None  # count(*) always answers one row
+    return int(row[0])
 
 
 # --- Files ------------------------------------------------------------------------

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
 from ketaclinic.accounts.access import staff_required
 from ketaclinic.accounts.permissions import Perm, can
+from ketaclinic.accounts.requests import AppRequest, StaffRequest
 
 
 @staff_required()
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: StaffRequest) -> HttpResponse:
     """Where each role starts its day."""
     if can(request.user, Perm.PATIENT_VIEW):
         return redirect("patients:list")
@@ -18,24 +19,24 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html")
 
 
-def health(request: HttpRequest) -> JsonResponse:
+def health(request: AppRequest) -> JsonResponse:
     """For load balancers: the app answers and its database does too."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
 
 
-def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+def page_not_found(request: AppRequest, exception=None) -> HttpResponse:
     return render(request, "core/not_found.html", status=404)
 
 
-def server_error(request: HttpRequest) -> HttpResponse:
+def server_error(request: AppRequest) -> HttpResponse:
     return render(request, "core/server_error.html", status=500)
 
 
-def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+def csrf_failure(request: AppRequest, reason: str = "") -> HttpResponse:
     return render(request, "core/csrf_failure.html", status=403)
 
 
-def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
+def permission_denied(request: AppRequest, exception=None) -> HttpResponse:
     return render(request, "core/forbidden.html", {"what": ""}, status=403)

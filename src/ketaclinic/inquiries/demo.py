@@ -31,7 +31,7 @@ from ketaclinic.scheduling.models import Location
 from ketaclinic.scheduling.queries import find_free
 
 # The road every lead travels, in order; a demo lead has walked it up to its stage.
-ROAD = [
+ROAD: list[str] = [
     Stage.NEW,
     Stage.CONTACTED,
     Stage.CONSULTATION_BOOKED,
@@ -43,7 +43,7 @@ ROAD = [
     Stage.IN_TREATMENT,
     Stage.MAINTENANCE,
 ]
-REASONS = {
+REASONS: dict[str, str] = {
     Stage.CONTACTED: "First contact (call)",
     Stage.CONSULTATION_BOOKED: "Consultation booked through the private link",
     Stage.CONSULTATION_DONE: "Consultation note signed: Proceed to intake",

@@ -7,6 +7,7 @@ what to type instead.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from django import forms
 from django.utils import timezone
@@ -139,7 +140,8 @@ class GetStartedForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        locations = list(self.fields["location"].queryset)
+        choices = cast(forms.ModelChoiceField, self.fields["location"]).queryset
+        locations = list(choices) if choices is not None else []
         self.only_location = locations[0] if len(locations) == 1 else None
         if self.only_location is not None:
             self.fields["location"].initial = self.only_location.pk
@@ -156,7 +158,7 @@ class GetStartedForm(forms.Form):
     def clean_last_name(self) -> str:
         return clean_name(self.cleaned_data["last_name"])
 
-    def clean_location(self) -> Location:
+    def clean_location(self) -> Location | None:
         return self.cleaned_data.get("location") or self.only_location
 
     def clean_email(self) -> str:
@@ -210,7 +212,9 @@ class BoardFilterForm(forms.Form):
 
     def __init__(self, *args, locations=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["location"].queryset = Location.objects.filter(
+        cast(
+            forms.ModelChoiceField, self.fields["location"]
+        ).queryset = Location.objects.filter(
             pk__in=[location.pk for location in locations]
         )
 
@@ -262,7 +266,7 @@ class NoteForm(forms.Form):
     def __init__(self, *args, appointments=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.appointments = {str(a.pk): a for a in appointments}
-        self.fields["appointment"].choices = [("", "—")] + [
+        cast(forms.ChoiceField, self.fields["appointment"]).choices = [("", "—")] + [
             (
                 str(a.pk),
                 f"{timezone.localtime(a.starts_at, a.location.zone):%b %-d, %H:%M} "

@@ -33,7 +33,7 @@ LEAD_ALERT = "lead_alert"
 
 # Who hears of a lead at its location: the front desk and managers answer new
 # leads; for an urgent one (a yes to the crisis question) providers too.
-ALERT_ROLES = {
+ALERT_ROLES: dict[str, tuple[Role, ...]] = {
     LeadAlert.Kind.NEW: (Role.FRONT_DESK, Role.MANAGER),
     LeadAlert.Kind.AGAIN: (Role.FRONT_DESK, Role.MANAGER),
     LeadAlert.Kind.URGENT: (Role.FRONT_DESK, Role.MANAGER, Role.PROVIDER),

@@ -12,16 +12,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import wraps
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import dateformat, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
+from ketaclinic.accounts.requests import AppRequest
 from ketaclinic.audit.actor import Actor
 from ketaclinic.core import views as core_views
 from ketaclinic.inputs import calendar_date
@@ -35,12 +37,15 @@ from ketaclinic.scheduling import services as schedule
 
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 def public_page(view: Callable) -> Callable:
     """Render `view` in the visitor's language and say so in the response."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapped(request: AppRequest, *args, **kwargs) -> HttpResponse:
         chosen = request.GET.get("lang", "")
         if chosen in LANGUAGE_CODES:
             wanted = chosen
@@ -64,7 +69,7 @@ def public_page(view: Callable) -> Callable:
     return wrapped
 
 
-def _page(request: HttpRequest, template: str, context: dict, status: int = 200):
+def _page(request: AppRequest, template: str, context: dict, status: int = 200):
     path = request.path
     query = {k: v for k, v in request.GET.items() if k != "lang"}
     here = path + (f"?{urlencode(query)}" if query else "")
@@ -87,7 +92,7 @@ def _page(request: HttpRequest, template: str, context: dict, status: int = 200)
 
 
 @public_page
-def front_door(request: HttpRequest) -> HttpResponse:
+def front_door(request: AppRequest) -> HttpResponse:
     """The public home page; signed-in staff go on to their start page."""
     if request.user.is_authenticated:
         return core_views.home(request)
@@ -113,7 +118,7 @@ def _answers(form: forms.GetStartedForm) -> services.FormAnswers:
 
 
 @public_page
-def get_started(request: HttpRequest) -> HttpResponse:
+def get_started(request: AppRequest) -> HttpResponse:
     if request.method != "POST":
         return _page(
             request,
@@ -152,7 +157,7 @@ def get_started(request: HttpRequest) -> HttpResponse:
 
 
 @public_page
-def thanks(request: HttpRequest) -> HttpResponse:
+def thanks(request: AppRequest) -> HttpResponse:
     return _page(
         request,
         "inquiries/public/thanks.html",
@@ -199,7 +204,7 @@ def _slot_days(slots, inquiry: Inquiry) -> list[dict]:
 
 
 def _consultation_page(
-    request: HttpRequest,
+    request: AppRequest,
     inquiry: Inquiry,
     token: str,
     *,

@@ -174,6 +174,8 @@ def consultation_types(location) -> dict[str, AppointmentType]:
         .select_related("in_person_type", "remote_type")
         .first()
     )
+    in_person: AppointmentType | None
+    remote: AppointmentType | None
     if setup is not None:
         in_person, remote = setup.in_person_type, setup.remote_type
     else:

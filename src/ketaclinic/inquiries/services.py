@@ -51,7 +51,7 @@ EARLY = (
     Stage.CONSULTATION_DONE,
 )
 # Where a signed consultation note leaves the lead.
-OUTCOME_STAGE = {
+OUTCOME_STAGE: dict[str, str] = {
     ConsultationNote.Outcome.PROCEED: Stage.CONSULTATION_DONE,
     ConsultationNote.Outcome.NEEDS_RECORDS: Stage.CONSULTATION_DONE,
     ConsultationNote.Outcome.NOT_CANDIDATE: Stage.NOT_CANDIDATE,
@@ -453,7 +453,7 @@ def lead_email_send(*, actor: Actor, inquiry: Inquiry, template: str) -> Contact
         if template == "booking_link":
             message = notify.booking_link_resend(inquiry, key=key)
         else:
-            message = notify.lead_email(inquiry, template, key=key, sender=actor.user)
+            message = notify.lead_email(inquiry, template, key=key, sender=actor.signer)
         if message is None:
             raise Refused("That email was just sent.")
         entry = _contact_add(
@@ -589,7 +589,7 @@ def note_sign(
             appointment=appointment,
             outcome=outcome,
             text=text.strip(),
-            signed_by=actor.user,
+            signed_by=actor.signer,
             amends=amends,
         )
         target = OUTCOME_STAGE[outcome]

@@ -25,7 +25,7 @@ from ketaclinic.patients import queries as patient_queries
 
 
 @staff_required(Perm.LEAD_WORK)
-def board(request: HttpRequest) -> HttpResponse:
+def board(request: StaffRequest) -> HttpResponse:
     """Every lead in its stage, with counts, filters, ages and first-contact times.
 
     Queries: session, user, locations (gate and middleware), the locations of
@@ -73,19 +73,19 @@ def _lead_context(request: HttpRequest, inquiry: Inquiry, **extra) -> dict:
 
 
 @staff_required(Perm.LEAD_WORK)
-def lead(request: HttpRequest, inquiry_uuid) -> HttpResponse:
+def lead(request: StaffRequest, inquiry_uuid) -> HttpResponse:
     inquiry = queries.inquiry_for_actor(request.actor, inquiry_uuid, purpose="Lead")
     return render(request, "inquiries/lead.html", _lead_context(request, inquiry))
 
 
-def _refused(request: HttpRequest, inquiry: Inquiry, message: str):
+def _refused(request: AppRequest, inquiry: Inquiry, message: str):
     messages.error(request, message)
     return redirect("inquiries:lead", inquiry.uuid)
 
 
 @require_POST
 @staff_required(Perm.LEAD_WORK)
-def contact(request: HttpRequest, inquiry_uuid) -> HttpResponse:
+def contact(request: StaffRequest, inquiry_uuid) -> HttpResponse:
     inquiry = queries.inquiry_for_actor(
         request.actor, inquiry_uuid, purpose="Contact log"
     )
@@ -104,7 +104,7 @@ def contact(request: HttpRequest, inquiry_uuid) -> HttpResponse:
 
 @require_POST
 @staff_required(Perm.LEAD_WORK)
-def email(request: HttpRequest, inquiry_uuid, template: str) -> HttpResponse:
+def email(request: StaffRequest, inquiry_uuid, template: str) -> HttpResponse:
     inquiry = queries.inquiry_for_actor(
         request.actor, inquiry_uuid, purpose="Lead email"
     )
@@ -120,7 +120,7 @@ def email(request: HttpRequest, inquiry_uuid, template: str) -> HttpResponse:
 
 @require_POST
 @staff_required(Perm.LEAD_WORK)
-def stage(request: HttpRequest, inquiry_uuid) -> HttpResponse:
+def stage(request: StaffRequest, inquiry_uuid) -> HttpResponse:
     inquiry = queries.inquiry_for_actor(
         request.actor, inquiry_uuid, purpose="Lead stage"
     )
@@ -137,7 +137,7 @@ def stage(request: HttpRequest, inquiry_uuid) -> HttpResponse:
 
 @require_POST
 @staff_required(Perm.LEAD_WORK)
-def urgent_clear(request: HttpRequest, inquiry_uuid) -> HttpResponse:
+def urgent_clear(request: StaffRequest, inquiry_uuid) -> HttpResponse:
     inquiry = queries.inquiry_for_actor(
         request.actor, inquiry_uuid, purpose="Lead urgency"
     )
@@ -154,7 +154,7 @@ def urgent_clear(request: HttpRequest, inquiry_uuid) -> HttpResponse:
 
 
 @staff_required(Perm.LEAD_WORK)
-def book(request: HttpRequest, inquiry_uuid) -> HttpResponse:
+def book(request: StaffRequest, inquiry_uuid) -> HttpResponse:
     """The front desk books (or changes) a lead's free consultation while on
     the phone with them: the same free times and rules as the private link."""
     if not can(request.user, Perm.SCHEDULE_EDIT):
@@ -162,7 +162,7 @@ def book(request: HttpRequest, inquiry_uuid) -> HttpResponse:
     inquiry = queries.inquiry_for_actor(
         request.actor, inquiry_uuid, purpose="Book a consultation"
     )
-    if inquiry.patient_id is not None:
+    if inquiry.patient is not None:
         messages.info(request, "This lead has a chart: book from the chart.")
         return redirect("scheduling:book", inquiry.patient.uuid)
     appointment = queries.upcoming_consultation(inquiry)
@@ -221,7 +221,7 @@ def book(request: HttpRequest, inquiry_uuid) -> HttpResponse:
 
 
 @staff_required(Perm.SIGN)
-def note(request: HttpRequest, inquiry_uuid, amends_id: int | None = None):
+def note(request: StaffRequest, inquiry_uuid, amends_id: int | None = None):
     """The provider writes and signs the consultation note (or an amendment)."""
     inquiry = queries.inquiry_for_actor(
         request.actor, inquiry_uuid, purpose="Consultation note"
@@ -277,14 +277,14 @@ def _convert_initial(inquiry: Inquiry) -> dict:
 
 
 @staff_required(Perm.LEAD_WORK)
-def convert(request: HttpRequest, inquiry_uuid) -> HttpResponse:
+def convert(request: StaffRequest, inquiry_uuid) -> HttpResponse:
     """Create the chart from the lead, with the foundation's duplicate check."""
     if not can(request.user, Perm.PATIENT_EDIT):
         return forbidden(request)
     inquiry = queries.inquiry_for_actor(
         request.actor, inquiry_uuid, purpose="Convert lead to patient"
     )
-    if inquiry.patient_id is not None:
+    if inquiry.patient is not None:
         messages.info(request, "This lead already has a chart.")
         return redirect("patients:chart", inquiry.patient.uuid)
     form = forms.ConvertForm(
@@ -321,7 +321,7 @@ def convert(request: HttpRequest, inquiry_uuid) -> HttpResponse:
 
 
 @staff_required(Perm.LEAD_WORK)
-def alerts(request: HttpRequest) -> HttpResponse:
+def alerts(request: StaffRequest) -> HttpResponse:
     """New and urgent leads not yet handled at the staff member's locations."""
     return render(
         request,
@@ -332,7 +332,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @staff_required(Perm.LEAD_WORK)
-def alert_handle(request: HttpRequest, alert_id: int) -> HttpResponse:
+def alert_handle(request: StaffRequest, alert_id: int) -> HttpResponse:
     alert = LeadAlert.objects.filter(
         pk=alert_id, location__in=locations_of(request.user)
     ).first()
@@ -343,7 +343,7 @@ def alert_handle(request: HttpRequest, alert_id: int) -> HttpResponse:
 
 
 @staff_required(Perm.SITE_EDIT)
-def site(request: HttpRequest, language: str = "en") -> HttpResponse:
+def site(request: StaffRequest, language: str = "en") -> HttpResponse:
     """The clinic manager edits the public home page, in each language."""
     if language not in Language.values:
         raise Http404

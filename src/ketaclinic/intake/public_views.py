@@ -18,6 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from ketaclinic.accounts.requests import AppRequest
 from ketaclinic.audit.services import Action, Actor, audit_record
 from ketaclinic.clinical import scales
 from ketaclinic.intake import sections, services, translations
@@ -68,7 +69,7 @@ def done_steps(intake: Intake) -> set[str]:
     return done
 
 
-def wizard(request: HttpRequest, intake: Intake, *, staff=None) -> HttpResponse:
+def wizard(request: AppRequest, intake: Intake, *, staff=None) -> HttpResponse:
     actor = request.actor if staff is not None else Actor.patient_link(request)
     steps = steps_of(intake)
     keys = [key for key, _title in steps]
@@ -169,7 +170,7 @@ def wizard(request: HttpRequest, intake: Intake, *, staff=None) -> HttpResponse:
         context.update(missing=missing, error=error, mismatch=mismatch)
         return render(request, "intake/public/consents.html", context)
     # review
-    missing = [
+    unfinished = [
         (key, title)
         for key, title in steps
         if key != "review" and key not in done_steps(intake)
@@ -179,7 +180,7 @@ def wizard(request: HttpRequest, intake: Intake, *, staff=None) -> HttpResponse:
         with suppress(services.IntakeRefused):
             services.intake_submit(actor=actor, intake=intake)
         return render(request, "intake/public/done.html", {"intake": intake})
-    context.update(missing=missing)
+    context.update(missing=unfinished)
     return render(request, "intake/public/review.html", context)
 
 

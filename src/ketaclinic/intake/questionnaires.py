@@ -36,10 +36,11 @@ class InstrumentForm(forms.Form):
                 required=item.required and item.asked_if is None,
                 empty_value=None,
             )
-            self.fields[item.key].scored = item.scored
+            self.fields[item.key].scored = item.scored  # type: ignore[attr-defined]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.errors:
             return cleaned
         answers = {}

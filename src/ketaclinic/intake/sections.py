@@ -4,6 +4,7 @@ are kept as JSON on the Intake; `facts.py` turns them into screening facts."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext, gettext_noop
@@ -90,7 +91,8 @@ class AboutForm(forms.Form):
         return clean_phone_translated(self.cleaned_data["phone"])
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("details_correct") == "no" and not cleaned.get("corrections"):
             self.add_error("corrections", _("Please tell us what to correct."))
         return cleaned
@@ -119,7 +121,8 @@ class PsychiatricForm(forms.Form):
     )
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("suicide_attempt") == "yes" and not cleaned.get(
             "suicide_attempt_when"
         ):
@@ -310,7 +313,8 @@ class BodyForm(forms.Form):
         return value
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         upper, lower = cleaned.get("systolic"), cleaned.get("diastolic")
         if (upper is None) != (lower is None):
             self.add_error("diastolic", _("Give both numbers, or neither."))
@@ -331,7 +335,7 @@ class EscortForm(forms.Form):
         return clean_phone_translated(self.cleaned_data["phone"])
 
 
-SECTIONS: dict[str, type[forms.Form]] = {
+SECTIONS: dict[str, type[forms.Form] | type[forms.BaseFormSet]] = {
     "about": AboutForm,
     "psychiatric": PsychiatricForm,
     "antidepressants": TrialFormSet,
@@ -358,15 +362,14 @@ def as_json(value):
     return value
 
 
-def answers_of(section: str, form) -> object:
+def answers_of(section: str, form: Any) -> Any:
     if section == "antidepressants":
         return [as_json(f.cleaned_data) for f in form.forms if f.cleaned_data]
     return as_json(form.cleaned_data)
 
 
-def form_for(section: str, data=None, saved=None):
-    cls = SECTIONS[section]
+def form_for(section: str, data: Any = None, saved: Any = None) -> Any:
     if section == "antidepressants":
-        initial = saved or []
-        return cls(data=data, initial=initial, prefix="trial")
-    return cls(data=data, initial=saved or None)
+        return TrialFormSet(data=data, initial=saved or [], prefix="trial")
+    form_class = SECTIONS[section]
+    return form_class(data=data, initial=saved or None)

@@ -117,9 +117,7 @@ def intake_send(*, actor: Actor, patient, channel: str = Intake.Channel.LINK) ->
     return intake
 
 
-def intake_save(
-    *, actor: Actor, intake: Intake, section: str, data: dict[str, Any]
-) -> None:
+def intake_save(*, actor: Actor, intake: Intake, section: str, data: Any) -> None:
     """Keep one section's answers; what was saved before stays."""
     with transaction.atomic():
         current = Intake.objects.select_for_update().get(pk=intake.pk)
@@ -525,11 +523,12 @@ def decision_sign(
             + f" screening decision: {decision.get_outcome_display()}"
             + (f", overriding {len(given)} hard stop(s) or task(s)" if given else ""),
         )
-        stage = {
+        stages: dict[str, str] = {
             ScreeningDecision.Outcome.CANDIDATE: "candidate",
             ScreeningDecision.Outcome.NOT_CANDIDATE: "not_candidate",
             ScreeningDecision.Outcome.REFER_OUT: "not_candidate",
-        }.get(outcome)
+        }
+        stage = stages.get(outcome)
         if stage:
             _lead_follows(
                 patient,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms as django_forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -28,7 +28,7 @@ from ketaclinic.patients.queries import (
 
 
 @staff_required(Perm.CLINICAL_VIEW)
-def patient_intake(request: HttpRequest, patient_uuid) -> HttpResponse:
+def patient_intake(request: StaffRequest, patient_uuid) -> HttpResponse:
     """Intake, questionnaires, consents and screening of one patient."""
     patient = patient_for_actor(
         request.actor, patient_uuid, purpose="Intake page", perm=Perm.CLINICAL_VIEW
@@ -53,7 +53,7 @@ def patient_intake(request: HttpRequest, patient_uuid) -> HttpResponse:
 
 @require_POST
 @staff_required(Perm.INTAKE_SEND)
-def intake_send(request: HttpRequest, patient_uuid) -> HttpResponse:
+def intake_send(request: StaffRequest, patient_uuid) -> HttpResponse:
     patient = patient_for_actor(
         request.actor, patient_uuid, purpose="Send intake", perm=Perm.INTAKE_SEND
     )
@@ -77,7 +77,7 @@ def intake_send(request: HttpRequest, patient_uuid) -> HttpResponse:
 
 
 @staff_required(Perm.INTAKE_SEND)
-def intake_fill(request: HttpRequest, intake_uuid) -> HttpResponse:
+def intake_fill(request: StaffRequest, intake_uuid) -> HttpResponse:
     """Phone intake: staff fill the patient's wizard on their behalf."""
     intake = record_for_actor(
         request.actor,
@@ -93,7 +93,7 @@ def intake_fill(request: HttpRequest, intake_uuid) -> HttpResponse:
 
 @require_POST
 @staff_required(Perm.INTAKE_SEND)
-def questionnaires_send(request: HttpRequest, patient_uuid) -> HttpResponse:
+def questionnaires_send(request: StaffRequest, patient_uuid) -> HttpResponse:
     patient = patient_for_actor(
         request.actor,
         patient_uuid,
@@ -116,7 +116,7 @@ def questionnaires_send(request: HttpRequest, patient_uuid) -> HttpResponse:
 
 
 @staff_required(Perm.CLINICAL_VIEW)
-def worklist(request: HttpRequest) -> HttpResponse:
+def worklist(request: StaffRequest) -> HttpResponse:
     """Urgent tasks of the user's locations: open first, oldest first."""
     tasks = (
         UrgentTask.objects.filter(
@@ -131,7 +131,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @staff_required(Perm.SIGN)
-def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
+def task_done(request: StaffRequest, task_id: int) -> HttpResponse:
     task = record_for_actor(
         request.actor,
         UrgentTask.objects.select_related("patient"),
@@ -240,7 +240,7 @@ def _finding_dicts(result: screening.Screening) -> list[dict]:
 
 
 @staff_required(Perm.CLINICAL_VIEW)
-def screening_page(request: HttpRequest, patient_uuid) -> HttpResponse:
+def screening_page(request: StaffRequest, patient_uuid) -> HttpResponse:
     """Findings beside the intake and scores; a provider signs the decision."""
     patient = patient_for_actor(
         request.actor, patient_uuid, purpose="Screening page", perm=Perm.CLINICAL_VIEW
@@ -312,13 +312,13 @@ class PublishForm(django_forms.Form):
 
 
 @staff_required(Perm.CONSENT_EDIT)
-def consents(request: HttpRequest) -> HttpResponse:
+def consents(request: StaffRequest) -> HttpResponse:
     documents = ConsentDocument.objects.prefetch_related("versions")
     return render(request, "intake/consents.html", {"documents": documents})
 
 
 @staff_required(Perm.CONSENT_EDIT)
-def consent_publish(request: HttpRequest, code: str) -> HttpResponse:
+def consent_publish(request: StaffRequest, code: str) -> HttpResponse:
     document = get_object_or_404(ConsentDocument, code=code)
     latest = document.versions.first()
     form = PublishForm(

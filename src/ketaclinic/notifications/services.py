@@ -185,11 +185,12 @@ def message_retry(*, actor: Actor, message: OutboundMessage) -> bool:
 
 
 def feed_token_renew(*, actor: Actor) -> CalendarFeedToken:
-    """A new secret calendar feed URL for `user`; the old one stops working."""
+    """A new secret calendar feed URL for the actor; the old one stops working."""
+    user = actor.signer
     with transaction.atomic():
-        CalendarFeedToken.objects.filter(user=actor.user).delete()
+        CalendarFeedToken.objects.filter(user=user).delete()
         feed = CalendarFeedToken.objects.create(
-            user=actor.user, token=CalendarFeedToken.new_token()
+            user=user, token=CalendarFeedToken.new_token()
         )
         audit_record(
             actor=actor,

@@ -10,6 +10,7 @@ failed on the staff page (/messages/), where it can be sent again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -26,7 +27,7 @@ Status = OutboundMessage.Status
 FIRST_RETRY_DELAY = timedelta(minutes=1)
 RETRY_GROWTH = 4  # 1, 4, 16, 64 ... minutes
 
-SENDERS = {
+SENDERS: dict[str, Callable[[OutboundMessage], str]] = {
     OutboundMessage.Channel.EMAIL: senders.send_email,
     OutboundMessage.Channel.SMS: senders.send_sms,
 }

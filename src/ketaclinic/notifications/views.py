@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from ketaclinic.accounts.access import staff_required
 from ketaclinic.accounts.permissions import Perm
+from ketaclinic.accounts.requests import StaffRequest
 from ketaclinic.notifications import services
 from ketaclinic.notifications.models import CalendarFeedToken, OutboundMessage
 from ketaclinic.notifications.queries import messages_for, status_counts
@@ -18,7 +19,7 @@ Status = OutboundMessage.Status
 
 
 @staff_required(Perm.AUDIT_VIEW)
-def message_list(request: HttpRequest) -> HttpResponse:
+def message_list(request: StaffRequest) -> HttpResponse:
     """Recent email and text messages, failures first to the eye.
 
     Queries: session, user, locations, counts, page count, page.
@@ -45,7 +46,7 @@ def message_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @staff_required(Perm.AUDIT_VIEW)
-def message_retry(request: HttpRequest, pk: int) -> HttpResponse:
+def message_retry(request: StaffRequest, pk: int) -> HttpResponse:
     message = messages_for(request.user).filter(pk=pk).first()
     if message is None:
         raise Http404
@@ -65,7 +66,7 @@ def message_retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required()
-def calendar_link(request: HttpRequest) -> HttpResponse:
+def calendar_link(request: StaffRequest) -> HttpResponse:
     """Every staff member's own secret calendar feed URL."""
     feed = CalendarFeedToken.objects.filter(user=request.user).first()
     url = None
@@ -76,7 +77,7 @@ def calendar_link(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @staff_required()
-def calendar_link_new(request: HttpRequest) -> HttpResponse:
+def calendar_link_new(request: StaffRequest) -> HttpResponse:
     had_one = CalendarFeedToken.objects.filter(user=request.user).exists()
     services.feed_token_renew(actor=request.actor)
     messages.success(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.conf import settings
@@ -115,10 +116,11 @@ class PatientForm(forms.ModelForm):
 
     def __init__(self, *args, locations=(), creating: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["location"].queryset = self.fields["location"].queryset.filter(
-            pk__in=[location.pk for location in locations]
-        )
-        self.fields["location"].empty_label = None
+        location = cast(forms.ModelChoiceField, self.fields["location"])
+        choices = location.queryset
+        assert choices is not None  # a ModelChoiceField always has one
+        location.queryset = choices.filter(pk__in=[place.pk for place in locations])
+        location.empty_label = None
         if not creating:
             del self.fields["mrn"]
             del self.fields["confirm_not_duplicate"]
@@ -227,7 +229,8 @@ class ConditionForm(forms.ModelForm):
         return onset
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         known = getattr(self, "_known", None)
         if known is not None and not cleaned.get("description"):
             cleaned["description"] = known.display[:255]

@@ -7,7 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    ValidationError,
+)
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
@@ -80,7 +84,7 @@ def record_for_actor(
     scope = {f"{location_field}__in": location_ids_of(actor.user)}
     try:
         record = queryset.filter(**scope).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError):
+    except (ObjectDoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404("Not found.") from None
     patient = getattr(record, "patient", None)
     audit_record(

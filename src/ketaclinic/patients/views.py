@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from ketaclinic.accounts.access import forbidden, staff_required
 from ketaclinic.accounts.locations import locations_of
 from ketaclinic.accounts.permissions import Perm, can
+from ketaclinic.accounts.requests import AppRequest, StaffRequest
 from ketaclinic.clinical.body import Sex, dosing_weights
 from ketaclinic.patients import forms, queries, services
 from ketaclinic.patients.models import (
@@ -29,7 +30,7 @@ from ketaclinic.patients.models import (
 
 
 @staff_required(Perm.PATIENT_VIEW)
-def patient_list(request: HttpRequest) -> HttpResponse:
+def patient_list(request: StaffRequest) -> HttpResponse:
     """The patient list of the active location, or search results.
 
     Queries: session, user, locations, then count and page of patients (5).
@@ -46,7 +47,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         patients = Patient.objects.none()
     page = Paginator(patients, settings.KETACLINIC_PAGE_SIZE)
     page_obj = page.get_page(request.GET.get("page"))
-    prefetch_related_objects(page_obj.object_list, "location")
+    prefetch_related_objects(list(page_obj.object_list), "location")
     queries.patients_seen(
         request.actor,
         purpose=f'Searched patients for "{text}"' if text else "Patient list",
@@ -59,7 +60,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(Perm.PATIENT_EDIT)
-def patient_create(request: HttpRequest) -> HttpResponse:
+def patient_create(request: StaffRequest) -> HttpResponse:
     locations = locations_of(request.user)
     initial = {"location": request.location.pk if request.location else None}
     form = forms.PatientForm(request.POST or None, locations=locations, initial=initial)
@@ -86,7 +87,7 @@ def patient_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _chart_context(request: HttpRequest, patient: Patient) -> dict:
+def _chart_context(request: AppRequest, patient: Patient) -> dict:
     clinical = can(request.user, Perm.CLINICAL_VIEW)
     chart = queries.chart_for(patient, clinical=clinical)
     weights = None
@@ -120,13 +121,13 @@ def _chart_context(request: HttpRequest, patient: Patient) -> dict:
 
 
 @staff_required(Perm.PATIENT_VIEW)
-def patient_chart(request: HttpRequest, patient_uuid) -> HttpResponse:
+def patient_chart(request: StaffRequest, patient_uuid) -> HttpResponse:
     patient = queries.patient_for_actor(request.actor, patient_uuid, purpose="Chart")
     return render(request, "patients/chart.html", _chart_context(request, patient))
 
 
 @staff_required(Perm.PATIENT_EDIT)
-def patient_edit(request: HttpRequest, patient_uuid) -> HttpResponse:
+def patient_edit(request: StaffRequest, patient_uuid) -> HttpResponse:
     patient = queries.patient_for_actor(
         request.actor, patient_uuid, purpose="Edit details", perm=Perm.PATIENT_EDIT
     )
@@ -183,7 +184,7 @@ ENTRY_KINDS: dict[str, EntryKind] = {
 
 @staff_required()
 def entry_edit(
-    request: HttpRequest, patient_uuid, kind: str, entry_id: int | None = None
+    request: AppRequest, patient_uuid, kind: str, entry_id: int | None = None
 ) -> HttpResponse:
     spec = ENTRY_KINDS[kind]
     if not can(request.user, spec.perm):
@@ -191,7 +192,7 @@ def entry_edit(
     patient = queries.patient_for_actor(
         request.actor, patient_uuid, purpose=f"Edit {spec.label}", perm=spec.perm
     )
-    entry = None
+    entry: object | None = None
     if entry_id is not None:
         entry = get_object_or_404(spec.model, pk=entry_id, patient=patient)
     # A new entry knows its patient already (a weight is checked against the
@@ -217,7 +218,7 @@ def entry_edit(
 
 @require_POST
 @staff_required(Perm.CLINICAL_EDIT)
-def measurement_in_error(request: HttpRequest, patient_uuid, entry_id: int):
+def measurement_in_error(request: StaffRequest, patient_uuid, entry_id: int):
     patient = queries.patient_for_actor(
         request.actor,
         patient_uuid,
@@ -236,7 +237,7 @@ HISTORY_MODELS = (Patient, Escort, Allergy, Medication, Condition, BodyMeasureme
 
 
 @staff_required(Perm.CLINICAL_VIEW)
-def patient_history(request: HttpRequest, patient_uuid) -> HttpResponse:
+def patient_history(request: StaffRequest, patient_uuid) -> HttpResponse:
     """Every version of every record of the chart: who changed what, when."""
     patient = queries.patient_for_actor(
         request.actor, patient_uuid, purpose="Chart history", perm=Perm.CLINICAL_VIEW

@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from itertools import groupby
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from ketaclinic.accounts.requests import AppRequest
 from ketaclinic.notifications.models import CalendarFeedToken
 from ketaclinic.scheduling import ics
 from ketaclinic.scheduling.models import Allocation, Appointment
@@ -69,7 +70,7 @@ def staff_events(user, now: datetime) -> list[ics.Event]:
 
 
 @never_cache
-def staff_calendar(request: HttpRequest, token: str) -> HttpResponse:
+def staff_calendar(request: AppRequest, token: str) -> HttpResponse:
     feed = CalendarFeedToken.objects.select_related("user").filter(token=token).first()
     if feed is None or not feed.user.is_active:
         raise Http404

@@ -57,7 +57,8 @@ class FindTimeForm(forms.Form):
         return start
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         a, b = cleaned.get("not_before"), cleaned.get("not_after")
         if a and b and b <= a:
             self.add_error("not_after", "This must be later than “Not before”.")
@@ -120,7 +121,8 @@ class WaitlistForm(forms.Form):
     notes = forms.CharField(required=False, max_length=200)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         a, b = cleaned.get("earliest"), cleaned.get("latest")
         if a and a < timezone.localdate():
             self.add_error("earliest", "Pick today or a later day.")

@@ -46,7 +46,8 @@ def fold(line: str) -> str:
     if len(line.encode()) <= MAX_LINE_OCTETS:
         return line
     pieces: list[str] = []
-    current, size, limit = [], 0, MAX_LINE_OCTETS
+    current: list[str] = []
+    size, limit = 0, MAX_LINE_OCTETS
     for char in line:
         width = len(char.encode())
         if size + width > limit:

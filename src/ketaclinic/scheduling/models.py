@@ -258,7 +258,7 @@ class Appointment(models.Model):
         NO_SHOW = "no_show", "No-show"
 
     # How a status reads at a glance (the badge's tone).
-    STATUS_TONES = {
+    STATUS_TONES: dict[str, str] = {
         Status.CANCELLED: "danger",
         Status.NO_SHOW: "danger",
         Status.CHECKED_IN: "ok",

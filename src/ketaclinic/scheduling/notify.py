@@ -33,7 +33,7 @@ SENDABLE = (Appointment.Status.BOOKED, Appointment.Status.CONFIRMED)
 # CLINICAL.md 1.5 (fasting 6 h solids / 2 h clear liquids; an adult escort,
 # without whom the infusion is cancelled) and 3 (no driving or heavy
 # machinery for 24 hours).
-DEFAULT_INSTRUCTIONS = {
+DEFAULT_INSTRUCTIONS: dict[str, str] = {
     AppointmentType.Kind.INFUSION: (
         "No solid food or milk for 6 hours before your visit; clear liquids "
         "(water, black coffee) until 2 hours before.\n"

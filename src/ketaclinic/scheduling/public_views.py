@@ -13,10 +13,11 @@ import uuid
 from datetime import datetime, timedelta
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from ketaclinic.accounts.requests import AppRequest
 from ketaclinic.audit.services import Actor
 from ketaclinic.links.problems import LinkProblem, Problem
 from ketaclinic.links.tokens import Purpose, bound_record, read
@@ -216,7 +217,7 @@ def _offer_from(token: str) -> WaitlistEntry:
     return entry
 
 
-def _chosen_start(request: HttpRequest, entry: WaitlistEntry) -> datetime | None:
+def _chosen_start(request: AppRequest, entry: WaitlistEntry) -> datetime | None:
     """The offered time, or one of the alternatives the page showed."""
     raw = request.POST.get("starts_at", "")
     if not raw:
@@ -228,19 +229,21 @@ def _chosen_start(request: HttpRequest, entry: WaitlistEntry) -> datetime | None
     if timezone.is_naive(chosen):
         return None
     window = services.ALTERNATIVES_WINDOW + timedelta(days=1)
+    if entry.offered_start is None:
+        return None
     if not timezone.now() < chosen <= entry.offered_start + window:
         return None
     return chosen
 
 
-def _booked_page(request, entry: WaitlistEntry) -> HttpResponse:
+def _booked_page(request: AppRequest, entry: WaitlistEntry) -> HttpResponse:
+    booked = _uuid_or_none(request.GET.get("booked", ""))
     appointment = (
-        Appointment.objects.filter(
-            uuid=_uuid_or_none(request.GET.get("booked", "")),
-            patient_id=entry.patient_id,
-        )
+        Appointment.objects.filter(uuid=booked, patient_id=entry.patient_id)
         .select_related("type", "location")
         .first()
+        if booked is not None
+        else None
     )
     if appointment is None:
         raise LinkProblem(Problem.OFFER_CLOSED)
@@ -265,6 +268,7 @@ def waitlist_offer(request: HttpRequest, token: str) -> HttpResponse:
         return _booked_page(request, entry)
     if (
         entry.status != WaitlistEntry.Status.OFFERED
+        or entry.offered_start is None
         or entry.offered_start <= timezone.now()
     ):
         raise LinkProblem(Problem.OFFER_CLOSED)

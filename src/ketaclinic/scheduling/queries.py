@@ -30,7 +30,7 @@ from ketaclinic.scheduling.models import (
 )
 
 Need = slots.Need
-STAFF_NEEDS = {Role.NURSE: Need.NURSE, Role.PROVIDER: Need.PROVIDER}
+STAFF_NEEDS: dict[str, Need] = {Role.NURSE: Need.NURSE, Role.PROVIDER: Need.PROVIDER}
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def _local(day: date, at: time, location: Location) -> datetime:
 def _minus(
     working: list[slots.Interval], off: list[tuple[datetime, datetime]]
 ) -> list[slots.Interval]:
-    result = []
+    result: list[slots.Interval] = []
     for interval in working:
         pieces = [(interval.start, interval.end)]
         for off_start, off_end in off:
@@ -226,13 +226,14 @@ class ScheduleLoader:
         ).values_list("staff_id", "starts_at", "ends_at"):
             off[staff_id].append((a, b))
         present = []
+        presence = self.presence or {}
         for staff_id in self.present_ids:
             working = [
                 slots.Interval(
                     _local(day, a, self.location), _local(day, b, self.location)
                 )
                 for day in days
-                for a, b in self.presence[(staff_id, day.weekday())]
+                for a, b in presence[(staff_id, day.weekday())]
             ]
             present += _minus(working, off[staff_id])
         return _intersect(opening, _merged(present))
@@ -496,6 +497,8 @@ def day_calendar(location: Location, day: date) -> DayCalendar:
     )
     blocks: dict[tuple[int, int], dict] = {}
     for allocation in allocations:
+        if allocation.resource_id is None:
+            continue  # a staff member's seat: not a column
         key = (allocation.appointment_id, allocation.resource_id)
         block = blocks.setdefault(
             key,

@@ -499,7 +499,8 @@ class _Search:
         if not all(isinstance(s, StaffCalendar) for s in staff):
             raise TypeError("staff must be StaffCalendar objects.")
         seen: set[tuple[Need, int]] = set()
-        for calendar in [*resources, *staff]:
+        calendars: list[ResourceCalendar | StaffCalendar] = [*resources, *staff]
+        for calendar in calendars:
             key = (calendar.need, calendar.id)
             if key in seen:
                 raise ValueError(f"{calendar.need} {calendar.id} is given twice.")

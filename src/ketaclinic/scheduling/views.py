@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +26,7 @@ from ketaclinic.scheduling.models import (
 )
 
 
-def _location(request: HttpRequest):
+def _location(request: AppRequest):
     if request.location is None:
         raise Http404("You work at no location yet.")
     return request.location
@@ -44,7 +44,7 @@ def _parse_day(request: HttpRequest, location) -> date:
 
 
 @staff_required(Perm.SCHEDULE_VIEW)
-def calendar_day(request: HttpRequest) -> HttpResponse:
+def calendar_day(request: StaffRequest) -> HttpResponse:
     """One day at the active location: chairs and rooms as columns.
 
     Queries: session, user, locations, opening hours, resources, allocations
@@ -71,7 +71,7 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(Perm.SCHEDULE_VIEW)
-def calendar_week(request: HttpRequest) -> HttpResponse:
+def calendar_week(request: StaffRequest) -> HttpResponse:
     """Seven days, a column each, every appointment with its chair or room.
 
     Queries: session, user, locations, appointments with patients and types,
@@ -119,7 +119,7 @@ def _slot_rows(found: list[slots.Slot], location) -> list[dict]:
 
 
 @staff_required(Perm.SCHEDULE_EDIT)
-def book(request: HttpRequest, patient_uuid) -> HttpResponse:
+def book(request: StaffRequest, patient_uuid) -> HttpResponse:
     """Find the next free times for a patient, then book one."""
     location = _location(request)
     patient = patient_for_actor(
@@ -157,19 +157,19 @@ def book(request: HttpRequest, patient_uuid) -> HttpResponse:
         messages.error(request, "That time could not be read; pick one from the list.")
         return redirect(request.path)
     searching = "type" in request.GET
-    form = forms.FindTimeForm(
+    find = forms.FindTimeForm(
         request.GET if searching else None,
         initial={"start_date": request.GET.get("start_date") or timezone.localdate()},
     )
     found = []
     chosen_type = None
-    if searching and form.is_valid():
-        chosen_type = form.cleaned_data["type"]
+    if searching and find.is_valid():
+        chosen_type = find.cleaned_data["type"]
         day_start = datetime.combine(
-            form.cleaned_data["start_date"], time.min, location.zone
+            find.cleaned_data["start_date"], time.min, location.zone
         )
         earliest = max(day_start, services.earliest_start(chosen_type))
-        weekdays = form.cleaned_data["weekdays"]
+        weekdays = find.cleaned_data["weekdays"]
         found = _slot_rows(
             queries.find_free(
                 location=location,
@@ -189,12 +189,12 @@ def book(request: HttpRequest, patient_uuid) -> HttpResponse:
     return render(
         request,
         "scheduling/book.html",
-        {"patient": patient, "form": form, "found": found, "chosen_type": chosen_type},
+        {"patient": patient, "form": find, "found": found, "chosen_type": chosen_type},
     )
 
 
 def _appointment_for(
-    request: HttpRequest, appointment_uuid, *, purpose: str, perm: Perm
+    request: AppRequest, appointment_uuid, *, purpose: str, perm: Perm
 ) -> Appointment:
     """A visit at a location the user works at (a lead's consultation too)."""
     return record_for_actor(
@@ -246,7 +246,7 @@ def _appointment_page(
 
 
 @staff_required(Perm.SCHEDULE_VIEW)
-def appointment_detail(request: HttpRequest, appointment_uuid) -> HttpResponse:
+def appointment_detail(request: StaffRequest, appointment_uuid) -> HttpResponse:
     appointment = _appointment_for(
         request, appointment_uuid, purpose="Appointment", perm=Perm.SCHEDULE_VIEW
     )
@@ -255,7 +255,7 @@ def appointment_detail(request: HttpRequest, appointment_uuid) -> HttpResponse:
 
 @require_POST
 @staff_required(Perm.SCHEDULE_EDIT)
-def appointment_status(request: HttpRequest, appointment_uuid, status: str):
+def appointment_status(request: StaffRequest, appointment_uuid, status: str):
     if status not in Appointment.Status.values:
         raise Http404
     appointment = _appointment_for(
@@ -284,7 +284,7 @@ def appointment_status(request: HttpRequest, appointment_uuid, status: str):
 
 @require_POST
 @staff_required(Perm.SCHEDULE_EDIT)
-def appointment_move(request: HttpRequest, appointment_uuid):
+def appointment_move(request: StaffRequest, appointment_uuid):
     appointment = _appointment_for(
         request, appointment_uuid, purpose="Move appointment", perm=Perm.SCHEDULE_EDIT
     )
@@ -313,7 +313,7 @@ def appointment_move(request: HttpRequest, appointment_uuid):
 
 
 @staff_required(Perm.SCHEDULE_VIEW)
-def waitlist(request: HttpRequest) -> HttpResponse:
+def waitlist(request: StaffRequest) -> HttpResponse:
     location = _location(request)
     entries = (
         WaitlistEntry.objects.filter(location=location)
@@ -325,7 +325,7 @@ def waitlist(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(Perm.SCHEDULE_EDIT)
-def waitlist_add(request: HttpRequest, patient_uuid) -> HttpResponse:
+def waitlist_add(request: StaffRequest, patient_uuid) -> HttpResponse:
     location = _location(request)
     patient = patient_for_actor(
         request.actor, patient_uuid, purpose="Add to waitlist", perm=Perm.SCHEDULE_EDIT

@@ -29,7 +29,7 @@ def database_messages() -> list[checks.CheckMessage]:
                 id="ketaclinic.E001",
             )
         ]
-    if connection.vendor != "sqlite" or connection.is_in_memory_db():
+    if connection.vendor != "sqlite" or connection.is_in_memory_db():  # type: ignore[attr-defined]
         return []
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA journal_mode")
