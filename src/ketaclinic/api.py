@@ -14,7 +14,7 @@ from ninja.security import SessionAuth
 
 from ketaclinic.accounts.access import needs_second_factor, staff_required
 from ketaclinic.accounts.permissions import Perm, can
-from ketaclinic.accounts.requests import AppRequest
+from ketaclinic.accounts.requests import AppRequest, StaffRequest
 from ketaclinic.audit.services import Action, audit_record
 from ketaclinic.patients import queries
 
@@ -83,7 +83,7 @@ REFUSALS = {401: Problem, 403: Problem, 422: InputProblem}
     response={200: list[PatientOut], **REFUSALS},
     url_name="patient_search",
 )
-def patient_search(request: HttpRequest, q: str, limit: int = 20):
+def patient_search(request: StaffRequest, q: str, limit: int = 20):
     """Patients whose name, MRN, birth date, phone or email match `q`."""
     require(request, Perm.PATIENT_VIEW)
     limit = max(1, min(limit, 100))
@@ -102,7 +102,7 @@ def patient_search(request: HttpRequest, q: str, limit: int = 20):
     response={200: PatientOut, 404: Problem, **REFUSALS},
     url_name="patient_detail",
 )
-def patient_detail(request: HttpRequest, patient_uuid: UUID):
+def patient_detail(request: StaffRequest, patient_uuid: UUID):
     require(request, Perm.PATIENT_VIEW)
     try:
         return queries.patient_for_actor(request.actor, patient_uuid, purpose="API")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
@@ -32,7 +34,7 @@ class SignInForm(AuthenticationForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        longest = self.fields["username"].max_length
+        longest = cast(forms.CharField, self.fields["username"]).max_length or 150
         self.fields["username"].validators.append(
             MaxLengthValidator(longest, f"A username has at most {longest} characters.")
         )

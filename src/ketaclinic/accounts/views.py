@@ -23,6 +23,7 @@ from ketaclinic.accounts.forms import EnrolForm, SignInForm, TokenForm
 from ketaclinic.accounts.locations import SESSION_KEY, location_ids_of, locations_of
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import Perm, Role
+from ketaclinic.accounts.requests import AppRequest, StaffRequest
 from ketaclinic.audit.services import Action, audit_record
 
 
@@ -37,8 +38,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        services.staff_password_renewed(staff=self.request.user)
-        audit_record(actor=self.request.actor, action=Action.PASSWORD_CHANGED)
+        request = cast(StaffRequest, self.request)
+        services.staff_password_renewed(staff=request.user)
+        audit_record(actor=request.actor, action=Action.PASSWORD_CHANGED)
         messages.success(self.request, "Your password was changed.")
         return response
 
@@ -132,7 +134,7 @@ def location_switch(request: StaffRequest) -> HttpResponse:
     return redirect(_next_url(request))
 
 
-def locked_out(request: HttpRequest, original_response=None, credentials=None):
+def locked_out(request: AppRequest, original_response=None, credentials=None):
     """What django-axes shows instead of signing in, in plain words."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(
@@ -153,7 +155,7 @@ def _colleagues(user):
 
 
 @staff_required(Perm.STAFF_UNLOCK)
-def lockouts(request: HttpRequest) -> HttpResponse:
+def lockouts(request: StaffRequest) -> HttpResponse:
     """Staff of my locations who cannot sign in now; unlock them."""
     colleagues = {member.get_username(): member for member in _colleagues(request.user)}
     if request.method == "POST":

@@ -129,7 +129,7 @@ def ideal_body_weight_kg(height_cm: Decimal, sex: Sex) -> Decimal:
     _require_positive("Height", height_cm, "cm")
     # Sex(sex) also takes the stored string ("male") and refuses any other value.
     base_kg = _DEVINE_BASE_KG[Sex(sex)]
-    inches_over_base = max(height_cm / CM_PER_INCH - DEVINE_BASE_HEIGHT_IN, 0)
+    inches_over_base = max(height_cm / CM_PER_INCH - DEVINE_BASE_HEIGHT_IN, Decimal(0))
     return base_kg + DEVINE_KG_PER_INCH * inches_over_base
 
 

@@ -37,10 +37,11 @@ class SecurityHeadersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.csp_nonce = secrets.token_urlsafe(16)
+        request.csp_nonce = secrets.token_urlsafe(16)  # type: ignore[attr-defined]
         response = self.get_response(request)
         response.headers.setdefault(
-            "Content-Security-Policy", POLICY.format(nonce=request.csp_nonce)
+            "Content-Security-Policy",
+            POLICY.format(nonce=request.csp_nonce),  # type: ignore[attr-defined]
         )
         if "Cache-Control" not in response.headers:
             add_never_cache_headers(response)

@@ -38,7 +38,7 @@ from ketaclinic.scheduling import services as schedule
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 
 if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
+    pass
 
 
 def public_page(view: Callable) -> Callable:
@@ -266,7 +266,7 @@ def _consultation_page(
 
 @public_page
 @link_page
-def consultation(request: HttpRequest, token: str) -> HttpResponse:
+def consultation(request: AppRequest, token: str) -> HttpResponse:
     inquiry = _inquiry_from(token)
     if request.method != "POST":
         return _consultation_page(request, inquiry, token)
@@ -318,7 +318,7 @@ def consultation(request: HttpRequest, token: str) -> HttpResponse:
 
 @public_page
 @link_page
-def consultation_cancel(request: HttpRequest, token: str) -> HttpResponse:
+def consultation_cancel(request: AppRequest, token: str) -> HttpResponse:
     inquiry = _inquiry_from(token)
     appointment = queries.upcoming_consultation(inquiry)
     page = reverse("get_started:consultation", args=[token])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from ketaclinic.accounts.access import forbidden, staff_required
 from ketaclinic.accounts.locations import locations_of
 from ketaclinic.accounts.permissions import Perm, can
+from ketaclinic.accounts.requests import AppRequest, StaffRequest
 from ketaclinic.inquiries import forms, queries, services
 from ketaclinic.inquiries.content import site_content
 from ketaclinic.inquiries.models import (
@@ -49,7 +50,7 @@ def board(request: StaffRequest) -> HttpResponse:
     )
 
 
-def _lead_context(request: HttpRequest, inquiry: Inquiry, **extra) -> dict:
+def _lead_context(request: AppRequest, inquiry: Inquiry, **extra) -> dict:
     notes = list(inquiry.notes.select_related("signed_by", "amends"))
     amended = {note.amends_id for note in notes if note.amends_id}
     return {

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -185,7 +185,7 @@ def wizard(request: AppRequest, intake: Intake, *, staff=None) -> HttpResponse:
 
 
 @link_page
-def intake_by_link(request: HttpRequest, token: str) -> HttpResponse:
+def intake_by_link(request: AppRequest, token: str) -> HttpResponse:
     link = read(Purpose.INTAKE, token)
     intake = bound_record(link, Intake.objects.select_related("patient__location"))
     with translation.override(intake.language):
@@ -205,7 +205,7 @@ def intake_by_link(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @link_page
-def questionnaire_by_link(request: HttpRequest, token: str) -> HttpResponse:
+def questionnaire_by_link(request: AppRequest, token: str) -> HttpResponse:
     link = read(Purpose.QUESTIONNAIRE, token)
     row = bound_record(
         link, QuestionnaireRequest.objects.select_related("patient__location")

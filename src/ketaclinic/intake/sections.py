@@ -213,12 +213,13 @@ class MedicationsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args, initial=None, **kwargs):
-        initial = dict(initial or {})
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        initial = dict(kwargs.pop("initial", None) or {})
         if "medications" in initial and "medicine_1" not in initial:
             # Answers saved before the boxes: every line goes in the free box.
             initial.setdefault("more_medications", initial["medications"])
-        super().__init__(*args, initial=initial, **kwargs)
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
         boxes = {
             f"medicine_{n}": forms.CharField(
                 label=_("Medicine %(number)s, with the dose") % {"number": n},
@@ -237,7 +238,8 @@ class MedicationsForm(forms.Form):
         self.fields = {**boxes, **self.fields}
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         lines = [
             cleaned.get(f"medicine_{n}", "").strip()
             for n in range(1, MEDICINE_BOXES + 1)

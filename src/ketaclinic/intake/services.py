@@ -440,7 +440,7 @@ def consent_name_review(
     with transaction.atomic():
         review, created = ConsentNameReview.objects.get_or_create(
             signature=signature,
-            defaults={"reviewed_by": actor.user, "note": note.strip()},
+            defaults={"reviewed_by": actor.signer, "note": note.strip()},
         )
         if not created:
             raise IntakeRefused("This signature has been reviewed already.")
@@ -511,7 +511,7 @@ def decision_sign(
             rationale=rationale,
             findings=findings,
             overrides=[override.as_record() for override in given],
-            signed_by=actor.user,
+            signed_by=actor.signer,
             amends=amends,
         )
         audit_record(

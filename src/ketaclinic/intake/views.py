@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from ketaclinic.accounts.access import staff_required
 from ketaclinic.accounts.locations import location_ids_of
 from ketaclinic.accounts.permissions import Perm, can
+from ketaclinic.accounts.requests import StaffRequest
 from ketaclinic.clinical import overrides, scales, screening
 from ketaclinic.intake import facts, services
 from ketaclinic.intake.models import (
@@ -154,7 +155,7 @@ def task_done(request: StaffRequest, task_id: int) -> HttpResponse:
 
 @require_POST
 @staff_required(Perm.CLINICAL_VIEW)
-def consent_name_review(request: HttpRequest, signature_id: int) -> HttpResponse:
+def consent_name_review(request: StaffRequest, signature_id: int) -> HttpResponse:
     """Staff have checked a signature made under another legal name."""
     signature = record_for_actor(
         request.actor,
@@ -207,7 +208,8 @@ class DecisionForm(django_forms.Form):
             )
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("outcome") == ScreeningDecision.Outcome.CANDIDATE:
             for item in self.needed:
                 name = f"override_{item.key}"

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -24,4 +26,5 @@ class BirthDateForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         typed = TYPED_FORMATS.get(translation.get_language() or "en", [])
-        self.fields[FIELD].input_formats = ["%Y-%m-%d", *typed]
+        field = cast(forms.DateField, self.fields[FIELD])
+        field.input_formats = ["%Y-%m-%d", *typed]

@@ -93,8 +93,10 @@ def email_render(template: str, context: dict[str, Any]) -> tuple[str, str, str]
     """Subject, plain text and HTML of an email from its three templates:
     notifications/email/<template>_subject.txt, <template>.txt, <template>.html."""
     base = f"notifications/email/{template}"
-    subject = render_to_string(f"{base}_subject.txt", context, using="text")
-    subject = " ".join(subject.split())  # one line, whatever the template holds
+    # One line, whatever the template holds.
+    subject = " ".join(
+        render_to_string(f"{base}_subject.txt", context, using="text").split()
+    )
     text = render_to_string(f"{base}.txt", context, using="text").strip() + "\n"
     html = render_to_string(f"{base}.html", context)
     return subject, text, html

@@ -321,7 +321,8 @@ class MeasurementForm(forms.ModelForm):
         return measured_at
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         weight, unit = cleaned.get("weight"), cleaned.get("weight_unit")
         if weight is not None and unit:
             kg = weight_to_kg(weight, WeightUnit(unit))
@@ -364,7 +365,7 @@ class MeasurementForm(forms.ModelForm):
             cm = feet_inches_to_cm(Decimal(0), total)
             field = "height_feet"
         else:
-            total = cm = cleaned.get("height")
+            total = cm = Decimal(cleaned.get("height") or 0)
             field = "height"
             if cm is None:
                 cleaned["height_cm"] = cleaned["height_entered"] = None

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from typing import Any
 
 from django import forms as django_forms
 from django.conf import settings
@@ -97,7 +98,8 @@ def _chart_context(request: AppRequest, patient: Patient) -> dict:
         if current is not None and height is not None:
             sex = {"male": Sex.MALE, "female": Sex.FEMALE}.get(patient.sex_at_birth)
             weights = dosing_weights(current.weight_kg, height, sex)
-    missing_consents, names_to_review = [], []
+    missing_consents: list[Any] = []
+    names_to_review: list[Any] = []
     if clinical:
         from ketaclinic.intake import services as intake
 

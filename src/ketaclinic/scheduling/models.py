@@ -276,7 +276,7 @@ class Appointment(models.Model):
         Status.COMPLETED,
     )
     # Which status each status may become.
-    TRANSITIONS = {
+    TRANSITIONS: dict[str, tuple[str, ...]] = {
         Status.BOOKED: (
             Status.CONFIRMED,
             Status.CHECKED_IN,

@@ -144,7 +144,7 @@ def _initial(appointment: Appointment, questions: list[dict]) -> dict:
 
 
 @link_page
-def visit_confirm(request: HttpRequest, token: str) -> HttpResponse:
+def visit_confirm(request: AppRequest, token: str) -> HttpResponse:
     appointment = _visit_from(token, Purpose.VISIT_CONFIRM)
     questions = _questions(appointment)
     form_class = answers_form_class(questions)
@@ -182,7 +182,7 @@ def visit_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @link_page
-def visit_cancel(request: HttpRequest, token: str) -> HttpResponse:
+def visit_cancel(request: AppRequest, token: str) -> HttpResponse:
     appointment = _visit_from(token, Purpose.VISIT_CANCEL)
     if request.method == "POST" and appointment.status != Status.CANCELLED:
         try:
@@ -262,7 +262,7 @@ def _uuid_or_none(raw: str) -> uuid.UUID | None:
 
 
 @link_page
-def waitlist_offer(request: HttpRequest, token: str) -> HttpResponse:
+def waitlist_offer(request: AppRequest, token: str) -> HttpResponse:
     entry = _offer_from(token)
     if request.method == "GET" and entry.status == WaitlistEntry.Status.BOOKED:
         return _booked_page(request, entry)

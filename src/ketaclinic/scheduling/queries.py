@@ -335,7 +335,7 @@ def visits_overlapping(
     )
     if patient_id is not None:
         visits = visits.filter(patient_id=patient_id)
-    else:
+    elif inquiry_id is not None:
         visits = visits.filter(inquiry_id=inquiry_id)
     if exclude_appointment_id is not None:
         visits = visits.exclude(pk=exclude_appointment_id)
@@ -619,7 +619,7 @@ def appointment_history(appointment: Appointment, limit: int = 20) -> list[Histo
     for record in records:
         what = record.get_status_display()
         moved = previous is not None and record.starts_at != previous.starts_at
-        if moved:
+        if previous is not None and moved:
             what = (
                 f"Moved from {previous.starts_at.astimezone(zone):%a %b %-d %H:%M} "
                 f"to {record.starts_at.astimezone(zone):%a %b %-d %H:%M}"

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from ketaclinic.accounts.access import staff_required
 from ketaclinic.accounts.permissions import Perm
+from ketaclinic.accounts.requests import AppRequest, StaffRequest
 from ketaclinic.inputs import OUT_OF_RANGE, calendar_date
 from ketaclinic.patients.queries import (
     patient_for_actor,
@@ -32,7 +33,7 @@ def _location(request: AppRequest):
     return request.location
 
 
-def _parse_day(request: HttpRequest, location) -> date:
+def _parse_day(request: AppRequest, location) -> date:
     """The day asked for in `?day=`; today when none, or a word of why not."""
     value = request.GET.get("day")
     day = calendar_date(value)
@@ -178,7 +179,7 @@ def book(request: StaffRequest, patient_uuid) -> HttpResponse:
                 latest=earliest + timedelta(days=forms.SEARCH_DAYS),
                 count=10,
                 weekdays=frozenset(weekdays) if weekdays else None,
-                day_window=form.day_window(),
+                day_window=find.day_window(),
                 patient_id=patient.pk,
             ),
             location,
@@ -218,7 +219,7 @@ STATUS_BUTTONS = {
 
 
 def _appointment_page(
-    request: HttpRequest, appointment: Appointment, *, status: int = 200, **extra
+    request: AppRequest, appointment: Appointment, *, status: int = 200, **extra
 ) -> HttpResponse:
     """The appointment page, offering only what the visit allows now (the
     rules: Appointment.open_statuses)."""
