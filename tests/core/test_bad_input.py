@@ -14,13 +14,14 @@ from django.utils import timezone
 
 from ketaclinic.audit.actor import Actor
 from ketaclinic.inputs import NUL_MESSAGE
-from ketaclinic.inquiries import links as lead_links
-from ketaclinic.intake import links as intake_links
+from ketaclinic.inquiries.notify import consultation_url
 from ketaclinic.intake import services as intake_services
 from ketaclinic.intake.models import ConsentDocument, ConsentSignature, UrgentTask
+from ketaclinic.links import tokens as links
 from ketaclinic.scheduling.models import Appointment, WaitlistEntry
 from tests.conftest import client_for
 from tests.inquiries.helpers import form_data, make_lead
+from tests.links.helpers import holder
 from tests.scheduling.factories import open_clinic, works
 
 FAR_DATES = ["9999-12-31", "0001-01-01", "10000-01-01", "2026-02-30", "yesterday"]
@@ -111,7 +112,7 @@ def test_moving_a_visit_to_a_far_date_is_refused(as_role, world, clinic):
 
 def test_the_consultation_link_answers_far_dates(world, clinic):
     lead = make_lead(world.home)
-    url = lead_links.consultation_url(lead).split("://", 1)[1].split("/", 1)[1]
+    url = consultation_url(lead).split("://", 1)[1].split("/", 1)[1]
     client = Client()
     for day in FAR_DATES:
         no_server_error(client.get(f"/{url}", {"mode": "phone", "start": day}))
@@ -154,9 +155,11 @@ def test_nul_in_the_typed_consent_name_is_refused(world):
         document=document,
         text="I understand and agree to the treatment.",
     )
-    token = intake_links.make_token(intake_links.Purpose.INTAKE, intake.uuid)
-    response = Client().post(
-        reverse("intake_public:intake", args=[token]) + "?step=consents",
+    url = reverse(
+        "intake_public:intake", args=[links.token(links.Purpose.INTAKE, intake.uuid)]
+    )
+    response = holder(url, intake.patient).post(
+        url + "?step=consents",
         {"version": version.pk, "sha256": version.sha256, "typed_name": NUL},
     )
     nul_refused(response)

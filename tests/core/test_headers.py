@@ -15,8 +15,8 @@ from django.urls import reverse
 
 import ketaclinic
 from ketaclinic.audit.actor import Actor
-from ketaclinic.intake import links as intake_links
 from ketaclinic.intake import services as intake_services
+from ketaclinic.links import tokens as links
 
 SOURCE = Path(ketaclinic.__file__).parent
 # Emails are read in mail programs, not under the site's policy.
@@ -88,7 +88,7 @@ def test_private_link_pages_are_not_cached(world):
     intake = intake_services.intake_send(
         actor=Actor.staff(world.staff["nurse"]), patient=world.patient
     )
-    token = intake_links.make_token(intake_links.Purpose.INTAKE, intake.uuid)
+    token = links.token(links.Purpose.INTAKE, intake.uuid)
     assert_not_stored(Client().get(reverse("intake_public:intake", args=[token])))
 
 

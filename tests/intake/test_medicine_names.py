@@ -9,13 +9,15 @@ from django.test import Client
 from django.urls import reverse
 
 from ketaclinic.audit.actor import Actor
-from ketaclinic.intake import links, services
+from ketaclinic.intake import services
 from ketaclinic.intake.facts import intake_facts
 from ketaclinic.intake.models import Intake
+from ketaclinic.links import tokens as links
+from tests.links.helpers import holder
 
 
 def intake_url(intake: Intake) -> str:
-    token = links.make_token(links.Purpose.INTAKE, intake.uuid)
+    token = links.token(links.Purpose.INTAKE, intake.uuid)
     return reverse("intake_public:intake", args=[token])
 
 
@@ -23,14 +25,15 @@ def test_the_patient_picks_medicines_from_suggestions_or_writes_their_own(world)
     intake = services.intake_send(
         actor=Actor.staff(world.staff["nurse"]), patient=world.patient
     )
+    client = holder(intake_url(intake), world.patient)
     url = f"{intake_url(intake)}?step=medications"
-    page = Client().get(url)
+    page = client.get(url)
     assert '<datalist id="medicine-names">' in page.text
     assert '<option value="Xanax (alprazolam)">' in page.text
     assert re.search(r'name="medicine_1"[^>]*list="medicine-names"', page.text) or (
         re.search(r'list="medicine-names"[^>]*name="medicine_1"', page.text)
     )
-    response = Client().post(
+    response = client.post(
         url,
         {
             "medicine_1": "Xanax (alprazolam) 0.5 mg",
@@ -44,7 +47,7 @@ def test_the_patient_picks_medicines_from_suggestions_or_writes_their_own(world)
     assert intake.answers["medications"]["medications"] == (
         "Xanax (alprazolam) 0.5 mg\nWellbutrin XL 300 mg\nXyzzy drops\nfish oil"
     )
-    again = Client().get(url)  # the boxes come back as typed
+    again = client.get(url)  # the boxes come back as typed
     assert 'value="Wellbutrin XL 300 mg"' in again.text
 
 
