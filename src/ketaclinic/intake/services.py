@@ -466,8 +466,10 @@ def decision_sign(
     needs: str = "",
     amends: ScreeningDecision | None = None,
     override_reasons: Mapping[str, str] | None = None,
+    reason: str = "",
 ) -> ScreeningDecision:
-    """The clinician's signed decision; an amendment keeps the original.
+    """The clinician's signed decision; an amendment keeps the original and
+    says why (`reason`).
 
     "Candidate" over an absolute contraindication among ``findings`` or an open
     urgent task of the patient needs a named override with its own reason for
@@ -479,6 +481,8 @@ def decision_sign(
         raise IntakeRefused("Say for which indication the patient is a candidate.")
     if outcome == ScreeningDecision.Outcome.NEEDS_INFORMATION and not needs.strip():
         raise IntakeRefused("Say what information is needed.")
+    if amends is not None and not reason.strip():
+        raise IntakeRefused("Say why the decision is amended.")
     with transaction.atomic():
         given: tuple[overrides.Override, ...] = ()
         if outcome == ScreeningDecision.Outcome.CANDIDATE:
@@ -513,6 +517,7 @@ def decision_sign(
             overrides=[override.as_record() for override in given],
             signed_by=actor.signer,
             amends=amends,
+            amendment_reason=reason.strip() if amends is not None else "",
         )
         audit_record(
             actor=actor,

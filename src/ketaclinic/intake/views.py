@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms as django_forms
 from django.conf import settings
 from django.contrib import messages
@@ -193,9 +195,18 @@ class DecisionForm(django_forms.Form):
     rationale = django_forms.CharField(
         widget=django_forms.Textarea(attrs={"rows": 5}), max_length=4000
     )
+    reason = django_forms.CharField(label="Reason for the amendment", max_length=500)
 
-    def __init__(self, *args, needed: tuple[overrides.OverrideNeeded, ...] = (), **kw):
+    def __init__(
+        self,
+        *args: Any,
+        amending: bool = False,
+        needed: tuple[overrides.OverrideNeeded, ...] = (),
+        **kw: Any,
+    ) -> None:
         super().__init__(*args, **kw)
+        if not amending:
+            del self.fields["reason"]
         self.needed = needed
         for item in needed:
             self.fields[f"override_{item.key}"] = django_forms.CharField(
@@ -264,7 +275,9 @@ def screening_page(request: StaffRequest, patient_uuid) -> HttpResponse:
         overrides.hard_stops_of(result.findings) if result else (),
         [(task.pk, task.message) for task in open_tasks],
     )
-    form = DecisionForm(request.POST or None, needed=needed)
+    form = DecisionForm(
+        request.POST or None, needed=needed, amending=current is not None
+    )
     if request.method == "POST":
         if not can(request.user, Perm.SIGN):
             from ketaclinic.accounts.access import forbidden
@@ -282,6 +295,7 @@ def screening_page(request: StaffRequest, patient_uuid) -> HttpResponse:
                     findings=_finding_dicts(result),
                     amends=current if request.POST.get("amend") else None,
                     override_reasons=form.override_reasons(),
+                    reason=form.cleaned_data.get("reason", ""),
                 )
             except services.IntakeRefused as refused:
                 form.add_error(None, str(refused))
