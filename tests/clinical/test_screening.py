@@ -66,6 +66,8 @@ COMPLETE = IntakeFacts(
     diastolic_bp_mm_hg=80,
     psychosis_history=False,
     bipolar=False,
+    substance_use_history=False,
+    suicide_attempt=False,
     phq9_item9=0,
     cssrs_risk=CssrsRisk.NONE,
     escort_named=True,
@@ -285,12 +287,25 @@ def test_a_clinic_may_count_trials_of_any_episode() -> None:
     assert trd(screen(facts, policy)).kind is FindingKind.CRITERION_MET
 
 
-def test_a_trial_of_unknown_episode_counts_and_asks_for_the_episode() -> None:
+def test_a_trial_of_unknown_episode_does_not_count_until_it_is_answered() -> None:
     result = with_facts(
         trials=(trial("sertraline"), trial("fluoxetine", current_episode=None))
     )
-    assert trd(result).kind is FindingKind.CRITERION_MET
+    assert trd(result).kind is FindingKind.CRITERION_NOT_MET
+    assert "1 failed adequate trial(s) (fluoxetine) count once" in trd(result).message
+    assert "does not count until that is answered" in trd(result).reason
     assert "trial_episode_unknown" in codes_of(result, MISSING)
+    answered = with_facts(trials=(trial("sertraline"), trial("fluoxetine")))
+    assert trd(answered).kind is FindingKind.CRITERION_MET
+
+
+def test_a_clinic_counting_any_episode_counts_a_trial_of_unknown_episode() -> None:
+    facts = replace(
+        COMPLETE,
+        trials=(trial("sertraline"), trial("fluoxetine", current_episode=None)),
+    )
+    policy = ScreeningPolicy(trd_current_episode_only=False)
+    assert trd(screen(facts, policy)).kind is FindingKind.CRITERION_MET
 
 
 def test_the_same_drug_tried_twice_counts_once() -> None:
@@ -353,7 +368,16 @@ def test_the_checklist_covers_every_contraindication_of_clinical_md_1_4() -> Non
         "seizure_disorder",
         "bladder_symptoms",
     } <= set(CHECKLIST)
-    assert {"pregnancy", "breastfeeding", "active_substance_use"} == set(FACT_RULES)
+    assert {
+        "pregnancy",
+        "pregnancy_not_ruled_out",
+        "breastfeeding",
+        "active_substance_use",
+        "substance_use_history",
+        "suicide_attempt_history",
+        "severe_hypertension",
+        "under_minimum_age",
+    } == set(FACT_RULES)
 
 
 def test_every_checklist_question_is_a_question() -> None:
@@ -376,8 +400,8 @@ def test_every_checklist_question_is_a_question() -> None:
         ("moderate_hepatic_impairment", RELATIVE),
         ("raised_icp", RELATIVE),
         ("raised_iop_glaucoma", RELATIVE),
-        ("schizophrenia", RELATIVE),
-        ("mania_current", RELATIVE),
+        ("schizophrenia", ABSOLUTE),
+        ("mania_current", ABSOLUTE),
         ("hypertension", RISK),
         ("heart_disease", RISK),
         ("stroke", RISK),
@@ -401,7 +425,7 @@ def test_a_yes_on_the_checklist_gives_its_finding(key: str, kind: FindingKind) -
 @pytest.mark.parametrize(
     ("field", "code", "kind"),
     [
-        ("pregnant", "pregnancy", RELATIVE),
+        ("pregnant", "pregnancy", ABSOLUTE),
         ("breastfeeding", "breastfeeding", RELATIVE),
         ("substance_use_active", "active_substance_use", ABSOLUTE),
     ],
@@ -419,17 +443,37 @@ def test_pregnancy_breastfeeding_and_active_substance_use(
 
 def test_a_clinic_may_make_a_relative_contraindication_absolute() -> None:
     policy = ScreeningPolicy(
-        absolute=DEFAULT_POLICY.absolute | {"schizophrenia"},
-        relative=DEFAULT_POLICY.relative - {"schizophrenia"},
+        absolute=DEFAULT_POLICY.absolute | {"raised_icp"},
+        relative=DEFAULT_POLICY.relative - {"raised_icp"},
     )
     facts = replace(
         COMPLETE,
-        conditions=frozenset({"schizophrenia"}),
-        conditions_denied=frozenset(CHECKLIST) - {"schizophrenia"},
+        conditions=frozenset({"raised_icp"}),
+        conditions_denied=frozenset(CHECKLIST) - {"raised_icp"},
     )
-    finding = screen(facts, policy).get("schizophrenia")
+    finding = screen(facts, policy).get("raised_icp")
     assert finding is not None
     assert finding.kind is ABSOLUTE
+
+
+@pytest.mark.parametrize(
+    "key", ["schizophrenia", "mania_current", "pregnancy", "under_minimum_age"]
+)
+def test_a_clinic_may_make_a_default_hard_stop_relative(key: str) -> None:
+    policy = ScreeningPolicy(
+        absolute=DEFAULT_POLICY.absolute - {key},
+        relative=DEFAULT_POLICY.relative | {key},
+    )
+    facts = replace(
+        COMPLETE,
+        age_years=16 if key == "under_minimum_age" else 40,
+        pregnant=key == "pregnancy",
+        conditions=frozenset({key}) & frozenset(CHECKLIST),
+        conditions_denied=frozenset(CHECKLIST) - {key},
+    )
+    finding = screen(facts, policy).get(key)
+    assert finding is not None
+    assert finding.kind is RELATIVE
 
 
 @pytest.mark.parametrize(
@@ -439,6 +483,8 @@ def test_a_clinic_may_make_a_relative_contraindication_absolute() -> None:
         ({"relative": DEFAULT_POLICY.relative | {"avm"}}, "Both absolute and relative"),
         ({"trd_trials_needed": 0}, "at least 1"),
         ({"bp_acknowledge_systolic_mm_hg": 160}, "must be below"),
+        ({"bp_severe_diastolic_mm_hg": 95}, "must lie above"),
+        ({"minimum_age_years": -1}, "cannot be negative"),
         ({"minimum_daily_dose_mg": {"Sertraline": D(50)}}, "Write the drug"),
     ],
 )
@@ -533,14 +579,19 @@ def test_an_empty_medication_list_is_recorded_as_none_taken() -> None:
         (159, 99, "bp_acknowledge"),
         (160, 80, "bp_hold"),
         (130, 100, "bp_hold"),
-        (185, 115, "bp_hold"),
+        (180, 110, "bp_hold"),
+        (181, 90, "severe_hypertension"),
+        (150, 111, "severe_hypertension"),
+        (185, 115, "severe_hypertension"),
     ],
 )
 def test_baseline_bp_is_held_at_160_100_and_acknowledged_at_140_90(
     systolic: int, diastolic: int, code: str | None
 ) -> None:
     result = with_facts(systolic_bp_mm_hg=systolic, diastolic_bp_mm_hg=diastolic)
-    found = [c for c in codes_of(result) if c.startswith("bp_")]
+    found = [
+        c for c in codes_of(result) if c.startswith("bp_") or c.endswith("tension")
+    ]
     assert found == ([code] if code else [])
 
 
@@ -548,12 +599,26 @@ def test_a_bp_hold_is_a_relative_contraindication_and_acknowledgement_a_flag() -
     hold = with_facts(systolic_bp_mm_hg=170, diastolic_bp_mm_hg=90).get("bp_hold")
     assert hold is not None
     assert hold.kind is RELATIVE
-    assert hold.reason == "baseline BP 170/90 mmHg"
+    assert hold.reason == "baseline blood pressure 170/90 mmHg"
     flag = with_facts(systolic_bp_mm_hg=145, diastolic_bp_mm_hg=85).get(
         "bp_acknowledge"
     )
     assert flag is not None
     assert flag.kind is RISK
+
+
+def test_blood_pressure_above_180_110_is_a_hard_stop_to_defer_and_refer() -> None:
+    severe = with_facts(systolic_bp_mm_hg=186, diastolic_bp_mm_hg=112)
+    finding = severe.get("severe_hypertension")
+    assert finding is not None
+    assert finding.kind is ABSOLUTE
+    assert finding.message.startswith("Blood pressure above 180/110 mmHg")
+    assert "defer treatment and refer" in finding.message
+    assert "Hebert & Vidt" in finding.source
+    assert severe.get("bp_hold") is None  # its own tier, never the 160/100 finding
+    policy = ScreeningPolicy(bp_severe_systolic_mm_hg=190)
+    facts = replace(COMPLETE, systolic_bp_mm_hg=186, diastolic_bp_mm_hg=100)
+    assert screen(facts, policy).get("bp_hold") is not None
 
 
 @pytest.mark.parametrize(
@@ -572,15 +637,26 @@ def test_a_missing_bp_is_a_missing_fact(
 @pytest.mark.parametrize(
     ("age", "codes"),
     [
-        (17, ["under_18"]),
+        (17, ["under_minimum_age"]),
         (18, []),
         (49, []),
         (50, ["age_bp_surge"]),
         (80, ["age_bp_surge"]),
     ],
 )
-def test_age_flags_minors_and_bp_surges_from_50(age: int, codes: list[str]) -> None:
-    assert codes_of(with_facts(age_years=age), RISK) == codes
+def test_age_stops_minors_and_flags_bp_surges_from_50(
+    age: int, codes: list[str]
+) -> None:
+    result = with_facts(age_years=age)
+    assert codes_of(result, ABSOLUTE) + codes_of(result, RISK) == codes
+
+
+def test_under_18_is_a_hard_stop_and_the_minimum_age_is_the_clinics() -> None:
+    finding = with_facts(age_years=17).get("under_minimum_age")
+    assert finding is not None and finding.kind is ABSOLUTE
+    assert finding.message.startswith("Under 18")
+    policy = ScreeningPolicy(minimum_age_years=21)
+    assert screen(replace(COMPLETE, age_years=20), policy).get("under_minimum_age")
 
 
 def test_a_missing_age_is_a_missing_fact() -> None:
@@ -594,6 +670,51 @@ def test_a_missing_age_is_a_missing_fact() -> None:
 def test_psychosis_history_and_bipolar_are_risk_flags(field: str, code: str) -> None:
     assert codes_of(with_facts(**{field: True}), RISK) == [code]
     assert code in codes_of(with_facts(**{field: None}), MISSING)
+
+
+def test_pregnancy_is_a_hard_stop_and_not_sure_asks_for_a_test() -> None:
+    pregnant = with_facts(pregnant=True).get("pregnancy")
+    assert pregnant is not None and pregnant.kind is ABSOLUTE
+    unsure = with_facts(pregnant=None, pregnancy_unsure=True)
+    finding = unsure.get("pregnancy_not_ruled_out")
+    assert finding is not None and finding.kind is ABSOLUTE
+    assert "pregnancy test" in finding.message
+    assert "not sure" in finding.reason
+    assert unsure.get("pregnancy") is None  # not also "not recorded"
+    with pytest.raises(ValueError, match="not sure"):
+        replace(COMPLETE, pregnant=False, pregnancy_unsure=True)
+
+
+def test_a_past_suicide_attempt_is_an_urgent_finding() -> None:
+    result = with_facts(suicide_attempt=True, suicide_attempt_when="2019")
+    finding = result.get("suicide_attempt_history")
+    assert finding is not None
+    assert finding.kind is RISK and finding.urgent
+    assert "the last time: 2019" in finding.reason
+    assert "C-SSRS" in finding.source
+    missing = with_facts(suicide_attempt=None).get("suicide_attempt_history")
+    assert missing is not None and missing.kind is MISSING
+
+
+def test_a_history_of_substance_use_disorder_is_a_finding() -> None:
+    finding = with_facts(substance_use_history=True).get("substance_use_history")
+    assert finding is not None
+    assert finding.kind is RISK
+    assert "misuse" in finding.message
+    assert "Sanacora" in finding.source
+
+
+def test_suicide_findings_are_urgent_and_listed_first_among_risks() -> None:
+    result = with_facts(
+        bipolar=True, phq9_item9=2, cssrs_risk=CssrsRisk.LOW, suicide_attempt=True
+    )
+    risks = result.of_kind(RISK)
+    assert [f.code for f in risks if f.urgent] == [
+        "suicide_attempt_history",
+        "phq9_item9",
+        "cssrs_low",
+    ]
+    assert risks[-1].code == "bipolar" and not risks[-1].urgent
 
 
 @pytest.mark.parametrize(("item9", "flagged"), [(0, False), (1, True), (3, True)])
@@ -735,12 +856,16 @@ def intake_facts(draw: st.DrawFn) -> IntakeFacts:
         conditions_denied=frozenset(answered - yes),
         medications=draw(st.none() | st.lists(medications, max_size=3).map(tuple)),
         substance_use_active=draw(maybe_bool),
-        pregnant=draw(maybe_bool),
+        pregnant=(pregnant := draw(maybe_bool)),
+        pregnancy_unsure=pregnant is None and draw(st.booleans()),
         breastfeeding=draw(maybe_bool),
         systolic_bp_mm_hg=systolic,
         diastolic_bp_mm_hg=diastolic,
         psychosis_history=draw(maybe_bool),
         bipolar=draw(maybe_bool),
+        substance_use_history=draw(maybe_bool),
+        suicide_attempt=draw(maybe_bool),
+        suicide_attempt_when=draw(st.sampled_from(["", "2019", "last month"])),
         phq9_item9=draw(st.none() | st.integers(0, 3)),
         cssrs_risk=draw(st.none() | st.sampled_from(CssrsRisk)),
         escort_named=draw(maybe_bool),

@@ -13,8 +13,14 @@ named clinician's override with a reason (CLINICAL.md, framing).
 Which conditions are absolute and which relative contraindications is clinic
 policy (``ScreeningPolicy``). The defaults follow each source's words:
 "contraindicated", "should not be used" and "avoid" are absolute; "with extreme
-caution", "judiciously", "not recommended" and the clinic exclusions that
-CLINICAL.md 1.4 marks "not guideline text" are relative.
+caution", "judiciously" and breastfeeding are relative. Four more are absolute by
+default because the harm of missing them outweighs a clinician's override with a
+reason: a primary psychotic disorder and current mania (the common clinic
+exclusions of CLINICAL.md 1.4, beside Cohen 2018's "avoid" in poorly controlled
+psychosis), pregnancy ("not recommended", CLINICAL.md 1.4; a pregnancy test when
+the patient is not sure), an age under 18 (every protocol of CLINICAL.md is for
+adults) and a blood pressure above 180/110 mmHg (severe hypertension, CLINICAL.md
+1.7: defer and refer).
 """
 
 from __future__ import annotations
@@ -39,6 +45,22 @@ class FindingKind(enum.StrEnum):
     CRITERION_MET = "criterion_met"
     CRITERION_NOT_MET = "criterion_not_met"
     MISSING_FACT = "missing_fact"
+
+    @property
+    def label(self) -> str:
+        """The kind in plain words, for the screening page."""
+        return _KIND_LABELS[self]
+
+
+_KIND_LABELS = {
+    FindingKind.ABSOLUTE_CONTRAINDICATION: "Hard stop",
+    FindingKind.RELATIVE_CONTRAINDICATION: "Caution",
+    FindingKind.RISK_FLAG: "Risk",
+    FindingKind.INTERACTION: "Interacting medicine",
+    FindingKind.CRITERION_MET: "Criterion met",
+    FindingKind.CRITERION_NOT_MET: "Criterion not met",
+    FindingKind.MISSING_FACT: "Missing",
+}
 
 
 class TrialOutcome(enum.StrEnum):
@@ -68,6 +90,7 @@ class Finding:
     message: str  # plain words, for a clinician
     reason: str  # the facts it rests on
     source: str  # CLINICAL.md section and the citation there
+    urgent: bool = False  # suicide risk: shown as urgent whatever its kind
 
 
 # --- Sources ----------------------------------------------------------------------
@@ -118,6 +141,32 @@ SOURCE_PHQ9_ITEM9 = (
 )
 SOURCE_CSSRS = (
     "CLINICAL.md 5.1: C-SSRS triage guidelines (docsbay.net); SAFE-T protocol"
+)
+SOURCE_SEVERE_BP = (
+    "CLINICAL.md 1.7: severe hypertension (hypertensive urgency) = BP > 180/110 "
+    "without acute organ damage (Hebert & Vidt, Prim Care 2008); with end-organ "
+    "symptoms a hypertensive emergency (emdocs.net; ACC/AHA 2017, GK); Ketalar PI "
+    "(a significant rise in blood pressure a serious hazard, CLINICAL.md 1.4)"
+)
+SOURCE_PREGNANCY = (
+    "CLINICAL.md 1.4: 'Safe Ketamine Use and Pregnancy', J Clin Psychiatry 2024 "
+    "('not recommended'; little known about fetal effects; pregnancy testing is "
+    f"clinic policy); CLINICAL.md 1.5 (pregnancy test); {SOURCE_CLINIC_EXCLUSIONS}"
+)
+SOURCE_ADULTS = (
+    "CLINICAL.md 1.1-1.2 and 4 (every protocol and dose is for adults; Spravato "
+    "dosing by adult age band); CLINICAL.md 3 (escort an adult, 18+); no "
+    "paediatric source"
+)
+SOURCE_SUICIDE_HISTORY = (
+    "CLINICAL.md 8 (intake records suicide history); CLINICAL.md 5.1: C-SSRS "
+    "(suicidal behaviour in the past 3 months = high risk, earlier = moderate; "
+    "docsbay.net triage guidelines; SAFE-T protocol)"
+)
+SOURCE_SUD_HISTORY = (
+    "CLINICAL.md 1.1: Sanacora 2017 (attention to substance use; monitor substance "
+    "use); CLINICAL.md 1.4: Cohen 2018 (universal precautions for abuse); "
+    "CLINICAL.md 4: Spravato PI (substance use disorder history)"
 )
 SOURCE_ESCORT = (
     "CLINICAL.md 1.5: citclinics.com; Ketalar PI ('accompanied by a responsible "
@@ -330,11 +379,49 @@ FACT_RULES: Mapping[str, Condition] = MappingProxyType(
                 f"{SOURCE_CLINIC_EXCLUSIONS}; Spravato PI (CLINICAL.md 4)",
             ),
             Condition(
+                "pregnancy_not_ruled_out",
+                "Are you pregnant? (answered: not sure)",
+                "Pregnancy not ruled out: the patient is not sure. Do a pregnancy "
+                "test before any infusion; until it is negative, treat as pregnant.",
+                SOURCE_PREGNANCY,
+            ),
+            Condition(
                 "active_substance_use",
                 "Do you have a substance use problem now?",
                 "Active substance use disorder: no serial infusions (an induction "
                 "series is serial); universal precautions for abuse.",
                 f"{SOURCE_COHEN}; {SOURCE_CLINIC_EXCLUSIONS}",
+            ),
+            Condition(
+                "substance_use_history",
+                "Has a clinician ever told you that you have a substance use disorder?",
+                "History of a substance use disorder: ketamine can be misused. Ask "
+                "about use now, take precautions against misuse and monitor "
+                "substance use throughout treatment.",
+                SOURCE_SUD_HISTORY,
+            ),
+            Condition(
+                "suicide_attempt_history",
+                "Have you ever tried to end your life?",
+                "Past suicide attempt: a clinician assesses current suicide risk "
+                "(for example with the C-SSRS) before treatment; an attempt in the "
+                "past 3 months is high risk.",
+                SOURCE_SUICIDE_HISTORY,
+            ),
+            Condition(
+                "severe_hypertension",
+                "Blood pressure measured at intake",
+                "Severe hypertension: defer treatment and refer for blood-pressure "
+                "care. With chest pain, severe headache, a change in vision, "
+                "weakness, numbness or breathlessness it is an emergency.",
+                SOURCE_SEVERE_BP,
+            ),
+            Condition(
+                "under_minimum_age",
+                "Date of birth",
+                "Below the clinic's minimum age: the protocols and defaults here are "
+                "for adults.",
+                SOURCE_ADULTS,
             ),
         )
     }
@@ -351,8 +438,14 @@ DEFAULT_ABSOLUTE = frozenset(
         "heart_failure_decompensated",
         "poorly_controlled_cv_disease",
         "psychosis_poorly_controlled",  # Cohen 2018: "avoid"
+        "schizophrenia",  # primary psychotic disorder: clinic exclusions, 1.4
+        "mania_current",  # clinic exclusions, 1.4
         "severe_hepatic_impairment",  # Cohen 2018: "avoid"
         "active_substance_use",  # Cohen 2018: "no serial infusions"
+        "pregnancy",  # J Clin Psychiatry 2024: "not recommended"; clinic exclusion
+        "pregnancy_not_ruled_out",  # a hard stop until a pregnancy test is negative
+        "severe_hypertension",  # CLINICAL.md 1.7: > 180/110, defer and refer
+        "under_minimum_age",  # adult protocols only (CLINICAL.md 1.1-1.2, 4)
     }
 )
 DEFAULT_RELATIVE = frozenset(
@@ -360,12 +453,11 @@ DEFAULT_RELATIVE = frozenset(
         "raised_icp",  # "or only at lower doses with extreme caution"
         "raised_iop_glaucoma",
         "moderate_hepatic_impairment",  # "use judiciously with monitoring"
-        "schizophrenia",  # clinic exclusions, "not guideline text"
-        "mania_current",
-        "pregnancy",  # "not recommended"
-        "breastfeeding",
+        "breastfeeding",  # clinic exclusion; Spravato PI: do not breastfeed
     }
 )
+# Any other rule answered yes is a risk flag: suicide_attempt_history,
+# substance_use_history, and the checklist's history questions.
 
 
 # --- Interacting medications (CLINICAL.md 1.4, 1.5, 4.1, 8) -----------------------
@@ -580,6 +672,10 @@ BP_HOLD_SYSTOLIC_MM_HG = 160
 BP_HOLD_DIASTOLIC_MM_HG = 100
 BP_ACKNOWLEDGE_SYSTOLIC_MM_HG = 140
 BP_ACKNOWLEDGE_DIASTOLIC_MM_HG = 90
+# CLINICAL.md 1.7: severe hypertension is a blood pressure above 180/110 mmHg
+# (Hebert & Vidt 2008): its own tier, defer and refer.
+BP_SEVERE_SYSTOLIC_MM_HG = 180
+BP_SEVERE_DIASTOLIC_MM_HG = 110
 
 # CLINICAL.md 1.6: greater blood-pressure rise at age >= 50 (physiciansweekly.com).
 BP_SURGE_AGE_YEARS = 50
@@ -608,7 +704,10 @@ class ScreeningPolicy:
     bp_hold_diastolic_mm_hg: int = BP_HOLD_DIASTOLIC_MM_HG
     bp_acknowledge_systolic_mm_hg: int = BP_ACKNOWLEDGE_SYSTOLIC_MM_HG
     bp_acknowledge_diastolic_mm_hg: int = BP_ACKNOWLEDGE_DIASTOLIC_MM_HG
+    bp_severe_systolic_mm_hg: int = BP_SEVERE_SYSTOLIC_MM_HG
+    bp_severe_diastolic_mm_hg: int = BP_SEVERE_DIASTOLIC_MM_HG
     bp_surge_age_years: int = BP_SURGE_AGE_YEARS
+    minimum_age_years: int = ADULT_AGE_YEARS
 
     def __post_init__(self) -> None:
         if self.trd_trials_needed < 1:
@@ -641,6 +740,16 @@ class ScreeningPolicy:
                 "The blood pressure needing acknowledgement must be below the one "
                 "that holds treatment."
             )
+        if not (
+            self.bp_hold_systolic_mm_hg <= self.bp_severe_systolic_mm_hg
+            and self.bp_hold_diastolic_mm_hg <= self.bp_severe_diastolic_mm_hg
+        ):
+            raise ValueError(
+                "Severe hypertension must lie above the blood pressure that holds "
+                "treatment."
+            )
+        if self.minimum_age_years < 0:
+            raise ValueError("The minimum age cannot be negative.")
 
     def kind_of(self, key: str) -> FindingKind:
         if key in self.absolute:
@@ -693,7 +802,9 @@ class IntakeFacts:
 
     ``conditions``: checklist keys answered yes; ``conditions_denied``: answered
     no; a checklist key in neither is unanswered. ``medications``: names as
-    written, None when the medication list was not taken.
+    written, None when the medication list was not taken. ``pregnancy_unsure``:
+    the patient answered "not sure" (``pregnant`` is then None).
+    ``suicide_attempt_when``: the patient's own words for the last attempt.
     """
 
     age_years: int | None = None
@@ -704,11 +815,15 @@ class IntakeFacts:
     medications: tuple[str, ...] | None = None
     substance_use_active: bool | None = None
     pregnant: bool | None = None
+    pregnancy_unsure: bool = False
     breastfeeding: bool | None = None
     systolic_bp_mm_hg: int | None = None
     diastolic_bp_mm_hg: int | None = None
     psychosis_history: bool | None = None
     bipolar: bool | None = None
+    substance_use_history: bool | None = None
+    suicide_attempt: bool | None = None
+    suicide_attempt_when: str = ""
     phq9_item9: int | None = None
     cssrs_risk: CssrsRisk | None = None
     escort_named: bool | None = None
@@ -729,6 +844,8 @@ class IntakeFacts:
         both = self.conditions & self.conditions_denied
         if both:
             raise ValueError(f"Answered both yes and no: {', '.join(sorted(both))}.")
+        if self.pregnancy_unsure and self.pregnant is not None:
+            raise ValueError("Pregnancy is either answered or not sure, not both.")
         if self.age_years is not None and self.age_years < 0:
             raise ValueError(f"Age cannot be {self.age_years} years.")
         item9 = PHQ9.item("q9")
@@ -852,8 +969,13 @@ def assess_trial(
     if trial.current_episode is False and policy.trd_current_episode_only:
         counts = False
         reasons.append("in an earlier episode: only the current episode counts")
-    elif trial.current_episode is None and counts:
-        reasons.append("episode not recorded: counted as the current one")
+    elif trial.current_episode is None and policy.trd_current_episode_only:
+        if counts:
+            reasons.append(
+                "not known whether it was in the current episode: does not count "
+                "until that is answered"
+            )
+        counts = False
     if counts:
         reasons.append("counts as a failed adequate trial")
     return TrialAssessment(trial, adequate, counts, tuple(reasons))
@@ -887,12 +1009,12 @@ def screen(facts: IntakeFacts, policy: ScreeningPolicy = DEFAULT_POLICY) -> Scre
         *_interaction_findings(facts),
         *_blood_pressure_findings(facts, policy),
         *_age_findings(facts, policy),
-        *_psychiatric_findings(facts),
-        *_suicide_risk_findings(facts),
+        *_psychiatric_findings(facts, policy),
+        *_suicide_risk_findings(facts, policy),
         *_escort_findings(facts),
     ]
     order = list(FindingKind)
-    findings.sort(key=lambda finding: order.index(finding.kind))
+    findings.sort(key=lambda finding: (order.index(finding.kind), not finding.urgent))
     return Screening(findings=tuple(findings), trials=assessments)
 
 
@@ -973,6 +1095,20 @@ def _trd_findings(
         if unjudged
         else ""
     )
+    waiting = _distinct_drugs(
+        a
+        for a in assessments
+        if policy.trd_current_episode_only
+        and a.adequate is True
+        and a.trial.outcome in FAILED_OUTCOMES
+        and a.trial.current_episode is None
+        and drug_key(a.trial.drug) not in counted
+    )
+    if waiting:
+        pending += (
+            f" {len(waiting)} failed adequate trial(s) ({', '.join(waiting)}) count "
+            "once the patient says they were in the current episode."
+        )
     yield Finding(
         FindingKind.CRITERION_NOT_MET,
         "trd",
@@ -1013,29 +1149,46 @@ def _condition_findings(
             reason=f"unanswered: {', '.join(unanswered)}",
             source=f"{SOURCE_INTAKE} (medical history); CLINICAL.md 1.4",
         )
-    for key, value, fact, unknown in (
-        ("pregnancy", facts.pregnant, "pregnant", "Pregnancy status"),
-        ("breastfeeding", facts.breastfeeding, "breastfeeding", "Breastfeeding"),
-        (
-            "active_substance_use",
-            facts.substance_use_active,
-            "substance_use_active",
-            "Active substance use",
-        ),
+    if facts.pregnancy_unsure:
+        yield _rule_finding(
+            "pregnancy_not_ruled_out",
+            policy,
+            reason="the patient answered 'not sure' to 'Are you pregnant?'",
+        )
+    for key, value, unknown in (
+        ("pregnancy", facts.pregnant, "Pregnancy status"),
+        ("breastfeeding", facts.breastfeeding, "Breastfeeding"),
+        ("active_substance_use", facts.substance_use_active, "Active substance use"),
     ):
         rule = FACT_RULES[key]
-        if value is None:
+        if value is None and not (key == "pregnancy" and facts.pregnancy_unsure):
             yield _missing(
                 key, f"{unknown} is not recorded.", f"{SOURCE_INTAKE}; {rule.source}"
             )
         elif value:
-            yield Finding(
-                policy.kind_of(key),
-                key,
-                rule.message,
-                reason=f"{fact}: yes",
-                source=rule.source,
+            yield _rule_finding(
+                key, policy, reason=f"the patient answered yes to {rule.question!r}"
             )
+
+
+def _rule_finding(
+    key: str,
+    policy: ScreeningPolicy,
+    *,
+    reason: str,
+    message: str | None = None,
+    urgent: bool = False,
+) -> Finding:
+    """The finding of a rule of ``FACT_RULES``, of the kind the policy gives it."""
+    rule = FACT_RULES[key]
+    return Finding(
+        policy.kind_of(key),
+        key,
+        message or rule.message,
+        reason=reason,
+        source=rule.source,
+        urgent=urgent,
+    )
 
 
 def _interaction_findings(facts: IntakeFacts) -> Iterable[Finding]:
@@ -1086,17 +1239,32 @@ def _blood_pressure_findings(
             f"{SOURCE_INTAKE} (baseline BP); CLINICAL.md 1.5",
         )
         return
-    reading = f"baseline BP {systolic}/{diastolic} mmHg"
+    reading = f"baseline blood pressure {systolic}/{diastolic} mmHg"
     hold = f"{policy.bp_hold_systolic_mm_hg}/{policy.bp_hold_diastolic_mm_hg}"
+    severe = f"{policy.bp_severe_systolic_mm_hg}/{policy.bp_severe_diastolic_mm_hg}"
     if (
+        systolic > policy.bp_severe_systolic_mm_hg
+        or diastolic > policy.bp_severe_diastolic_mm_hg
+    ):
+        yield _rule_finding(
+            "severe_hypertension",
+            policy,
+            message=f"Blood pressure above {severe} mmHg (severe hypertension): "
+            + FACT_RULES["severe_hypertension"].message.removeprefix(
+                "Severe hypertension: "
+            ),
+            reason=reading,
+        )
+    elif (
         systolic >= policy.bp_hold_systolic_mm_hg
         or diastolic >= policy.bp_hold_diastolic_mm_hg
     ):
         yield Finding(
             FindingKind.RELATIVE_CONTRAINDICATION,
             "bp_hold",
-            f"Blood pressure at or above {hold} mmHg: before an infusion this holds "
-            "treatment for clinician review (after 5 minutes' rest and one re-check).",
+            f"Blood pressure at or above {hold} mmHg (up to {severe}): before an "
+            "infusion this holds treatment for clinician review (after 5 minutes' "
+            "rest and one re-check).",
             reason=reading,
             source=SOURCE_BP_POLICY,
         )
@@ -1123,14 +1291,13 @@ def _age_findings(facts: IntakeFacts, policy: ScreeningPolicy) -> Iterable[Findi
     if age is None:
         yield _missing("age", "Age is not recorded.")
         return
-    if age < ADULT_AGE_YEARS:
-        yield Finding(
-            FindingKind.RISK_FLAG,
-            "under_18",
-            f"Under {ADULT_AGE_YEARS}: the protocols and defaults here are for adults.",
+    if age < policy.minimum_age_years:
+        yield _rule_finding(
+            "under_minimum_age",
+            policy,
+            message=f"Under {policy.minimum_age_years}, the clinic's minimum age: "
+            "the protocols and defaults here are for adults.",
             reason=f"age {age} years",
-            source="CLINICAL.md 1.1-1.2 and 4 (adult protocols and dosing); no "
-            "paediatric source",
         )
     if age >= policy.bp_surge_age_years:
         yield Finding(
@@ -1143,16 +1310,20 @@ def _age_findings(facts: IntakeFacts, policy: ScreeningPolicy) -> Iterable[Findi
         )
 
 
-def _psychiatric_findings(facts: IntakeFacts) -> Iterable[Finding]:
+def _psychiatric_findings(
+    facts: IntakeFacts, policy: ScreeningPolicy
+) -> Iterable[Finding]:
     if facts.psychosis_history is None:
         yield _missing("psychosis_history", "History of psychosis is not recorded.")
     elif facts.psychosis_history:
         yield Finding(
             FindingKind.RISK_FLAG,
             "psychosis_history",
-            "History of psychosis: give it attention in the assessment; poorly "
-            "controlled psychosis is a contraindication.",
-            reason="psychosis_history: yes",
+            "History of psychosis: give it attention in the assessment; a primary "
+            "psychotic disorder (schizophrenia, schizoaffective disorder) and "
+            "poorly controlled psychosis are contraindications.",
+            reason="the patient says a clinician has told them they have psychosis "
+            "or schizophrenia",
             source="CLINICAL.md 1.1: Sanacora 2017 (attention to psychosis "
             f"history); {SOURCE_COHEN}",
         )
@@ -1166,13 +1337,38 @@ def _psychiatric_findings(facts: IntakeFacts) -> Iterable[Finding]:
             "bipolar",
             "Bipolar disorder: check for current mania (a common clinic exclusion) "
             "and code a depressive episode as bipolar (F31.3-F31.5), not MDD.",
-            reason="bipolar: yes",
+            reason="the patient says a clinician has told them they have bipolar "
+            "disorder",
             source=f"{SOURCE_CLINIC_EXCLUSIONS}; CLINICAL.md 5.5 (bipolar, current "
             "episode depressed: screening relevance)",
         )
+    if facts.substance_use_history:
+        yield _rule_finding(
+            "substance_use_history",
+            policy,
+            reason="the patient says a clinician has told them they have a "
+            "substance use disorder",
+        )
 
 
-def _suicide_risk_findings(facts: IntakeFacts) -> Iterable[Finding]:
+def _suicide_risk_findings(
+    facts: IntakeFacts, policy: ScreeningPolicy
+) -> Iterable[Finding]:
+    if facts.suicide_attempt is None:
+        yield _missing(
+            "suicide_attempt_history",
+            "Whether the patient has ever tried to end their life is not recorded.",
+            SOURCE_SUICIDE_HISTORY,
+        )
+    elif facts.suicide_attempt:
+        when = facts.suicide_attempt_when.strip()
+        yield _rule_finding(
+            "suicide_attempt_history",
+            policy,
+            reason="the patient answered yes to 'Have you ever tried to end your "
+            "life?'" + (f"; the last time: {when}" if when else ""),
+            urgent=True,
+        )
     if facts.phq9_item9 is None:
         yield _missing(
             "phq9_item9",
@@ -1187,6 +1383,7 @@ def _suicide_risk_findings(facts: IntakeFacts) -> Iterable[Finding]:
             reason=f"PHQ-9 item 9 answered {facts.phq9_item9} "
             f"({PHQ9.item('q9').label_of(facts.phq9_item9)!r})",
             source=SOURCE_PHQ9_ITEM9,
+            urgent=True,
         )
     risk = facts.cssrs_risk
     if risk is None:
@@ -1208,6 +1405,7 @@ def _suicide_risk_findings(facts: IntakeFacts) -> Iterable[Finding]:
             message,
             reason=f"C-SSRS screener risk: {risk.value}",
             source=SOURCE_CSSRS,
+            urgent=True,
         )
 
 

@@ -87,6 +87,7 @@ def intake_facts(patient, intake: Intake | None, scores: dict) -> screening.Inta
         pregnant=_yes(
             {"na": "no"}.get(lifestyle.get("pregnant"), lifestyle.get("pregnant"))
         ),
+        pregnancy_unsure=lifestyle.get("pregnant") == "unsure",
         breastfeeding=_yes(
             {"na": "no"}.get(
                 lifestyle.get("breastfeeding"), lifestyle.get("breastfeeding")
@@ -96,6 +97,9 @@ def intake_facts(patient, intake: Intake | None, scores: dict) -> screening.Inta
         diastolic_bp_mm_hg=body.get("diastolic"),
         psychosis_history=("psychosis" in diagnoses) if psychiatric else None,
         bipolar=("bipolar" in diagnoses) if psychiatric else None,
+        substance_use_history=("substance" in diagnoses) if psychiatric else None,
+        suicide_attempt=_yes(psychiatric.get("suicide_attempt")),
+        suicide_attempt_when=str(psychiatric.get("suicide_attempt_when") or ""),
         phq9_item9=(phq9.answers.get("q9") if phq9 else None),
         cssrs_risk=scales.CssrsRisk(cssrs.band) if cssrs and cssrs.band else None,
         escort_named=bool(answers.get("escort", {}).get("name")) if intake else None,

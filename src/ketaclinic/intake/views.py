@@ -177,6 +177,7 @@ def _finding_dicts(result: screening.Screening) -> list[dict]:
             "message": f.message,
             "reason": f.reason,
             "source": f.source,
+            "urgent": f.urgent,
         }
         for f in result.findings
     ]
