@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
@@ -18,6 +20,7 @@ from ketaclinic.clinical.body import (
     check_height_cm,
     check_weight_kg,
     dosing_weights,
+    for_display,
     ideal_body_weight_kg,
 )
 
@@ -40,10 +43,8 @@ sexes = st.sampled_from(Sex)
         ("90.2", "200", "22.6"),  # 90.2 / 4 = 22.55 exactly
     ],
 )
-def test_it_computes_bmi_to_a_tenth(
-    weight_kg: str, height_cm: str, expected: str
-) -> None:
-    assert bmi(D(weight_kg), D(height_cm)) == D(expected)
+def test_it_shows_bmi_to_a_tenth(weight_kg: str, height_cm: str, expected: str) -> None:
+    assert for_display(bmi(D(weight_kg), D(height_cm))) == D(expected)
 
 
 @pytest.mark.parametrize(
@@ -68,11 +69,11 @@ def test_it_computes_bmi_to_a_tenth(
 def test_it_computes_devine_ideal_body_weight(
     height_cm: str, sex: Sex, expected: str
 ) -> None:
-    assert ideal_body_weight_kg(D(height_cm), sex) == D(expected)
+    assert for_display(ideal_body_weight_kg(D(height_cm), sex)) == D(expected)
 
 
 def test_it_takes_sex_as_stored_text_and_refuses_other_values() -> None:
-    assert ideal_body_weight_kg(D("180"), "male") == D("75.0")  # type: ignore[arg-type]
+    assert for_display(ideal_body_weight_kg(D("180"), "male")) == D("75.0")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="is not a valid Sex"):
         ideal_body_weight_kg(D("180"), "M")  # type: ignore[arg-type]
 
@@ -92,7 +93,7 @@ def test_it_computes_adjusted_body_weight(
     actual_kg: str, ideal_kg: str, factor: str, expected: str
 ) -> None:
     result = adjusted_body_weight_kg(D(actual_kg), D(ideal_kg), D(factor))
-    assert result == D(expected)
+    assert for_display(result) == D(expected)
 
 
 def test_it_uses_a_factor_of_0_4_by_default() -> None:
@@ -100,14 +101,28 @@ def test_it_uses_a_factor_of_0_4_by_default() -> None:
 
 
 def test_it_gathers_the_dosing_weights_side_by_side() -> None:
-    assert dosing_weights(D("120"), D("180"), Sex.MALE) == DosingWeights(
-        actual_kg=D("120"), ideal_kg=D("75.0"), adjusted_kg=D("93.0"), bmi=D("37.0")
-    )
+    weights = dosing_weights(D("120"), D("180"), Sex.MALE)
+    assert isinstance(weights, DosingWeights)
+    assert (
+        weights.actual_kg,
+        weights.ideal_kg_shown,
+        weights.adjusted_kg_shown,
+        weights.bmi_shown,
+    ) == (D("120"), D("75.0"), D("93.0"), D("37.0"))
 
 
 def test_it_passes_the_adjustment_factor_through() -> None:
     weights = dosing_weights(D("120"), D("180"), Sex.MALE, adjusted_factor=D("0.5"))
-    assert weights.adjusted_kg == D("97.5")  # 75 + 0.5 x 45
+    assert weights.adjusted_kg_shown == D("97.5")  # 75 + 0.5 x 45
+
+
+def test_the_adjusted_weight_starts_from_the_exact_ideal_weight() -> None:
+    # 154 cm male: IBW 51.4488 kg; AdjBW at 70 kg = 51.4488 + 0.4 x 18.5512 =
+    # 58.869 kg, shown 58.9. From an IBW rounded to 51.4 first it would read 58.8.
+    weights = dosing_weights(D("70"), D("154"), Sex.MALE)
+    assert weights.ideal_kg_shown == D("51.4")
+    assert weights.adjusted_kg_shown == D("58.9")
+    assert weights.ideal_kg is not None and weights.ideal_kg != D("51.4")
 
 
 @pytest.mark.parametrize("bad", ["0", "-70", "NaN", "Infinity", "-0"])
@@ -201,14 +216,42 @@ def test_it_never_lowers_bmi_when_weight_rises(
     assert bmi(lighter, height_cm) <= bmi(heavier, height_cm)
 
 
+def exact_half_up_tenth(value: Fraction) -> Decimal:
+    """Half up (away from zero) to 0.1, in exact rational arithmetic."""
+    tenths = abs(value) * 10
+    rounded = math.floor(tenths + Fraction(1, 2))
+    return D(rounded if value >= 0 else -rounded) / 10
+
+
+# Within this of the exact rational value: only the 28-digit precision of a
+# Decimal division separates them, never a rounding to 0.1.
+NEAR = Fraction(1, 10**20)
+
+
 @given(weight_kg=weights_kg, height_cm=heights_cm)
-def test_it_rounds_bmi_to_the_nearest_tenth(
+def test_bmi_is_exact_and_rounded_only_for_display(
     weight_kg: Decimal, height_cm: Decimal
 ) -> None:
+    exact = Fraction(weight_kg) / (Fraction(height_cm) / 100) ** 2
     result = bmi(weight_kg, height_cm)
-    exact = weight_kg / (height_cm / 100) ** 2
-    assert result.as_tuple().exponent == -1
-    assert abs(result - exact) <= D("0.05")
+    assert abs(Fraction(result) - exact) < NEAR
+    assert for_display(result) == exact_half_up_tenth(exact)
+
+
+@given(actual_kg=weights_kg, height_cm=heights_cm, sex=sexes)
+def test_ideal_and_adjusted_weights_are_exact_and_rounded_only_for_display(
+    actual_kg: Decimal, height_cm: Decimal, sex: Sex
+) -> None:
+    base = Fraction(50) if sex is Sex.MALE else Fraction(91, 2)
+    inches = Fraction(height_cm) / Fraction(254, 100)
+    ideal = base + Fraction(23, 10) * max(inches - 60, Fraction(0))
+    adjusted = ideal + Fraction(2, 5) * (Fraction(actual_kg) - ideal)
+    weights = dosing_weights(actual_kg, height_cm, sex)
+    assert weights.ideal_kg is not None and weights.adjusted_kg is not None
+    assert abs(Fraction(weights.ideal_kg) - ideal) < NEAR
+    assert abs(Fraction(weights.adjusted_kg) - adjusted) < NEAR
+    assert weights.ideal_kg_shown == exact_half_up_tenth(ideal)
+    assert weights.adjusted_kg_shown == exact_half_up_tenth(adjusted)
 
 
 @given(sex=sexes, a_cm=heights_cm, b_cm=heights_cm)
@@ -224,7 +267,7 @@ def test_it_puts_male_ideal_weight_4_5_kg_above_female(height_cm: Decimal) -> No
     # The Devine bases differ by 50 - 45.5 kg and the slope is shared.
     male_kg = ideal_body_weight_kg(height_cm, Sex.MALE)
     female_kg = ideal_body_weight_kg(height_cm, Sex.FEMALE)
-    assert male_kg - female_kg == D("4.5")
+    assert abs(Fraction(male_kg - female_kg) - Fraction(9, 2)) < NEAR
 
 
 @given(actual_kg=weights_kg, ideal_kg=weights_kg)
@@ -233,4 +276,3 @@ def test_it_puts_adjusted_weight_between_ideal_and_actual(
 ) -> None:
     adjusted_kg = adjusted_body_weight_kg(actual_kg, ideal_kg)
     assert min(actual_kg, ideal_kg) <= adjusted_kg <= max(actual_kg, ideal_kg)
-    assert adjusted_kg.as_tuple().exponent == -1

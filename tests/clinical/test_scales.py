@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
@@ -31,6 +32,7 @@ from ketaclinic.clinical.scales import (
     OutcomeDefinition,
     Score,
     change,
+    for_display,
     pcl5,
     score,
 )
@@ -399,27 +401,28 @@ def test_pcl5_gives_the_cluster_sums() -> None:
 
 
 @pytest.mark.parametrize(
-    ("severity", "mean"),
+    ("severity", "mean", "shown"),
     [
-        ((7, 2, 5, 4), "4.5"),
-        ((1, 1, 1, 2), "1.3"),  # 1.25 rounds half up
-        ((0, 0, 0, 1), "0.3"),  # 0.25
-        ((10, 10, 10, 10), "10.0"),
-        ((3, 3, 3, 3), "3.0"),
+        ((7, 2, 5, 4), "4.5", "4.5"),
+        ((1, 1, 1, 2), "1.25", "1.3"),  # shown half up
+        ((0, 0, 0, 1), "0.25", "0.3"),
+        ((10, 10, 10, 10), "10", "10.0"),
+        ((3, 3, 3, 3), "3", "3.0"),
     ],
 )
 def test_bpi_severity_is_the_mean_of_the_4_severity_items(
-    severity: tuple[int, int, int, int], mean: str
+    severity: tuple[int, int, int, int], mean: str, shown: str
 ) -> None:
     result = score(BPI, bpi_severity(*severity))
     assert result.total == result.subscores["severity"] == D(mean)
+    assert for_display(result.total) == D(shown)
 
 
 @pytest.mark.parametrize(
     ("interference", "mean"),
     [
         ({"mood": 3, "sleep": 6, "general_activity": 5}, None),  # 3 of 7
-        ({"mood": 3, "sleep": 6, "general_activity": 5, "relations": 1}, D("3.8")),
+        ({"mood": 3, "sleep": 6, "general_activity": 5, "relations": 1}, D("3.75")),
         (dict.fromkeys(("general_activity", "mood", "walking_ability"), 4), None),
         (
             {
@@ -433,7 +436,7 @@ def test_bpi_severity_is_the_mean_of_the_4_severity_items(
             },
             D("4.0"),
         ),
-        ({"mood": 1, "sleep": 0, "relations": 0, "normal_work": 0}, D("0.3")),
+        ({"mood": 1, "sleep": 0, "relations": 0, "normal_work": 0}, D("0.25")),
     ],
 )
 def test_bpi_interference_is_scored_when_4_of_7_are_answered(
@@ -685,6 +688,80 @@ def test_bpi_change_uses_severity_by_default_and_interference_on_request() -> No
     by_interference = change(BPI, before, after, BPI_INTERFERENCE_OUTCOME)
     assert by_interference.change_points == D("-1.0")
     assert by_interference.response is True
+
+
+def test_bpi_response_is_judged_on_the_exact_means_not_the_rounded_ones() -> None:
+    # Interference 25/4 = 6.25 (shown 6.3), then 37/7 = 5.2857 (shown 5.3): the
+    # shown values drop by 1.0, the true drop is 0.96, short of the 1-point change.
+    before = score(
+        BPI,
+        bpi_severity(5, 5, 5, 5)
+        | {"mood": 7, "sleep": 6, "relations": 6, "normal_work": 6},
+    )
+    after = score(
+        BPI,
+        bpi_severity(5, 5, 5, 5)
+        | {
+            "general_activity": 6,
+            "mood": 5,
+            "walking_ability": 5,
+            "normal_work": 5,
+            "relations": 5,
+            "sleep": 5,
+            "enjoyment_of_life": 6,
+        },
+    )
+    assert for_display(before.subscores["interference"]) == D("6.3")
+    assert for_display(after.subscores["interference"]) == D("5.3")
+    result = change(BPI, before, after, BPI_INTERFERENCE_OUTCOME)
+    assert result.response is False
+    assert for_display(result.change_points) == D("-1.0")
+
+
+BPI_ANSWERS = st.integers(0, 10)
+
+
+@st.composite
+def bpi_scores(draw: st.DrawFn) -> Score:
+    severity = draw(st.tuples(*[BPI_ANSWERS] * 4))
+    keys = draw(st.sets(st.sampled_from(BPI.subscales[1].item_keys), min_size=4))
+    return score(
+        BPI, bpi_severity(*severity) | {key: draw(BPI_ANSWERS) for key in keys}
+    )
+
+
+def exact_mean(given: Score, keys: tuple[str, ...]) -> Fraction:
+    values = [v for key in keys if (v := given.answers[key]) is not None]
+    return Fraction(sum(values), len(values))
+
+
+@given(bpi_scores(), bpi_scores())
+def test_bpi_response_equals_the_judgement_in_exact_fractions(
+    before: Score, after: Score
+) -> None:
+    keys = BPI.subscales[1].item_keys
+    drop = exact_mean(before, keys) - exact_mean(after, keys)
+    result = change(BPI, before, after, BPI_INTERFERENCE_OUTCOME)
+    assert result.response is (drop >= 1)
+    severity_keys = BPI.subscales[0].item_keys
+    base = exact_mean(before, severity_keys)
+    now = exact_mean(after, severity_keys)
+    by_severity = change(BPI, before, after)
+    if base:
+        assert by_severity.response is ((base - now) * 100 >= 30 * base)
+        assert by_severity.substantial is ((base - now) * 100 >= 50 * base)
+        exact_percent = (now - base) * 100 / base
+        assert abs(Fraction(by_severity.percent_change) - exact_percent) <= Fraction(
+            1, 20
+        )
+
+
+@given(bpi_scores())
+def test_bpi_means_are_shown_half_up_to_a_tenth(given_score: Score) -> None:
+    exact = exact_mean(given_score, BPI.subscales[0].item_keys)
+    shown = for_display(given_score.total)
+    assert abs(Fraction(shown) - exact) <= Fraction(1, 20)
+    assert Fraction(shown) - exact != Fraction(-1, 20)  # a half goes up
 
 
 def test_bpi_change_refuses_an_unscored_interference() -> None:

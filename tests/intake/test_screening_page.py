@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 
 from django.test import Client
 from django.urls import reverse
@@ -100,3 +101,22 @@ def test_a_patient_under_18_is_a_hard_stop(world):
     page = screening_page(world, DANGEROUS_ANSWERS)
     minor = finding_item(page, "Under 18, the clinic&#x27;s minimum age")
     assert "absolute_contraindication" in minor
+
+
+def test_a_bpi_mean_is_kept_and_shown_to_a_tenth_half_up(world, as_role):
+    from ketaclinic.audit.actor import Actor
+    from ketaclinic.intake import services
+
+    answers = {"worst": 1, "least": 1, "average": 1, "now": 2}  # severity 1.25
+    response, result = services.questionnaire_record(
+        actor=Actor.staff(world.staff["nurse"]),
+        patient=world.patient,
+        instrument="bpi_sf",
+        answers=answers,
+        source="staff",
+    )
+    assert result.total == Decimal("1.25")  # exact, for any judgement
+    response.refresh_from_db()
+    assert response.total == Decimal("1.3")
+    page = as_role("nurse").get(reverse("intake:patient", args=[world.patient.uuid]))
+    assert ">1.3<" in page.text

@@ -77,6 +77,23 @@ def test_the_chart_shows_weights_side_by_side_with_units(world, as_role):
     assert "Ideal body weight" in text and "Adjusted body weight" in text
 
 
+def test_the_chart_rounds_weights_only_for_display(world, as_role):
+    # 154 cm male, 70 kg: IBW 51.4488 kg; AdjBW from the exact IBW 58.869 kg. From
+    # an IBW rounded to 51.4 first, the chart would show 58.8.
+    world.patient.sex_at_birth = "male"
+    world.patient.save()
+    BodyMeasurement.objects.create(
+        patient=world.patient,
+        measured_at=timezone.now(),
+        weight_kg=Decimal("70.0"),
+        height_cm=Decimal("154.0"),
+    )
+    page = as_role("nurse").get(reverse("patients:chart", args=[world.patient.uuid]))
+    assert '51.4 <span class="unit">kg</span>' in page.text
+    assert '58.9 <span class="unit">kg</span>' in page.text
+    assert '29.5 <span class="unit">kg/m²</span>' in page.text
+
+
 def test_front_desk_sees_contacts_but_not_the_clinical_record(world, as_role):
     Allergy.objects.create(patient=world.patient, substance="Penicillin")
     page = as_role("front_desk").get(

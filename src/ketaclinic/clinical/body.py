@@ -1,16 +1,21 @@
 """Body measures for dosing: BMI and the three dosing weights (CLINICAL.md 1.3).
 
-Weights are in kg, heights in cm, all as Decimal. Results are rounded half up to
-0.1 (kg, or kg/m2 for BMI), the precision a clinic scale and a chart show.
+Weights are in kg, heights in cm, all as Decimal. Results are never rounded: a
+dose computed from an ideal or adjusted weight starts from the exact value
+(CLINICAL.md 7: don't round intermediate values). ``for_display`` rounds half up
+to 0.1 (kg, or kg/m2 for BMI), the precision a clinic scale and a chart show, and
+only a page calls it.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-TENTH = Decimal("0.1")
+# A rounded ideal weight would carry its error into the adjusted weight and the
+# dose: only a page rounds, through for_display.
+from ketaclinic.clinical.rounding import for_display
 
 CM_PER_INCH = Decimal("2.54")
 
@@ -68,6 +73,19 @@ class DosingWeights:
     adjusted_kg: Decimal | None
     bmi: Decimal  # kg/m2
 
+    # Rounded to 0.1 for a page to show; every use but showing takes the values above.
+    @property
+    def ideal_kg_shown(self) -> Decimal | None:
+        return None if self.ideal_kg is None else for_display(self.ideal_kg)
+
+    @property
+    def adjusted_kg_shown(self) -> Decimal | None:
+        return None if self.adjusted_kg is None else for_display(self.adjusted_kg)
+
+    @property
+    def bmi_shown(self) -> Decimal:
+        return for_display(self.bmi)
+
 
 def check_weight_kg(
     value: Decimal, limits: BodyLimits = DEFAULT_BODY_LIMITS
@@ -94,15 +112,15 @@ def check_height_cm(
 
 
 def bmi(weight_kg: Decimal, height_cm: Decimal) -> Decimal:
-    """Body mass index in kg/m2: weight over height in metres squared, to 0.1."""
+    """Body mass index in kg/m2: weight over height in metres squared, unrounded."""
     _require_positive("Weight", weight_kg, "kg")
     _require_positive("Height", height_cm, "cm")
     height_m = height_cm / 100
-    return _to_tenth(weight_kg / (height_m * height_m))
+    return weight_kg / (height_m * height_m)
 
 
 def ideal_body_weight_kg(height_cm: Decimal, sex: Sex) -> Decimal:
-    """Devine ideal body weight in kg, to 0.1 (CLINICAL.md 1.3, GK).
+    """Devine ideal body weight in kg, unrounded (CLINICAL.md 1.3, GK).
 
     Male 50 kg, female 45.5 kg, plus 2.3 kg per inch over 60 inches (152.4 cm). At
     or under 60 inches the formula gives no extra, so the result is the base value
@@ -112,13 +130,13 @@ def ideal_body_weight_kg(height_cm: Decimal, sex: Sex) -> Decimal:
     # Sex(sex) also takes the stored string ("male") and refuses any other value.
     base_kg = _DEVINE_BASE_KG[Sex(sex)]
     inches_over_base = max(height_cm / CM_PER_INCH - DEVINE_BASE_HEIGHT_IN, 0)
-    return _to_tenth(base_kg + DEVINE_KG_PER_INCH * inches_over_base)
+    return base_kg + DEVINE_KG_PER_INCH * inches_over_base
 
 
 def adjusted_body_weight_kg(
     actual_kg: Decimal, ideal_kg: Decimal, factor: Decimal = ADJUSTED_WEIGHT_FACTOR
 ) -> Decimal:
-    """Adjusted body weight in kg, to 0.1: IBW + factor x (actual - IBW).
+    """Adjusted body weight in kg, unrounded: IBW + factor x (actual - IBW).
 
     CLINICAL.md 1.3 (GK), factor 0.4 by default, between 0 and 1. The result lies
     between the ideal and the actual weight; below ideal when the patient is.
@@ -129,7 +147,7 @@ def adjusted_body_weight_kg(
         raise ValueError(
             f"The adjustment factor must be between 0 and 1, not {factor}."
         )
-    return _to_tenth(ideal_kg + factor * (actual_kg - ideal_kg))
+    return ideal_kg + factor * (actual_kg - ideal_kg)
 
 
 def dosing_weights(
@@ -153,10 +171,6 @@ def dosing_weights(
         adjusted_kg=adjusted_body_weight_kg(weight_kg, ideal_kg, adjusted_factor),
         bmi=body_mass_index,
     )
-
-
-def _to_tenth(value: Decimal) -> Decimal:
-    return value.quantize(TENTH, rounding=ROUND_HALF_UP)
 
 
 def _is_between(value: Decimal, low: Decimal, high: Decimal) -> bool:

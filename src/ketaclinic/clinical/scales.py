@@ -23,20 +23,20 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from types import MappingProxyType
 
 from ketaclinic.clinical import codes
+from ketaclinic.clinical.rounding import for_display, fraction_for_display
 
-TENTH = Decimal("0.1")
-HUNDRED = Decimal("100")
 
 
 class ScoringKind(enum.StrEnum):
     """How an instrument's answers become a score."""
 
     SUM = "sum"  # total = sum of the scored items (PHQ-9, GAD-7, PCL-5)
-    MEAN_OF_ITEMS = "mean_of_items"  # subscale means, to 0.1 (BPI)
+    MEAN_OF_ITEMS = "mean_of_items"  # subscale means, unrounded (BPI)
     NRS = "nrs"  # one 0-10 rating is the total (pain NRS)
     CSSRS = "cssrs"  # yes/no answers with branching give a risk level
 
@@ -332,8 +332,9 @@ class Instrument:
 class Score:
     """A scored questionnaire, keeping every item's answer (None: not answered).
 
-    ``total``: an int for summed scales, the severity mean (Decimal, 0.1) for the
-    BPI, None for the C-SSRS screener, whose result is its risk ``band``.
+    ``total``: an int for summed scales, the severity mean (Decimal, unrounded:
+    ``for_display`` shows it to 0.1) for the BPI, None for the C-SSRS screener,
+    whose result is its risk ``band``.
     ``subscores``: PCL-5 cluster sums, BPI severity and interference means (None
     when too few items were answered).
     """
@@ -349,6 +350,13 @@ class Score:
     def urgent(self) -> bool:
         return any(flag.urgent for flag in self.flags)
 
+    @property
+    def total_shown(self) -> int | Decimal | None:
+        """The total as a page shows and a record keeps it: a mean to 0.1."""
+        if isinstance(self.total, Decimal):
+            return for_display(self.total)
+        return self.total
+
 
 @dataclass(frozen=True, slots=True)
 class Change:
@@ -356,8 +364,10 @@ class Change:
 
     ``change_points`` and ``percent_change`` are current minus baseline: negative
     means fewer symptoms. ``percent_change`` is rounded half up to 0.1 for display;
-    response is judged on the exact values. None means "cannot say": no percent
-    change from a baseline of 0, no definition, or a definition without remission.
+    response, substantial response and remission are judged on the exact values
+    (a BPI mean as the exact fraction of its answers, never rounded first). None
+    means "cannot say": no percent change from a baseline of 0, no definition, or a
+    definition without remission.
     """
 
     instrument: str
@@ -1044,17 +1054,15 @@ def change(
             )
     definition = definition if definition is not None else instrument.outcome
     measure = definition.measure if definition is not None else "total"
-    before = _measure(instrument, baseline, measure, "baseline")
-    after = _measure(instrument, current, measure, "current")
-    drop = Decimal(before) - Decimal(after)
+    shown_before = _measure(instrument, baseline, measure, "baseline")
+    shown_after = _measure(instrument, current, measure, "current")
+    before = _exact(instrument, baseline, measure, shown_before)
+    after = _exact(instrument, current, measure, shown_after)
+    drop = before - after
     # Computed apart from drop so that no change reads 0, never -0.
-    change_points = Decimal(after) - Decimal(before)
+    change_points = Decimal(shown_after) - Decimal(shown_before)
     percent_change = (
-        None
-        if before == 0
-        else (change_points * HUNDRED / Decimal(before)).quantize(
-            TENTH, rounding=ROUND_HALF_UP
-        )
+        None if before == 0 else fraction_for_display((after - before) * 100 / before)
     )
     response = substantial = remission = None
     if definition is not None:
@@ -1064,13 +1072,13 @@ def change(
                 before, drop, definition.substantial_reduction_percent
             )
         if definition.remission_below is not None:
-            remission = after < definition.remission_below
+            remission = after < Fraction(definition.remission_below)
     return Change(
         instrument=instrument.code,
         measure=measure,
         definition=definition,
-        baseline=before,
-        current=after,
+        baseline=shown_before,
+        current=shown_after,
         change_points=change_points,
         percent_change=percent_change,
         response=response,
@@ -1144,11 +1152,34 @@ def _describe(values: tuple[int, ...]) -> str:
 
 
 def _mean(subscale: Subscale, answers: Mapping[str, int | None]) -> Decimal | None:
+    exact = _exact_mean(subscale, answers)
+    if exact is None:
+        return None
+    return Decimal(exact.numerator) / Decimal(exact.denominator)
+
+
+def _exact_mean(
+    subscale: Subscale, answers: Mapping[str, int | None]
+) -> Fraction | None:
     given = [value for key in subscale.item_keys if (value := answers[key]) is not None]
     if len(given) < subscale.min_answered:
         return None
-    mean = Decimal(sum(given)) / Decimal(len(given))
-    return mean.quantize(TENTH, rounding=ROUND_HALF_UP)
+    return Fraction(sum(given), len(given))
+
+
+def _exact(
+    instrument: Instrument, given: Score, measure: str, value: int | Decimal
+) -> Fraction:
+    """A measure as an exact fraction: a mean from its answers (a Decimal mean of 7
+    items is cut at 28 digits), any other score as it is."""
+    if instrument.scoring is ScoringKind.MEAN_OF_ITEMS:
+        key = instrument.subscales[0].key if measure == "total" else measure
+        for subscale in instrument.subscales:
+            if subscale.key == key:
+                exact = _exact_mean(subscale, given.answers)
+                if exact is not None:
+                    return exact
+    return Fraction(value)
 
 
 def _cluster_results(
@@ -1190,10 +1221,7 @@ def _measure(
 
 
 def _response(
-    definition: OutcomeDefinition,
-    before: int | Decimal,
-    after: int | Decimal,
-    drop: Decimal,
+    definition: OutcomeDefinition, before: Fraction, after: Fraction, drop: Fraction
 ) -> bool | None:
     """Met when any criterion the definition uses is met; None when none is met
     but one cannot be judged (a percent reduction from a baseline of 0)."""
@@ -1201,9 +1229,9 @@ def _response(
     if definition.response_reduction_percent is not None:
         results.append(_reduced_by(before, drop, definition.response_reduction_percent))
     if definition.response_drop_points is not None:
-        results.append(drop >= definition.response_drop_points)
+        results.append(drop >= Fraction(definition.response_drop_points))
     if definition.response_below is not None:
-        results.append(after < definition.response_below)
+        results.append(after < Fraction(definition.response_below))
     if any(result is True for result in results):
         return True
     if any(result is None for result in results):
@@ -1211,11 +1239,11 @@ def _response(
     return False
 
 
-def _reduced_by(before: int | Decimal, drop: Decimal, percent: Decimal) -> bool | None:
+def _reduced_by(before: Fraction, drop: Fraction, percent: Decimal) -> bool | None:
     """drop / before >= percent / 100, compared exactly; None when before is 0."""
     if before == 0:
         return None
-    return drop * HUNDRED >= percent * Decimal(before)
+    return drop * 100 >= Fraction(percent) * before
 
 
 __all__ = [
@@ -1242,6 +1270,7 @@ __all__ = [
     "Subscale",
     "change",
     "cssrs_risk",
+    "for_display",
     "pcl5",
     "score",
 ]

@@ -200,7 +200,7 @@ def questionnaire_record(
             intake=intake,
             instrument=instrument,
             answers=dict(result.answers),
-            total=result.total,
+            total=result.total_shown,  # the answers are kept: exact on rescoring
             band=result.band or "",
             flags=[flag.value for flag in result.flags],
             source=source,
@@ -212,7 +212,9 @@ def questionnaire_record(
             action=Action.CREATE,
             patient=patient,
             obj=response,
-            summary=f"{definition.name}: {result.total} {result.band or ''}".strip(),
+            summary=(
+                f"{definition.name}: {result.total_shown} {result.band or ''}"
+            ).strip(),
         )
         if result.urgent:
             message = "; ".join(flag.message for flag in result.flags if flag.urgent)
