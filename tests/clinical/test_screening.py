@@ -525,7 +525,7 @@ def test_unanswered_checklist_questions_are_one_missing_fact_naming_them() -> No
         ("lamotrigine 200mg", ["lamotrigine"]),
         ("sertraline 100 mg", []),
         ("ondansetron", []),
-        ("clonazepamx", []),  # whole words only
+        ("clonazepamx", []),  # whole words only: could not identify
     ],
 )
 def test_a_current_medication_matches_its_interaction_class(
@@ -541,7 +541,59 @@ def test_pseudoephedrine_does_not_also_match_ephedrine() -> None:
     (finding,) = with_facts(medications=("pseudoephedrine",)).of_kind(
         FindingKind.INTERACTION
     )
-    assert finding.reason.endswith("names pseudoephedrine")
+    assert finding.reason.endswith("is read as pseudoephedrine")
+
+
+@pytest.mark.parametrize(
+    ("medication", "classes"),
+    [
+        ("Xanax 0.5 mg", ["benzodiazepines"]),
+        ("Ativan 1mg at night", ["benzodiazepines"]),
+        ("KLONOPIN 1 MG", ["benzodiazepines"]),
+        ("Suboxone 8/2 film", ["opioids"]),
+        ("Norco 10/325", ["opioids"]),
+        ("Tylenol #3", ["opioids"]),
+        ("Ambien CR 12.5", ["cns_depressants"]),
+        ("Adderall XR 20 mg", ["sympathomimetics"]),
+        ("Nardil 15 mg three times a day", ["maois"]),
+        ("Lamictal XR 200", ["lamotrigine"]),
+        ("Wellbutrin XL 300 mg", []),
+        ("Sudafed PE", ["sympathomimetics"]),
+    ],
+)
+def test_brand_names_are_recognised(medication: str, classes: list[str]) -> None:
+    result = with_facts(medications=(medication,))
+    found = result.of_kind(FindingKind.INTERACTION)
+    assert [f.code for f in found] == [f"interaction_{key}" for key in classes]
+    assert not result.of_kind(FindingKind.UNIDENTIFIED_MEDICINE)
+
+
+@pytest.mark.parametrize(
+    ("medication", "hint"),
+    [("Xyzzy 10 mg", None), ("clonazepamx", "clonazepam"), ("Xanx 1 mg", "xanax")],
+)
+def test_an_unrecognised_medicine_is_a_could_not_identify_finding(
+    medication: str, hint: str | None
+) -> None:
+    result = with_facts(medications=("sertraline 100 mg", medication))
+    (finding,) = result.of_kind(FindingKind.UNIDENTIFIED_MEDICINE)
+    assert finding.message.startswith(f"Could not identify the medicine {medication!r}")
+    assert FindingKind.UNIDENTIFIED_MEDICINE.label == "Could not identify"
+    if hint:
+        assert f"Did the patient mean {hint}" in finding.message
+    else:
+        assert "Did the patient mean" not in finding.message
+
+
+def test_a_trial_by_brand_name_is_judged_by_its_ingredient() -> None:
+    assessment = assess_trial(trial("Wellbutrin XL", "300"))
+    assert assessment.adequate is True and assessment.counts_toward_trd
+    assert assessment.describe().startswith("Wellbutrin XL (bupropion) 300 mg/day")
+    result = with_facts(trials=(trial("Zoloft", "100"), trial("sertraline", "150")))
+    assert trd(result).kind is FindingKind.CRITERION_NOT_MET  # one drug, twice
+    unknown = assess_trial(trial("Xyzzy"))
+    assert unknown.adequate is None
+    assert "could not identify the medicine 'Xyzzy'" in unknown.describe()
 
 
 def test_every_interaction_class_of_clinical_md_is_listed() -> None:

@@ -31,7 +31,6 @@ from ketaclinic.clinical import codes
 from ketaclinic.clinical.rounding import for_display, fraction_for_display
 
 
-
 class ScoringKind(enum.StrEnum):
     """How an instrument's answers become a score."""
 

@@ -26,12 +26,12 @@ adults) and a blood pressure above 180/110 mmHg (severe hypertension, CLINICAL.m
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
 
+from ketaclinic.clinical import medicines
 from ketaclinic.clinical.scales import PHQ9, PHQ9_ITEM9_FLAG_AT, CssrsRisk, Flag
 
 
@@ -42,6 +42,7 @@ class FindingKind(enum.StrEnum):
     RELATIVE_CONTRAINDICATION = "relative_contraindication"
     RISK_FLAG = "risk_flag"
     INTERACTION = "interaction"
+    UNIDENTIFIED_MEDICINE = "unidentified_medicine"
     CRITERION_MET = "criterion_met"
     CRITERION_NOT_MET = "criterion_not_met"
     MISSING_FACT = "missing_fact"
@@ -57,6 +58,7 @@ _KIND_LABELS = {
     FindingKind.RELATIVE_CONTRAINDICATION: "Caution",
     FindingKind.RISK_FLAG: "Risk",
     FindingKind.INTERACTION: "Interacting medicine",
+    FindingKind.UNIDENTIFIED_MEDICINE: "Could not identify",
     FindingKind.CRITERION_MET: "Criterion met",
     FindingKind.CRITERION_NOT_MET: "Criterion not met",
     FindingKind.MISSING_FACT: "Missing",
@@ -167,6 +169,10 @@ SOURCE_SUD_HISTORY = (
     "CLINICAL.md 1.1: Sanacora 2017 (attention to substance use; monitor substance "
     "use); CLINICAL.md 1.4: Cohen 2018 (universal precautions for abuse); "
     "CLINICAL.md 4: Spravato PI (substance use disorder history)"
+)
+SOURCE_MEDICINES = (
+    "CLINICAL.md 1.4, 1.5, 4.1 and 8 (medicines that interact); brand and generic "
+    "names in ketaclinic.clinical.medicines (US labels, GK)"
 )
 SOURCE_ESCORT = (
     "CLINICAL.md 1.5: citclinics.com; Ketalar PI ('accompanied by a responsible "
@@ -468,8 +474,10 @@ class InteractionClass:
     """A class of medicines that interacts with ketamine, by common generic names.
 
     The names of each class are general knowledge (GK); the class and what it does
-    with ketamine come from ``source``. A medication matches when a name appears in
-    it as whole words, in any case ("Lorazepam 1 mg at night").
+    with ketamine come from ``source``. A medicine line matches when
+    ``medicines.identify`` reads one of ``drugs`` in it, by generic or brand name
+    ("Lorazepam 1 mg at night", "Ativan 1 mg"); a line it cannot read is a "could
+    not identify" finding.
     """
 
     key: str
@@ -486,24 +494,7 @@ INTERACTIONS: Mapping[str, InteractionClass] = MappingProxyType(
             InteractionClass(
                 "benzodiazepines",
                 "Benzodiazepine",
-                frozenset(
-                    {
-                        "alprazolam",
-                        "chlordiazepoxide",
-                        "clobazam",
-                        "clonazepam",
-                        "clorazepate",
-                        "diazepam",
-                        "estazolam",
-                        "flurazepam",
-                        "lorazepam",
-                        "midazolam",
-                        "oxazepam",
-                        "quazepam",
-                        "temazepam",
-                        "triazolam",
-                    }
-                ),
+                medicines.INGREDIENT_GROUPS["benzodiazepines"],
                 "Profound sedation and respiratory depression with ketamine. Clinics "
                 "limit PRN benzodiazepines on treatment day (may blunt the effect); "
                 "discuss high doses.",
@@ -512,24 +503,7 @@ INTERACTIONS: Mapping[str, InteractionClass] = MappingProxyType(
             InteractionClass(
                 "opioids",
                 "Opioid",
-                frozenset(
-                    {
-                        "buprenorphine",
-                        "codeine",
-                        "fentanyl",
-                        "hydrocodone",
-                        "hydromorphone",
-                        "levorphanol",
-                        "meperidine",
-                        "methadone",
-                        "morphine",
-                        "oxycodone",
-                        "oxymorphone",
-                        "pethidine",
-                        "tapentadol",
-                        "tramadol",
-                    }
-                ),
+                medicines.INGREDIENT_GROUPS["opioids"],
                 "Profound sedation and respiratory depression with ketamine. Clinics "
                 "ask patients to skip opioids the morning of treatment.",
                 f"{SOURCE_KETALAR}; CLINICAL.md 1.5 (citclinics.com)",
@@ -537,29 +511,7 @@ INTERACTIONS: Mapping[str, InteractionClass] = MappingProxyType(
             InteractionClass(
                 "cns_depressants",
                 "Other CNS depressant",
-                frozenset(
-                    {
-                        "baclofen",
-                        "butalbital",
-                        "carisoprodol",
-                        "cyclobenzaprine",
-                        "diphenhydramine",
-                        "doxylamine",
-                        "eszopiclone",
-                        "gabapentin",
-                        "hydroxyzine",
-                        "methocarbamol",
-                        "oxybate",
-                        "phenobarbital",
-                        "pregabalin",
-                        "promethazine",
-                        "secobarbital",
-                        "tizanidine",
-                        "zaleplon",
-                        "zolpidem",
-                        "zopiclone",
-                    }
-                ),
+                medicines.INGREDIENT_GROUPS["sedatives"],
                 "Profound sedation and respiratory depression with ketamine. Clinics "
                 "ask patients to skip sedative-hypnotics the morning of treatment.",
                 f"{SOURCE_KETALAR}; CLINICAL.md 1.5 (citclinics.com); 4.1 "
@@ -568,29 +520,14 @@ INTERACTIONS: Mapping[str, InteractionClass] = MappingProxyType(
             InteractionClass(
                 "theophyllines",
                 "Theophylline or aminophylline",
-                frozenset({"theophylline", "aminophylline"}),
+                medicines.INGREDIENT_GROUPS["theophyllines"],
                 "Lowers the seizure threshold with ketamine.",
                 SOURCE_KETALAR,
             ),
             InteractionClass(
                 "sympathomimetics",
                 "Sympathomimetic or stimulant",
-                frozenset(
-                    {
-                        "amphetamine",
-                        "armodafinil",
-                        "dexmethylphenidate",
-                        "dextroamphetamine",
-                        "ephedrine",
-                        "lisdexamfetamine",
-                        "methamphetamine",
-                        "methylphenidate",
-                        "modafinil",
-                        "phentermine",
-                        "phenylephrine",
-                        "pseudoephedrine",
-                    }
-                ),
+                medicines.INGREDIENT_GROUPS["stimulants"],
                 "Monitor blood pressure. Clinics ask patients to skip stimulants the "
                 "morning of treatment.",
                 f"{SOURCE_KETALAR}; CLINICAL.md 1.5 (citclinics.com); 4.1 "
@@ -599,17 +536,7 @@ INTERACTIONS: Mapping[str, InteractionClass] = MappingProxyType(
             InteractionClass(
                 "maois",
                 "Monoamine oxidase inhibitor",
-                frozenset(
-                    {
-                        "isocarboxazid",
-                        "moclobemide",
-                        "phenelzine",
-                        "rasagiline",
-                        "safinamide",
-                        "selegiline",
-                        "tranylcypromine",
-                    }
-                ),
+                medicines.INGREDIENT_GROUPS["maois"],
                 "May change blood pressure with ketamine; the Spravato REMS asks "
                 "about MAOIs at every session.",
                 "CLINICAL.md 4.1: Spravato REMS Patient Monitoring Form (medicines "
@@ -631,6 +558,13 @@ INTERACTIONS: Mapping[str, InteractionClass] = MappingProxyType(
 def drug_key(name: str) -> str:
     """A drug name as the dose table spells it: " Sertraline " -> "sertraline"."""
     return " ".join(name.lower().split())
+
+
+def trial_drug(name: str) -> str:
+    """The ingredient a trial's drug stands for, as the dose table spells it:
+    "Wellbutrin XL" -> "bupropion"; a name not known to ``medicines`` (or a
+    combination) as written, so that a clinic's own table entry still applies."""
+    return medicines.single_ingredient(name) or drug_key(name)
 
 
 # --- Minimum adequate daily doses: CLINICAL.md 8.1 (GK, configurable) -------------
@@ -886,9 +820,11 @@ class TrialAssessment:
             else "dose not recorded"
         )
         weeks = f"{trial.weeks} weeks" if trial.weeks is not None else "weeks unknown"
-        return f"{trial.drug} {dose}, {weeks}, {trial.outcome.value}: " + "; ".join(
-            self.reasons
-        )
+        drug = trial.drug
+        if trial_drug(drug) != drug_key(drug):
+            drug = f"{drug} ({trial_drug(drug)})"
+        outcome = trial.outcome.value.replace("_", " ")
+        return f"{drug} {dose}, {weeks}, {outcome}: " + "; ".join(self.reasons)
 
 
 @dataclass(frozen=True, slots=True)
@@ -927,10 +863,16 @@ def assess_trial(
     trial: AntidepressantTrial, policy: ScreeningPolicy = DEFAULT_POLICY
 ) -> TrialAssessment:
     """Judge one trial against the CLINICAL.md 8.1 dose table and the policy."""
-    minimum_mg = policy.minimum_daily_dose_mg.get(drug_key(trial.drug))
+    drug = trial_drug(trial.drug)
+    minimum_mg = policy.minimum_daily_dose_mg.get(drug)
     short: list[str] = []
     unknown: list[str] = []
-    if minimum_mg is None:
+    if minimum_mg is None and medicines.identify(trial.drug) is None:
+        unknown.append(
+            f"could not identify the medicine {trial.drug!r} and it is not in the "
+            "minimum adequate dose table: cannot judge adequacy"
+        )
+    elif minimum_mg is None:
         unknown.append(
             f"{trial.drug} is not in the minimum adequate dose table: cannot judge "
             "adequacy"
@@ -1102,7 +1044,7 @@ def _trd_findings(
         and a.adequate is True
         and a.trial.outcome in FAILED_OUTCOMES
         and a.trial.current_episode is None
-        and drug_key(a.trial.drug) not in counted
+        and trial_drug(a.trial.drug) not in counted
     )
     if waiting:
         pending += (
@@ -1121,7 +1063,7 @@ def _trd_findings(
 
 def _distinct_drugs(assessments: Iterable[TrialAssessment]) -> list[str]:
     """Drug names in order, each once: a drug tried twice is one failed agent."""
-    return list(dict.fromkeys(drug_key(a.trial.drug) for a in assessments))
+    return list(dict.fromkeys(trial_drug(a.trial.drug) for a in assessments))
 
 
 def _condition_findings(
@@ -1200,31 +1142,35 @@ def _interaction_findings(facts: IntakeFacts) -> Iterable[Finding]:
         )
         return
     for medication in facts.medications:
-        words = _words(medication)
+        ingredients = medicines.identify(medication)
+        if ingredients is None:
+            yield _unidentified(medication)
+            continue
         for interaction in INTERACTIONS.values():
-            matched = sorted(
-                drug for drug in interaction.drugs if _contains(words, _words(drug))
-            )
+            matched = [drug for drug in ingredients if drug in interaction.drugs]
             if matched:
                 yield Finding(
                     FindingKind.INTERACTION,
                     f"interaction_{interaction.key}",
                     f"{medication} ({interaction.label.lower()}): "
                     f"{interaction.message}",
-                    reason=f"current medication {medication!r} names "
-                    f"{', '.join(matched)}",
+                    reason=f"current medicine {medication!r} is read as "
+                    f"{' and '.join(ingredients)}",
                     source=interaction.source,
                 )
 
 
-def _words(text: str) -> tuple[str, ...]:
-    return tuple(re.findall(r"[a-z]+", text.lower()))
-
-
-def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
-    size = len(phrase)
-    return any(
-        words[start : start + size] == phrase for start in range(len(words) - size + 1)
+def _unidentified(medication: str) -> Finding:
+    close = medicines.close_names(medication)
+    hint = f" Did the patient mean {' or '.join(close)}?" if close else ""
+    return Finding(
+        FindingKind.UNIDENTIFIED_MEDICINE,
+        "medicine_unidentified",
+        f"Could not identify the medicine {medication!r}: check it for interactions "
+        f"by hand.{hint}",
+        reason=f"current medicine {medication!r} names no medicine known to the "
+        "screening",
+        source=SOURCE_MEDICINES,
     )
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
 
-from ketaclinic.clinical import scales, screening
+from ketaclinic.clinical import medicines, scales, screening
 from ketaclinic.intake.models import Intake, QuestionnaireResponse
 
 
@@ -78,7 +78,7 @@ def intake_facts(patient, intake: Intake | None, scores: dict) -> screening.Inta
         medications=tuple(
             line.strip()
             for line in medications.get("medications", "").splitlines()
-            if line.strip()
+            if line.strip() and not medicines.is_none_written(line)
         )
         if medications is not None
         else None,

@@ -127,8 +127,15 @@ class PsychiatricForm(forms.Form):
         return cleaned
 
 
+# Medicine fields offer brand and generic names while typing (a datalist of
+# ketaclinic.clinical.medicines); any text is still accepted.
+MEDICINE_INPUT = forms.TextInput(
+    attrs={"list": "medicine-names", "autocomplete": "off"}
+)
+
+
 class TrialForm(forms.Form):
-    drug = forms.CharField(label=_("Medicine"), max_length=60)
+    drug = forms.CharField(label=_("Medicine"), max_length=60, widget=MEDICINE_INPUT)
     dose_mg = forms.DecimalField(
         label=_("Highest daily dose (mg)"),
         min_value=Decimal("0.1"),
@@ -149,6 +156,7 @@ class TrialForm(forms.Form):
 
 
 TrialFormSet = forms.formset_factory(TrialForm, extra=1, max_num=12, validate_max=True)
+TrialFormSet.medicine_names = True  # type: ignore[attr-defined]
 
 
 class TreatmentsForm(forms.Form):
@@ -179,13 +187,20 @@ class MedicalForm(forms.Form):
             )
 
 
+MEDICINE_BOXES = 8
+
+
 class MedicationsForm(forms.Form):
+    """One box per medicine, with names offered while typing, and a free box for
+    the rest. The answers keep every line together under ``medications``."""
+
     title = _("Medicines and allergies")
-    medications = forms.CharField(
-        label=_("Medicines you take now, one per line, with the dose"),
+    medicine_names = True
+    more_medications = forms.CharField(
+        label=_("Other medicines, one per line, with the dose"),
         max_length=3000,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 5}),
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Include sleeping pills, pain medicines and supplements."),
     )
     allergies = forms.CharField(
@@ -194,6 +209,41 @@ class MedicationsForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    def __init__(self, *args, initial=None, **kwargs):
+        initial = dict(initial or {})
+        if "medications" in initial and "medicine_1" not in initial:
+            # Answers saved before the boxes: every line goes in the free box.
+            initial.setdefault("more_medications", initial["medications"])
+        super().__init__(*args, initial=initial, **kwargs)
+        boxes = {
+            f"medicine_{n}": forms.CharField(
+                label=_("Medicine %(number)s, with the dose") % {"number": n},
+                max_length=200,
+                required=False,
+                widget=MEDICINE_INPUT,
+                help_text=_(
+                    "Start typing to pick a name from the list, or write it as you "
+                    "know it."
+                )
+                if n == 1
+                else "",
+            )
+            for n in range(1, MEDICINE_BOXES + 1)
+        }
+        self.fields = {**boxes, **self.fields}
+
+    def clean(self):
+        cleaned = super().clean()
+        lines = [
+            cleaned.get(f"medicine_{n}", "").strip()
+            for n in range(1, MEDICINE_BOXES + 1)
+        ]
+        lines += cleaned.get("more_medications", "").splitlines()
+        cleaned["medications"] = "\n".join(
+            line.strip() for line in lines if line.strip()
+        )
+        return cleaned
 
 
 class LifestyleForm(forms.Form):

@@ -164,9 +164,16 @@ class AllergyForm(forms.ModelForm):
 
 
 class MedicationForm(forms.ModelForm):
+    medicine_names = True  # the page offers brand and generic names while typing
+
     class Meta:
         model = Medication
         fields = ["name", "dose", "frequency", "active"]
+        widgets = {
+            "name": forms.TextInput(
+                attrs={"list": "medicine-names", "autocomplete": "off"}
+            )
+        }
 
 
 class ConditionForm(forms.ModelForm):

@@ -1,5 +1,7 @@
 from django import template
+from django.utils.html import format_html, format_html_join
 
+from ketaclinic.clinical import medicines
 from ketaclinic.patients.text import format_phone
 
 register = template.Library()
@@ -20,3 +22,17 @@ def get_item(mapping, key):
 def humanize_code(value: str) -> str:
     """suicide_risk -> Suicide risk"""
     return str(value).replace("_", " ").capitalize()
+
+
+# The id that medicine fields name in their ``list`` attribute.
+MEDICINE_NAMES_ID = "medicine-names"
+
+
+@register.simple_tag
+def medicine_datalist() -> str:
+    """Brand and generic names offered while a medicine is typed; any text stays
+    allowed, and screening says which lines it could not identify."""
+    options = format_html_join(
+        "", '<option value="{}">', ((name,) for name in medicines.suggestions())
+    )
+    return format_html('<datalist id="{}">{}</datalist>', MEDICINE_NAMES_ID, options)
