@@ -501,7 +501,10 @@ def test_unanswered_checklist_questions_are_one_missing_fact_naming_them() -> No
     assert finding is not None
     assert finding.kind is MISSING
     assert finding.message == "2 medical-history question(s) not answered."
-    assert finding.reason == "unanswered: avm, stroke"
+    assert finding.reason == (
+        f"not answered: {CHECKLIST['avm']!r} {CHECKLIST['stroke']!r}"
+    )
+    assert "avm" not in finding.reason  # the questions, never their keys
 
 
 # --- Interacting medications: CLINICAL.md 1.4, 1.5 --------------------------------

@@ -1088,7 +1088,8 @@ def _condition_findings(
             FindingKind.MISSING_FACT,
             "medical_history",
             f"{len(unanswered)} medical-history question(s) not answered.",
-            reason=f"unanswered: {', '.join(unanswered)}",
+            reason="not answered: "
+            + " ".join(repr(CHECKLIST[key]) for key in unanswered),
             source=f"{SOURCE_INTAKE} (medical history); CLINICAL.md 1.4",
         )
     if facts.pregnancy_unsure:
@@ -1365,7 +1366,7 @@ def _escort_findings(facts: IntakeFacts) -> Iterable[Finding]:
             FindingKind.CRITERION_MET,
             "escort",
             "An adult escort is named.",
-            reason="escort_named: yes",
+            reason="the intake names an escort",
             source=SOURCE_ESCORT,
         )
     else:
@@ -1374,7 +1375,7 @@ def _escort_findings(facts: IntakeFacts) -> Iterable[Finding]:
             "escort",
             "No adult escort is named: every patient needs one; without an escort "
             "the infusion is cancelled.",
-            reason="escort_named: no",
+            reason="the intake names no escort",
             source=SOURCE_ESCORT,
         )
 
