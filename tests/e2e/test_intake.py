@@ -202,7 +202,7 @@ def test_phone_intake_with_a_safety_answer_then_the_provider_signs_the_screening
     save_and_continue(phone)
 
     at_step(phone, "Medicines and allergies", 6)
-    phone.get_by_label("Medicines you take now").fill("Bupropion XL 300 mg daily")
+    phone.get_by_label("Medicine 1, with the dose").fill("Wellbutrin XL 300 mg daily")
     phone.get_by_label("Allergies, one per line").fill("None known")
     save_and_continue(phone)
 

@@ -846,6 +846,12 @@ class Screening:
     def unjudged_trials(self) -> tuple[TrialAssessment, ...]:
         return tuple(trial for trial in self.trials if trial.adequate is None)
 
+    @property
+    def hard_stops(self) -> tuple[Finding, ...]:
+        """The findings a clinician can pass only by a named override with a
+        reason of its own (CLINICAL.md, framing): the absolute contraindications."""
+        return self.of_kind(FindingKind.ABSOLUTE_CONTRAINDICATION)
+
     def of_kind(self, kind: FindingKind) -> tuple[Finding, ...]:
         return tuple(finding for finding in self.findings if finding.kind is kind)
 
