@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -68,6 +69,26 @@ def env_time_zone(name: str, default: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"{name}={value!r}: not a known IANA time zone.") from None
     return value
+
+
+def env_screening_policy(name: str):
+    """The clinic's screening policy: a JSON object of changes to CLINICAL.md's
+    defaults, e.g. {"minimum_age_years": 21, "relative": ["raised_icp"]}."""
+    from ketaclinic.clinical.screening import DEFAULT_POLICY, ScreeningPolicy
+
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return DEFAULT_POLICY
+    try:
+        changes = json.loads(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a JSON object.") from None
+    if not isinstance(changes, dict):
+        raise ConfigError(f"{name}: expected a JSON object.")
+    try:
+        return ScreeningPolicy.from_settings(changes)
+    except (TypeError, ValueError) as problem:
+        raise ConfigError(f"{name}: {problem}") from None
 
 
 def secret_key(var_dir: Path, *, debug: bool) -> tuple[str, bool]:

@@ -19,6 +19,7 @@ from ketaclinic.config import (
     env_choice,
     env_int,
     env_list,
+    env_screening_policy,
     env_str,
     env_time_zone,
     secret_key,
@@ -227,6 +228,9 @@ KETACLINIC_DEMO_PASSWORD = env_str("KETACLINIC_DEMO_PASSWORD", "ketamine-demo")
 KETACLINIC_INTAKE_LINK_DAYS = env_int("KETACLINIC_INTAKE_LINK_DAYS", 14, minimum=1)
 # Results per page on patient lists and searches.
 KETACLINIC_PAGE_SIZE = env_int("KETACLINIC_PAGE_SIZE", 50, minimum=5)
+# The clinic's screening policy: CLINICAL.md's defaults (ScreeningPolicy in
+# ketaclinic.clinical.screening) with the changes its medical director sets.
+KETACLINIC_SCREENING_POLICY = env_screening_policy("KETACLINIC_SCREENING_POLICY")
 
 # --- Reminders and messages -------------------------------------------------------
 # Background work (reminders, message sending) runs through Django's tasks API

@@ -21,6 +21,17 @@ from ketaclinic import config
         ("KETACLINIC_PAGE_SIZE", "lots", "KETACLINIC_PAGE_SIZE"),
         ("EMAIL_PORT", "-1", "EMAIL_PORT"),
         ("SECRET_KEY", "short", "SECRET_KEY"),
+        ("KETACLINIC_SCREENING_POLICY", "{", "KETACLINIC_SCREENING_POLICY"),
+        (
+            "KETACLINIC_SCREENING_POLICY",
+            '{"minimum_age": 21}',
+            "Unknown screening setting(s): minimum_age",
+        ),
+        (
+            "KETACLINIC_SCREENING_POLICY",
+            '{"absolute": ["gout"]}',
+            "Unknown condition(s) in absolute: gout",
+        ),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(
@@ -71,3 +82,24 @@ def test_sqlite_runs_in_wal_mode_with_immediate_writes():
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         assert options["transaction_mode"] == "IMMEDIATE"
         assert "journal_mode=WAL" in options["init_command"]
+
+
+def test_a_clinic_sets_its_screening_policy(monkeypatch):
+    from ketaclinic.clinical.screening import DEFAULT_POLICY, FindingKind
+
+    monkeypatch.setenv(
+        "KETACLINIC_SCREENING_POLICY",
+        '{"minimum_age_years": 21, "bp_severe_systolic_mm_hg": 190,'
+        ' "absolute": [], "relative": ["pregnancy"], "trd_current_episode_only": false,'
+        ' "minimum_daily_dose_mg": {"agomelatine": "25"}}',
+    )
+    policy = config.env_screening_policy("KETACLINIC_SCREENING_POLICY")
+    assert policy.minimum_age_years == 21
+    assert policy.bp_severe_systolic_mm_hg == 190
+    assert policy.kind_of("pregnancy") is FindingKind.RELATIVE_CONTRAINDICATION
+    assert policy.kind_of("schizophrenia") is FindingKind.RISK_FLAG
+    assert policy.trd_current_episode_only is False
+    assert policy.minimum_daily_dose_mg["agomelatine"] == 25
+    assert policy.minimum_daily_dose_mg["sertraline"] == 50
+    monkeypatch.delenv("KETACLINIC_SCREENING_POLICY")
+    assert config.env_screening_policy("KETACLINIC_SCREENING_POLICY") is DEFAULT_POLICY

@@ -120,3 +120,11 @@ def test_a_bpi_mean_is_kept_and_shown_to_a_tenth_half_up(world, as_role):
     assert response.total == Decimal("1.3")
     page = as_role("nurse").get(reverse("intake:patient", args=[world.patient.uuid]))
     assert ">1.3<" in page.text
+
+
+def test_the_clinics_policy_decides_the_screening_page(world, settings):
+    from ketaclinic.clinical.screening import ScreeningPolicy
+
+    settings.KETACLINIC_SCREENING_POLICY = ScreeningPolicy(minimum_age_years=50)
+    page = screening_page(world, DANGEROUS_ANSWERS)  # the patient is in their 40s
+    assert "Under 50, the clinic&#x27;s minimum age" in page.text

@@ -685,6 +685,43 @@ class ScreeningPolicy:
         if self.minimum_age_years < 0:
             raise ValueError("The minimum age cannot be negative.")
 
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, object]) -> ScreeningPolicy:
+        """The defaults with a clinic's changes, as its configuration writes them:
+        numbers and true/false as they are, ``absolute`` and ``relative`` as lists
+        of rule names, ``minimum_daily_dose_mg`` as drug: "mg" added to the table.
+        Raises ValueError naming what is wrong."""
+        known = set(cls.__dataclass_fields__)
+        unknown = set(settings) - known
+        if unknown:
+            raise ValueError(
+                f"Unknown screening setting(s): {', '.join(sorted(unknown))}; "
+                f"expected some of {', '.join(sorted(known))}."
+            )
+        values: dict[str, object] = {}
+        for name, value in settings.items():
+            if name in ("absolute", "relative"):
+                if not isinstance(value, list):
+                    raise ValueError(f"{name} must be a list of rule names.")
+                values[name] = frozenset(str(key) for key in value)
+            elif name == "minimum_daily_dose_mg":
+                if not isinstance(value, dict):
+                    raise ValueError(f"{name} must map drugs to mg.")
+                try:
+                    added = {drug: Decimal(str(mg)) for drug, mg in value.items()}
+                except ArithmeticError:
+                    raise ValueError(f"{name}: every dose must be a number.") from None
+                values[name] = MappingProxyType({**MINIMUM_DAILY_DOSE_MG, **added})
+            elif name == "trd_current_episode_only":
+                if not isinstance(value, bool):
+                    raise ValueError(f"{name} must be true or false, not {value!r}.")
+                values[name] = value
+            elif isinstance(value, int) and not isinstance(value, bool):
+                values[name] = value
+            else:
+                raise ValueError(f"{name} must be a whole number, not {value!r}.")
+        return cls(**values)  # type: ignore[arg-type]
+
     def kind_of(self, key: str) -> FindingKind:
         if key in self.absolute:
             return FindingKind.ABSOLUTE_CONTRAINDICATION

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms as django_forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -193,7 +194,10 @@ def screening_page(request: HttpRequest, patient_uuid) -> HttpResponse:
     scores = facts.latest_scores(patient)
     error = ""
     try:
-        result = screening.screen(facts.intake_facts(patient, intake, scores))
+        result = screening.screen(
+            facts.intake_facts(patient, intake, scores),
+            settings.KETACLINIC_SCREENING_POLICY,
+        )
     except (ValueError, TypeError) as problem:
         result, error = None, f"The intake answers cannot be screened: {problem}"
     decisions = list(patient.screenings.select_related("signed_by", "amends"))
