@@ -326,6 +326,9 @@ def test_phone_intake_with_a_safety_answer_then_the_provider_signs_the_screening
     item9 = findings.get_by_role("listitem").filter(has_text="PHQ-9 item 9 answered 1")
     expect(item9).to_contain_text("Suicide risk")
     expect(item9).to_contain_text("Source: CLINICAL.md 5.1")
+    # A suicide finding looks urgent (red), not amber like any risk flag.
+    expect(item9).to_contain_text("Urgent: suicide risk")
+    expect(item9).to_have_css("border-left-color", "rgb(180, 35, 24)")
     expect(findings).not_to_contain_text("not met")
     expect(findings).not_to_contain_text("medical-history question")
     scores = desk.get_by_role("region", name="Latest scores")
