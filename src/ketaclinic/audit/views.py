@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import csv
-
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -13,6 +11,7 @@ from ketaclinic.accounts.permissions import Perm
 from ketaclinic.audit.forms import AuditSearchForm
 from ketaclinic.audit.queries import audit_search
 from ketaclinic.audit.services import Action, audit_record
+from ketaclinic.exports import csv_lines
 
 PAGE_SIZE = 100
 CSV_COLUMNS = [
@@ -60,41 +59,32 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @staff_required(Perm.AUDIT_VIEW)
 def audit_export(request: HttpRequest) -> HttpResponse:
     form, events = _filtered(request)
     if events is None:
         return render(request, "audit/log.html", {"form": form}, status=400)
     audit_record(actor=request.actor, action=Action.EXPORT, summary="Audit log CSV")
-    writer = csv.writer(_Echo())
 
     def rows():
-        yield writer.writerow(CSV_COLUMNS)
         for event in events.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    event.at.isoformat(),
-                    event.username,
-                    event.action,
-                    event.patient.mrn if event.patient else "",
-                    f"{event.patient.last_name}, {event.patient.first_name}"
-                    if event.patient
-                    else "",
-                    event.location.name if event.location else "",
-                    f"{event.object_type}:{event.object_id}"
-                    if event.object_type
-                    else "",
-                    event.summary,
-                    event.ip or "",
-                ]
-            )
+            yield [
+                event.at.isoformat(),
+                event.username,
+                event.action,
+                event.patient.mrn if event.patient else "",
+                f"{event.patient.last_name}, {event.patient.first_name}"
+                if event.patient
+                else "",
+                event.location.name if event.location else "",
+                f"{event.object_type}:{event.object_id}" if event.object_type else "",
+                event.summary,
+                event.ip or "",
+            ]
 
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    response = StreamingHttpResponse(rows(), content_type="text/csv")
+    response = StreamingHttpResponse(
+        csv_lines(CSV_COLUMNS, rows()), content_type="text/csv"
+    )
     response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
     return response
