@@ -105,18 +105,24 @@ def test_an_amendment_keeps_the_original(world, lead):
     provider = client_for(world.staff["provider"])
     form = provider.get(f"/leads/{lead.uuid}/note/{original.pk}/amend/")
     assert form.context["form"].initial["text"] == "Uncontrolled BP"
-    provider.post(
-        f"/leads/{lead.uuid}/note/{original.pk}/amend/",
-        {"outcome": "proceed", "text": "BP controlled on re-check: 132/84."},
-    )
+    amend = f"/leads/{lead.uuid}/note/{original.pk}/amend/"
+    new_text = {"outcome": "proceed", "text": "BP controlled on re-check: 132/84."}
+    without_reason = provider.post(amend, new_text)
+    assert without_reason.status_code == 200
+    assert without_reason.context["form"].errors["reason"]
+    assert ConsultationNote.objects.count() == 1
+    provider.post(amend, {**new_text, "reason": "Re-measured after rest"})
     amendment = ConsultationNote.objects.exclude(pk=original.pk).get()
     assert amendment.amends == original
+    assert amendment.amendment_reason == "Re-measured after rest"
     original.refresh_from_db()
     assert original.text == "Uncontrolled BP" and original.outcome == "not_candidate"
     lead.refresh_from_db()
     assert lead.stage == Stage.CONSULTATION_DONE  # the amended outcome counts
     page = provider.get(f"/leads/{lead.uuid}/").content.decode()
     assert "Uncontrolled BP" in page and "BP controlled on re-check" in page
-    assert "Amended" in page
+    assert "Amended" in page and "Re-measured after rest" in page
     with pytest.raises(services.Refused, match="amended already"):
-        sign(world, lead, amends=original)
+        sign(world, lead, amends=original, reason="Again")
+    with pytest.raises(services.Refused, match="Say why"):
+        sign(world, lead, amends=amendment, reason=" ")

@@ -335,6 +335,10 @@ def test_the_provider_sees_findings_and_signs_a_decision_then_amends_it(world):
     assert OutboundMessage.objects.filter(purpose="screening_outcome").exists()
     with pytest.raises(PermissionError):
         first.save()
+    amend = {"outcome": "needs_information", "needs": "ECG", "rationale": "BP"}
+    refused = provider.post(url, {**amend, "amend": "1"})
+    assert refused.context["form"].errors["reason"]
+    assert ScreeningDecision.objects.count() == 1
     provider.post(
         url,
         {
@@ -342,10 +346,12 @@ def test_the_provider_sees_findings_and_signs_a_decision_then_amends_it(world):
             "needs": "ECG",
             "rationale": "BP",
             "amend": "1",
+            "reason": "ECG not yet seen",
         },
     )
     second = ScreeningDecision.objects.exclude(pk=first.pk).get()
     assert second.amends == first
+    assert second.amendment_reason == "ECG not yet seen"
     assert ScreeningDecision.objects.count() == 2  # the original is kept
 
 

@@ -248,9 +248,12 @@ class NoteForm(forms.Form):
         "afterwards, only amended.",
     )
     appointment = forms.ChoiceField(required=False, label="Consultation")
+    reason = forms.CharField(label="Reason for the amendment", max_length=500)
 
-    def __init__(self, *args, appointments=(), **kwargs):
+    def __init__(self, *args, appointments=(), amending=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if not amending:
+            del self.fields["reason"]
         self.appointments = {str(a.pk): a for a in appointments}
         self.fields["appointment"].choices = [("", "—")] + [
             (

@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from ketaclinic.records import SignedRecord
+
 
 class Condition(models.TextChoices):
     DEPRESSION = "depression", _("Depression")
@@ -265,11 +267,11 @@ class ContactEntry(models.Model):
         return f"{self.get_kind_display()} with {self.inquiry}"
 
 
-class ConsultationNote(models.Model):
+class ConsultationNote(SignedRecord):
     """A provider's note of the free consultation, signed when written.
 
-    Never edited: the model refuses, and a database trigger refuses too
-    (migration 0002). A correction is a new note that `amends` this one.
+    Never edited: the model refuses, and so does the database (`AppendOnly`,
+    migration 0004). A correction is a new note that `amends` this one.
     """
 
     class Outcome(models.TextChoices):
@@ -288,31 +290,12 @@ class ConsultationNote(models.Model):
     )
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     text = models.TextField(max_length=5000)
-    signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    signed_at = models.DateTimeField(auto_now_add=True)
-    amends = models.OneToOneField(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="amended_by",
-    )
 
     class Meta:
         ordering = ["signed_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} ({self.signed_at:%Y-%m-%d})"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("A signed note is amended, never edited.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("A signed note cannot be deleted.")
 
 
 class LeadAlert(models.Model):

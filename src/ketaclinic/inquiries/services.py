@@ -531,15 +531,18 @@ def note_sign(
     text: str,
     appointment: Appointment | None = None,
     amends: ConsultationNote | None = None,
+    reason: str = "",
 ) -> ConsultationNote:
     """Write and sign the consultation note (providers only). Signed means
-    final: a correction is a new signed note that amends this one."""
+    final: a correction is a new signed note that amends this one and says why."""
     if not can(actor.user, Perm.SIGN):
         raise Refused("Only a provider signs a consultation note.")
     if outcome not in ConsultationNote.Outcome.values:
         raise Refused("Choose the outcome.")
     if not text.strip():
         raise Refused("Write the note.")
+    if amends is not None and not reason.strip():
+        raise Refused("Say why the note is amended.")
     with transaction.atomic():
         if amends is not None:
             if amends.inquiry_id != inquiry.pk:
@@ -553,6 +556,7 @@ def note_sign(
             text=text.strip(),
             signed_by=actor.user,
             amends=amends,
+            amendment_reason=reason.strip() if amends is not None else "",
         )
         target = OUTCOME_STAGE[outcome]
         # An amendment that changes the outcome moves the lead from where the

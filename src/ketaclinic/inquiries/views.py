@@ -257,7 +257,10 @@ def note(request: HttpRequest, inquiry_uuid, amends_id: int | None = None):
         past = [a for a in appointments if a.starts_at <= timezone.now()]
         initial["appointment"] = str((past or appointments)[-1].pk)
     form = forms.NoteForm(
-        request.POST or None, appointments=appointments, initial=initial
+        request.POST or None,
+        appointments=appointments,
+        initial=initial,
+        amending=amends is not None,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -268,6 +271,7 @@ def note(request: HttpRequest, inquiry_uuid, amends_id: int | None = None):
                 text=form.cleaned_data["text"],
                 appointment=form.cleaned_data["appointment"],
                 amends=amends,
+                reason=form.cleaned_data.get("reason", ""),
             )
         except services.Refused as refused:
             form.add_error(None, str(refused))

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from ketaclinic.records import SignedRecord
+
 
 class Intake(models.Model):
     """One intake of one patient, filled through a private link or by staff."""
@@ -243,7 +245,7 @@ class UrgentTask(models.Model):
         return self.message
 
 
-class ScreeningDecision(models.Model):
+class ScreeningDecision(SignedRecord):
     """The clinician's candidacy decision, signed. Amended, never edited."""
 
     class Outcome(models.TextChoices):
@@ -262,25 +264,9 @@ class ScreeningDecision(models.Model):
     rationale = models.TextField(max_length=4000)
     # What the clinician saw when signing: the findings and their sources.
     findings = models.JSONField(default=list)
-    signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    signed_at = models.DateTimeField(auto_now_add=True)
-    amends = models.OneToOneField(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="amended_by",
-    )
 
     class Meta:
         ordering = ["-signed_at"]
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} ({self.signed_at:%Y-%m-%d})"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("A signed decision is amended, never edited.")
-        super().save(*args, **kwargs)

@@ -360,14 +360,18 @@ def decision_sign(
     indication: str = "",
     needs: str = "",
     amends: ScreeningDecision | None = None,
+    reason: str = "",
 ) -> ScreeningDecision:
-    """The clinician's signed decision; an amendment keeps the original."""
+    """The clinician's signed decision; an amendment keeps the original and
+    says why."""
     if not can(actor.user, Perm.SIGN):
         raise IntakeRefused("Only a provider signs a screening decision.")
     if outcome == ScreeningDecision.Outcome.CANDIDATE and not indication:
         raise IntakeRefused("Say for which indication the patient is a candidate.")
     if outcome == ScreeningDecision.Outcome.NEEDS_INFORMATION and not needs.strip():
         raise IntakeRefused("Say what information is needed.")
+    if amends is not None and not reason.strip():
+        raise IntakeRefused("Say why the decision is amended.")
     with transaction.atomic():
         if amends is not None:
             ScreeningDecision.objects.select_for_update().get(pk=amends.pk)
@@ -382,6 +386,7 @@ def decision_sign(
             findings=findings,
             signed_by=actor.user,
             amends=amends,
+            amendment_reason=reason.strip() if amends is not None else "",
         )
         audit_record(
             actor=actor,

@@ -168,6 +168,12 @@ class DecisionForm(django_forms.Form):
     rationale = django_forms.CharField(
         widget=django_forms.Textarea(attrs={"rows": 5}), max_length=4000
     )
+    reason = django_forms.CharField(label="Reason for the amendment", max_length=500)
+
+    def __init__(self, *args, amending: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not amending:
+            del self.fields["reason"]
 
 
 def _finding_dicts(result: screening.Screening) -> list[dict]:
@@ -202,7 +208,7 @@ def screening_page(request: HttpRequest, patient_uuid) -> HttpResponse:
         result, error = None, f"The intake answers cannot be screened: {problem}"
     decisions = list(patient.screenings.select_related("signed_by", "amends"))
     current = next((d for d in decisions if not hasattr(d, "amended_by")), None)
-    form = DecisionForm(request.POST or None)
+    form = DecisionForm(request.POST or None, amending=current is not None)
     if request.method == "POST":
         if not can(request.user, Perm.SIGN):
             from ketaclinic.accounts.access import forbidden
@@ -219,6 +225,7 @@ def screening_page(request: HttpRequest, patient_uuid) -> HttpResponse:
                     rationale=form.cleaned_data["rationale"],
                     findings=_finding_dicts(result),
                     amends=current if request.POST.get("amend") else None,
+                    reason=form.cleaned_data.get("reason", ""),
                 )
             except services.IntakeRefused as refused:
                 form.add_error(None, str(refused))
