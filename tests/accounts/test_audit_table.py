@@ -91,6 +91,7 @@ AUDIT: dict[str, str] = {
     "intake:questionnaires_send": CHART,
     "intake:screening": CHART,
     "intake:fill": CHART,
+    "intake:consent_name_review": CHART,
     "intake_public:intake": LINK,
     "intake_public:questionnaire": LINK,
     "scheduling:day": LIST,

@@ -367,6 +367,14 @@ def test_phone_intake_with_a_safety_answer_then_the_provider_signs_the_screening
     )
     decision.get_by_label("Rationale").fill(rationale)
     decision.get_by_role("button", name="Sign decision").click()
+    # One general rationale does not pass the open urgent task: it needs its own
+    # named override with a reason.
+    override = decision.get_by_label(re.compile(r"^Override \(open urgent task\)"))
+    expect(decision).to_contain_text("Give your reason to override this")
+    assert not ScreeningDecision.objects.filter(patient=patient).exists()
+    decision.get_by_role("radio", name="Candidate", exact=True).check()
+    override.fill("C-SSRS by me today: low risk; safety plan agreed.")
+    decision.get_by_role("button", name="Sign decision").click()
 
     expect(desk.get_by_role("status")).to_contain_text("Decision signed.")
     decision = desk.get_by_role("region", name="Decision")
@@ -374,6 +382,8 @@ def test_phone_intake_with_a_safety_answer_then_the_provider_signs_the_screening
         "Candidate for depression, signed by Priya Raman, MD"
     )
     expect(decision).to_contain_text(rationale)
+    expect(decision).to_contain_text("Overrode an open urgent task")
+    expect(decision).to_contain_text("Reason: C-SSRS by me today: low risk")
     screenshot(desk, "screening.png")
     signed = ScreeningDecision.objects.get(patient=patient)
     assert signed.outcome == ScreeningDecision.Outcome.CANDIDATE

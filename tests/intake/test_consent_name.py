@@ -4,17 +4,21 @@ patient confirms a different legal name, which staff then review."""
 
 from __future__ import annotations
 
-from django.test import Client
 from django.urls import reverse
 
 from ketaclinic.audit.models import AuditEvent
 from ketaclinic.intake.models import ConsentNameReview, ConsentSignature
-from tests.intake.test_intake import intake, post_step, publish  # noqa: F401
+from tests.intake.test_intake import (  # noqa: F401
+    intake,
+    patient_browser,
+    post_step,
+    publish,
+)
 
 
 def sign(intake, version, typed_name, **extra):  # noqa: F811
     return post_step(
-        Client(),
+        patient_browser(intake),
         intake,
         "consents",
         {"version": version.pk, "sha256": version.sha256, "typed_name": typed_name}

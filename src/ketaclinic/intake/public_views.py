@@ -175,7 +175,7 @@ def wizard(request: AppRequest, intake: Intake, *, staff=None) -> HttpResponse:
         for key, title in steps
         if key != "review" and key not in done_steps(intake)
     ]
-    if request.method == "POST" and not missing:
+    if request.method == "POST" and not unfinished:
         # Sent meanwhile by another tap of the same button: that sending stands.
         with suppress(services.IntakeRefused):
             services.intake_submit(actor=actor, intake=intake)

@@ -365,11 +365,12 @@ class MeasurementForm(forms.ModelForm):
             cm = feet_inches_to_cm(Decimal(0), total)
             field = "height_feet"
         else:
-            total = cm = Decimal(cleaned.get("height") or 0)
+            height = cleaned.get("height")
             field = "height"
-            if cm is None:
+            if height is None:
                 cleaned["height_cm"] = cleaned["height_entered"] = None
                 return
+            total = cm = Decimal(height)
         problem = check_height_cm(cm)
         if problem:
             self.add_error(field, problem)
