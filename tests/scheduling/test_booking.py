@@ -17,6 +17,7 @@ from ketaclinic.scheduling.models import (
     TimeOff,
     WaitlistEntry,
 )
+from tests.conftest import make_patient
 from tests.scheduling.factories import open_clinic, works
 
 
@@ -76,7 +77,10 @@ def test_a_remote_consultation_holds_no_room(world, clinic):
 @pytest.mark.parametrize(
     ("when", "message"),
     [
-        (lambda: local(next_weekday(1), 17, 30), "outside opening hours"),
+        (
+            lambda: local(next_weekday(1), 17, 30),
+            "outside opening hours (the visit lasts 1 hour 25 minutes)",
+        ),
         (lambda: local(next_weekday(1), 6), "outside opening hours"),
         (lambda: timezone.now() - timedelta(days=1), "in the past"),
         (lambda: timezone.now() + timedelta(hours=3), "24 hours' notice"),
@@ -124,9 +128,11 @@ def test_it_never_books_beyond_capacity(world, clinic):
     world.staff["nurse"].patients_at_once = 3
     world.staff["nurse"].save()
     book(world, clinic, start)
-    book(world, clinic, start)  # the second chair
+    second = make_patient(world.home, mrn="C0000002", last_name="Second")
+    book(world, clinic, start, patient=second)  # the second chair
+    third = make_patient(world.home, mrn="C0000003", last_name="Third")
     with pytest.raises(services.BookingRefused) as refused:
-        book(world, clinic, start)  # no third chair
+        book(world, clinic, start, patient=third)  # no third chair
     assert "Nothing is free" in refused.value.message
     assert refused.value.alternatives[0].start > start
 
@@ -134,8 +140,10 @@ def test_it_never_books_beyond_capacity(world, clinic):
 def test_a_nurse_watches_no_more_patients_than_allowed(world, clinic):
     start = local(next_weekday(1), 9)
     book(world, clinic, start)
-    with pytest.raises(services.BookingRefused):
-        book(world, clinic, start + timedelta(minutes=15))  # nurse has 1 at once
+    other = make_patient(world.home, mrn="C0000002", last_name="Second")
+    with pytest.raises(services.BookingRefused, match="Nothing is free"):
+        # the nurse watches 1 at once
+        book(world, clinic, start + timedelta(minutes=15), patient=other)
 
 
 def test_moving_needs_a_reason_and_frees_the_old_time(world, clinic):
@@ -249,16 +257,21 @@ def test_concurrent_bookings_of_the_last_slot_exactly_one_wins(world, clinic):
     barrier = threading.Barrier(4)
     results: list[object] = []
 
-    def attempt():
+    patients = [
+        make_patient(world.home, mrn=f"R{n:07d}", last_name=f"Racer{n}")
+        for n in range(4)
+    ]
+
+    def attempt(patient):
         try:
             barrier.wait()
-            results.append(book(world, clinic, start))
+            results.append(book(world, clinic, start, patient=patient))
         except services.BookingRefused as refused:
             results.append(refused)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=attempt) for _ in range(4)]
+    threads = [threading.Thread(target=attempt, args=(p,)) for p in patients]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -334,3 +347,21 @@ def test_a_type_that_needs_a_provider_on_site_fits_only_while_one_works(world, c
         and s.end.astimezone(world.home.zone).time() <= time(12)
         for s in refused.value.alternatives
     )
+
+
+@pytest.mark.parametrize(
+    ("minutes", "words"),
+    [
+        (85, "1 hour 25 minutes"),
+        (40, "40 minutes"),
+        (60, "1 hour"),
+        (61, "1 hour 1 minute"),
+        (15, "15 minutes"),
+        (24 * 60 + 120, "1 day 2 hours"),
+        (0, "0 minutes"),
+    ],
+)
+def test_durations_read_as_words(minutes, words):
+    from ketaclinic.scheduling.words import duration_words
+
+    assert duration_words(timedelta(minutes=minutes)) == words

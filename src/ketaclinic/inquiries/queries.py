@@ -202,7 +202,8 @@ def consultation_slots(
 ) -> list:
     """The next free consultation times of this kind at the lead's location,
     from the scheduling engine, within KETACLINIC_CONSULTATION_DAYS_AHEAD.
-    When `moving` is of the same type, its own time counts as free."""
+    The visit `moving` (moved, or replaced by one of another kind) counts as
+    free; the lead's other visits do not."""
     from ketaclinic.scheduling.queries import find_free
     from ketaclinic.scheduling.services import earliest_start
 
@@ -219,14 +220,14 @@ def consultation_slots(
     )
     if earliest >= horizon:
         return []
-    same_type = moving is not None and moving.type_id == types[mode].pk
     return find_free(
         location=inquiry.location,
         appointment_type=types[mode],
         earliest=earliest,
         latest=horizon,
         count=count,
-        exclude_appointment_id=moving.pk if same_type else None,
+        exclude_appointment_id=moving.pk if moving is not None else None,
+        inquiry_id=inquiry.pk,
     )
 
 

@@ -312,37 +312,43 @@ def consultation_change(
     starts_at: datetime,
 ) -> Appointment:
     """A new time (and perhaps a new kind) for a booked consultation. The same
-    kind moves the visit; another kind books anew, then cancels the old one:
+    kind moves the visit; another kind cancels the old one and books anew:
     one transaction, so a refused new time leaves the old visit as it was."""
     who = "staff" if actor.user is not None else "the visitor"
     appointment_type = _consultation_type(inquiry, mode)
-    with transaction.atomic():
-        inquiry = _locked(inquiry)
-        if appointment_type.pk == appointment.type_id:
-            new = schedule.appointment_move(
-                actor=actor,
-                appointment=appointment,
-                starts_at=starts_at,
-                reason=f"Changed by {who}",
-            )
-        else:
-            new = schedule.appointment_book(
-                actor=actor,
-                inquiry=inquiry,
-                location=inquiry.location,
-                appointment_type=appointment_type,
-                starts_at=starts_at,
-                notes=f"Free consultation: {ConsultationMode(mode).label}",
-            )
-            schedule.appointment_set_status(
-                actor=actor,
-                appointment=appointment,
-                status=Appointment.Status.CANCELLED,
-                reason=f"Changed to {ConsultationMode(mode).label.lower()} by {who}",
-            )
-        inquiry.consultation_mode = mode
-        inquiry.save(update_fields=["consultation_mode"])
-        notify.consultation_booked(inquiry, new, changed=True)
+    try:
+        with transaction.atomic():
+            inquiry = _locked(inquiry)
+            if appointment_type.pk == appointment.type_id:
+                new = schedule.appointment_move(
+                    actor=actor,
+                    appointment=appointment,
+                    starts_at=starts_at,
+                    reason=f"Changed by {who}",
+                )
+            else:
+                # The old visit goes first, so that its time (and the lead, who is
+                # never in two visits at once) is free for the new one.
+                schedule.appointment_set_status(
+                    actor=actor,
+                    appointment=appointment,
+                    status=Appointment.Status.CANCELLED,
+                    reason=f"Changed to {ConsultationMode(mode).label.lower()} by {who}",
+                )
+                new = schedule.appointment_book(
+                    actor=actor,
+                    inquiry=inquiry,
+                    location=inquiry.location,
+                    appointment_type=appointment_type,
+                    starts_at=starts_at,
+                    notes=f"Free consultation: {ConsultationMode(mode).label}",
+                )
+            inquiry.consultation_mode = mode
+            inquiry.save(update_fields=["consultation_mode"])
+            notify.consultation_booked(inquiry, new, changed=True)
+    except BookingRefused:
+        appointment.refresh_from_db()  # the cancel was undone too
+        raise
     return new
 
 

@@ -238,6 +238,15 @@ class AppointmentPhase(models.Model):
 
 
 class Appointment(models.Model):
+    """One visit of a patient (or of a lead, before there is a chart).
+
+    The patient is held like a chair: two visits that hold time never overlap
+    for one patient or one lead, at any location. On PostgreSQL an exclusion
+    constraint guarantees it (migration 0006_one_visit_at_a_time_per_patient);
+    on SQLite the booking service re-checks inside its write-locked
+    transaction (see Allocation).
+    """
+
     class Status(models.TextChoices):
         BOOKED = "booked", "Booked"
         CONFIRMED = "confirmed", "Confirmed"
@@ -265,6 +274,18 @@ class Appointment(models.Model):
         Status.IN_PROGRESS,
         Status.COMPLETED,
     )
+    # Which status each status may become.
+    TRANSITIONS = {
+        Status.BOOKED: (
+            Status.CONFIRMED,
+            Status.CHECKED_IN,
+            Status.CANCELLED,
+            Status.NO_SHOW,
+        ),
+        Status.CONFIRMED: (Status.CHECKED_IN, Status.CANCELLED, Status.NO_SHOW),
+        Status.CHECKED_IN: (Status.IN_PROGRESS, Status.CANCELLED),
+        Status.IN_PROGRESS: (Status.COMPLETED,),
+    }
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # A visit is for a patient, or, for a free consultation before there is a

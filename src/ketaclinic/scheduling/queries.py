@@ -117,8 +117,11 @@ class ScheduleLoader:
         latest: datetime,
         staff_ids: list[int] | None = None,
         exclude_appointment_id: int | None = None,
+        patient_id: int | None = None,
+        inquiry_id: int | None = None,
     ) -> None:
         self.location = location
+        self.patient_id, self.inquiry_id = patient_id, inquiry_id
         self.phases = phase_specs(appointment_type)
         self.length = timedelta(minutes=sum(phase.minutes for phase in self.phases))
         if self.length > LONGEST_VISIT:
@@ -292,6 +295,15 @@ class ScheduleLoader:
         )
         if self.presence is not None:
             opening = self._with_provider(opening, days, earliest, window_end)
+        # The patient is held too: a visit never overlaps another of theirs.
+        theirs = visits_overlapping(
+            patient_id=self.patient_id,
+            inquiry_id=self.inquiry_id,
+            start=earliest,
+            end=window_end,
+            exclude_appointment_id=self.exclude_appointment_id,
+        ).values_list("starts_at", "ends_at")
+        opening = tuple(_minus(list(opening), list(theirs)))
         request = slots.SlotRequest(
             phases=self.phases,
             open=opening,
@@ -303,6 +315,30 @@ class ScheduleLoader:
             day_window=day_window,
         )
         return SlotInputs(request, resources, staff)
+
+
+def visits_overlapping(
+    *,
+    patient_id: int | None,
+    inquiry_id: int | None,
+    start: datetime,
+    end: datetime,
+    exclude_appointment_id: int | None = None,
+):
+    """The visits of one patient (or of one lead, before there is a chart), at
+    any location, that hold time within [start, end), earliest first."""
+    if patient_id is None and inquiry_id is None:
+        return Appointment.objects.none()
+    visits = Appointment.objects.filter(
+        status__in=Appointment.HOLDING, starts_at__lt=end, ends_at__gt=start
+    )
+    if patient_id is not None:
+        visits = visits.filter(patient_id=patient_id)
+    else:
+        visits = visits.filter(inquiry_id=inquiry_id)
+    if exclude_appointment_id is not None:
+        visits = visits.exclude(pk=exclude_appointment_id)
+    return visits.order_by("starts_at", "id")
 
 
 def _intersect(
@@ -338,6 +374,8 @@ def slot_inputs(
     weekdays: frozenset[int] | None = None,
     day_window: tuple[time, time] | None = None,
     exclude_appointment_id: int | None = None,
+    patient_id: int | None = None,
+    inquiry_id: int | None = None,
 ) -> SlotInputs:
     """Everything the slot finder needs for one window, in a fixed number of
     queries whatever the bookings."""
@@ -348,6 +386,8 @@ def slot_inputs(
         latest=latest,
         staff_ids=staff_ids,
         exclude_appointment_id=exclude_appointment_id,
+        patient_id=patient_id,
+        inquiry_id=inquiry_id,
     )
     return loader.window(
         earliest=earliest,
@@ -377,6 +417,8 @@ def find_free(
     count: int = 10,
     staff_ids: list[int] | None = None,
     exclude_appointment_id: int | None = None,
+    patient_id: int | None = None,
+    inquiry_id: int | None = None,
     weekdays: frozenset[int] | None = None,
     day_window: tuple[time, time] | None = None,
 ) -> list[slots.Slot]:
@@ -388,6 +430,8 @@ def find_free(
         latest=latest,
         staff_ids=staff_ids,
         exclude_appointment_id=exclude_appointment_id,
+        patient_id=patient_id,
+        inquiry_id=inquiry_id,
     )
     found: list[slots.Slot] = []
     cursor, step = earliest, SEARCH_WINDOW

@@ -25,6 +25,7 @@ from ketaclinic.scheduling.models import (
     TimeOff,
     WaitlistEntry,
 )
+from ketaclinic.scheduling.words import duration_words
 
 # How far ahead alternatives are looked for when a time cannot be booked.
 ALTERNATIVES_WINDOW = timedelta(days=28)
@@ -42,12 +43,35 @@ class BookingRefused(Exception):
         return self.message
 
 
+@dataclass(frozen=True)
+class Attendee:
+    """Who the visit is for: a patient, or a lead before there is a chart. They
+    are held like a chair: never in two visits at once."""
+
+    patient_id: int | None = None
+    inquiry_id: int | None = None
+    name: str = ""
+
+    @classmethod
+    def of(cls, appointment: Appointment) -> Attendee:
+        return cls.for_(patient=appointment.patient, inquiry=appointment.inquiry)
+
+    @classmethod
+    def for_(cls, *, patient=None, inquiry=None) -> Attendee:
+        if patient is not None:
+            return cls(patient_id=patient.pk, name=patient.display_name)
+        if inquiry is not None:
+            return cls(inquiry_id=inquiry.pk, name=inquiry.name)
+        return cls()
+
+
 def _alternatives(
     location: Location,
     appointment_type: AppointmentType,
     around: datetime,
     staff_ids: list[int] | None,
     exclude_appointment_id: int | None = None,
+    attendee: Attendee = Attendee(),
 ) -> list[slots.Slot]:
     earliest = max(around, earliest_start(appointment_type))
     return queries.find_free(
@@ -58,6 +82,8 @@ def _alternatives(
         count=ALTERNATIVES_COUNT,
         staff_ids=staff_ids,
         exclude_appointment_id=exclude_appointment_id,
+        patient_id=attendee.patient_id,
+        inquiry_id=attendee.inquiry_id,
     )
 
 
@@ -71,6 +97,8 @@ def _why_not(
     starts_at: datetime,
     inputs: queries.SlotInputs,
     staff_ids: list[int] | None,
+    attendee: Attendee = Attendee(),
+    exclude_appointment_id: int | None = None,
 ) -> str:
     """A plain reason for a refused time, most basic first."""
     local = starts_at.astimezone(location.zone)
@@ -89,8 +117,14 @@ def _why_not(
         return f"{location.name} is closed on {local:%b %-d} ({closure.reason})."
     length = timedelta(minutes=sum(p.minutes for p in inputs.request.phases))
     visit = (starts_at, starts_at + length)
+    overlap = _overlap(attendee, visit[0], visit[1], exclude_appointment_id)
+    if overlap:
+        return overlap
     if not any(i.start <= visit[0] and visit[1] <= i.end for i in inputs.request.open):
-        return f"{when} is outside opening hours (the visit lasts {length})" + (
+        return (
+            f"{when} is outside opening hours "
+            f"(the visit lasts {duration_words(length)})"
+        ) + (
             ", or no provider is on site for all of it."
             if appointment_type.provider_on_site
             else "."
@@ -115,12 +149,42 @@ def _why_not(
     return f"Nothing is free at {when}: every chair, room or staff member is taken."
 
 
+def _overlap(
+    attendee: Attendee,
+    start: datetime,
+    end: datetime,
+    exclude_appointment_id: int | None,
+) -> str:
+    """Names the attendee's other visit within [start, end), or ''."""
+    other = (
+        queries.visits_overlapping(
+            patient_id=attendee.patient_id,
+            inquiry_id=attendee.inquiry_id,
+            start=start,
+            end=end,
+            exclude_appointment_id=exclude_appointment_id,
+        )
+        .select_related("type", "location")
+        .first()
+    )
+    if other is None:
+        return ""
+    zone = other.location.zone
+    start, end = other.starts_at.astimezone(zone), other.ends_at.astimezone(zone)
+    return (
+        f"{attendee.name} already has {other.type.name} on "
+        f"{start:%a %b %-d}, {start:%H:%M}–{end:%H:%M} at {other.location.name}, "
+        "and one person cannot be in two visits at once."
+    )
+
+
 def _slot_at(
     location: Location,
     appointment_type: AppointmentType,
     starts_at: datetime,
     staff_ids: list[int] | None,
     exclude_appointment_id: int | None = None,
+    attendee: Attendee = Attendee(),
 ) -> tuple[slots.Slot | None, queries.SlotInputs]:
     inputs = queries.slot_inputs(
         location=location,
@@ -130,6 +194,8 @@ def _slot_at(
         count=1,
         staff_ids=staff_ids,
         exclude_appointment_id=exclude_appointment_id,
+        patient_id=attendee.patient_id,
+        inquiry_id=attendee.inquiry_id,
     )
     slot = None
     if starts_at >= earliest_start(appointment_type):
@@ -173,12 +239,22 @@ def appointment_book(
     """
     if (patient is None) == (inquiry is None):
         raise ValueError("Book a visit for a patient or for a lead, not both.")
+    attendee = Attendee.for_(patient=patient, inquiry=inquiry)
     try:
         with transaction.atomic():
-            slot, inputs = _slot_at(location, appointment_type, starts_at, staff_ids)
+            slot, inputs = _slot_at(
+                location, appointment_type, starts_at, staff_ids, attendee=attendee
+            )
             if slot is None:
                 raise BookingRefused(
-                    _why_not(location, appointment_type, starts_at, inputs, staff_ids)
+                    _why_not(
+                        location,
+                        appointment_type,
+                        starts_at,
+                        inputs,
+                        staff_ids,
+                        attendee=attendee,
+                    )
                 )
             appointment = Appointment.objects.create(
                 patient=patient,
@@ -202,17 +278,31 @@ def appointment_book(
             )
     except BookingRefused as refused:
         refused.alternatives = _alternatives(
-            location, appointment_type, starts_at, staff_ids
+            location, appointment_type, starts_at, staff_ids, attendee=attendee
         )
         raise
     except IntegrityError:
-        # A concurrent booking took the chair or seat first (PostgreSQL's
-        # exclusion constraint): offer the next free times.
+        # A concurrent booking took the chair, the seat or the patient first
+        # (PostgreSQL's exclusion constraints): say which, offer the next times.
         raise BookingRefused(
-            "Someone else just booked that time.",
-            _alternatives(location, appointment_type, starts_at, staff_ids),
+            _lost_race(location, appointment_type, starts_at, attendee),
+            _alternatives(
+                location, appointment_type, starts_at, staff_ids, attendee=attendee
+            ),
         ) from None
     return appointment
+
+
+def _lost_race(
+    location: Location,
+    appointment_type: AppointmentType,
+    starts_at: datetime,
+    attendee: Attendee,
+    exclude_appointment_id: int | None = None,
+) -> str:
+    length = timedelta(minutes=appointment_type.minutes)
+    overlap = _overlap(attendee, starts_at, starts_at + length, exclude_appointment_id)
+    return overlap or "Someone else just booked that time."
 
 
 def appointment_move(
@@ -229,13 +319,29 @@ def appointment_move(
         )
     location, kind = appointment.location, appointment.type
     old_start = appointment.starts_at
+    attendee = Attendee.of(appointment)
     try:
         with transaction.atomic():
             slot, inputs = _slot_at(
-                location, kind, starts_at, None, exclude_appointment_id=appointment.pk
+                location,
+                kind,
+                starts_at,
+                None,
+                exclude_appointment_id=appointment.pk,
+                attendee=attendee,
             )
             if slot is None:
-                raise BookingRefused(_why_not(location, kind, starts_at, inputs, None))
+                raise BookingRefused(
+                    _why_not(
+                        location,
+                        kind,
+                        starts_at,
+                        inputs,
+                        None,
+                        attendee=attendee,
+                        exclude_appointment_id=appointment.pk,
+                    )
+                )
             appointment.allocations.filter(active=True).update(active=False)
             _allocate(appointment, slot)
             appointment.starts_at, appointment.ends_at = slot.start, slot.end
@@ -253,14 +359,25 @@ def appointment_move(
             )
     except BookingRefused as refused:
         refused.alternatives = _alternatives(
-            location, kind, starts_at, None, exclude_appointment_id=appointment.pk
+            location,
+            kind,
+            starts_at,
+            None,
+            exclude_appointment_id=appointment.pk,
+            attendee=attendee,
         )
         raise
     except IntegrityError:
+        appointment.refresh_from_db()
         raise BookingRefused(
-            "Someone else just booked that time.",
+            _lost_race(location, kind, starts_at, attendee, appointment.pk),
             _alternatives(
-                location, kind, starts_at, None, exclude_appointment_id=appointment.pk
+                location,
+                kind,
+                starts_at,
+                None,
+                exclude_appointment_id=appointment.pk,
+                attendee=attendee,
             ),
         ) from None
     waitlist_offer_freed(appointment.location, appointment.type, old_start)
@@ -271,13 +388,7 @@ def appointment_set_status(
     *, actor: Actor, appointment: Appointment, status: str, reason: str = ""
 ) -> Appointment:
     """Confirm, check in, start, complete, cancel (with a reason) or mark no-show."""
-    allowed = {
-        Appointment.Status.BOOKED: {"confirmed", "checked_in", "cancelled", "no_show"},
-        Appointment.Status.CONFIRMED: {"checked_in", "cancelled", "no_show"},
-        Appointment.Status.CHECKED_IN: {"in_progress", "cancelled"},
-        Appointment.Status.IN_PROGRESS: {"completed"},
-    }
-    if status not in allowed.get(appointment.status, set()):
+    if status not in Appointment.TRANSITIONS.get(appointment.status, ()):
         raise BookingRefused(
             f"A {appointment.get_status_display().lower()} appointment cannot become "
             f"{Appointment.Status(status).label.lower()}."
@@ -285,33 +396,49 @@ def appointment_set_status(
     if status == Appointment.Status.CANCELLED and not reason.strip():
         raise BookingRefused("Say why the appointment is cancelled.")
     with transaction.atomic():
-        # Re-read under a row lock: a patient's link and a staff member may act
-        # at the same moment; the second sees the first's status.
-        current = Appointment.objects.select_for_update().get(pk=appointment.pk)
-        if status not in allowed.get(current.status, set()):
-            raise BookingRefused(
-                f"The appointment is already {current.get_status_display().lower()}."
-            )
-        appointment.status = status
-        if reason:
-            appointment.status_reason = reason[:200]
-        appointment.save(update_fields=["status", "status_reason"])
-        if status in (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW):
-            appointment.allocations.filter(active=True).update(active=False)
-            transaction.on_commit(lambda: notify.appointment_cancelled(appointment))
-        audit_record(
+        _status_write(
             actor=actor,
-            action=Action.UPDATE,
-            patient=appointment.patient,
-            obj=appointment,
-            summary=f"{Appointment.Status(status).label}: {appointment.type.name}"
-            + (f" ({reason})" if reason else ""),
+            appointment=appointment,
+            status=status,
+            reason=reason,
         )
     if status == Appointment.Status.CANCELLED:
         waitlist_offer_freed(
             appointment.location, appointment.type, appointment.starts_at
         )
     return appointment
+
+
+def _status_write(
+    *,
+    actor: Actor,
+    appointment: Appointment,
+    status: str,
+    reason: str,
+) -> None:
+    """The status change itself, inside the caller's transaction."""
+    # Re-read under a row lock: a patient's link and a staff member may act
+    # at the same moment; the second sees the first's status.
+    current = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if status not in Appointment.TRANSITIONS.get(current.status, ()):
+        raise BookingRefused(
+            f"The appointment is already {current.get_status_display().lower()}."
+        )
+    appointment.status = status
+    if reason:
+        appointment.status_reason = reason[:200]
+    appointment.save(update_fields=["status", "status_reason"])
+    if status in (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW):
+        appointment.allocations.filter(active=True).update(active=False)
+        transaction.on_commit(lambda: notify.appointment_cancelled(appointment))
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        patient=appointment.patient,
+        obj=appointment,
+        summary=f"{Appointment.Status(status).label}: {appointment.type.name}"
+        + (f" ({reason})" if reason else ""),
+    )
 
 
 def waitlist_add(

@@ -176,6 +176,7 @@ def book(request: HttpRequest, patient_uuid) -> HttpResponse:
                 count=10,
                 weekdays=frozenset(weekdays) if weekdays else None,
                 day_window=form.day_window(),
+                patient_id=patient.pk,
             ),
             location,
         )
