@@ -126,3 +126,61 @@ def test_an_amendment_keeps_the_original(world, lead):
         sign(world, lead, amends=original, reason="Again")
     with pytest.raises(services.Refused, match="Say why"):
         sign(world, lead, amends=amendment, reason=" ")
+
+
+def test_a_note_waits_until_the_consultation_has_taken_place(world, lead):
+    """Issue: a note was signed for a consultation still to come."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ketaclinic.inquiries import queries
+    from ketaclinic.scheduling.models import Appointment
+
+    slot = queries.consultation_slots(lead, "phone")[0]
+    visit = services.consultation_book(
+        actor=Actor.system(), inquiry=lead, mode="phone", starts_at=slot.start
+    )
+    provider = client_for(world.staff["provider"])
+    url = f"/leads/{lead.uuid}/note/"
+    post = {"outcome": "proceed", "text": "Two failed trials.", "appointment": visit.pk}
+    response = provider.post(url, post)
+    assert response.status_code == 200
+    assert "has not taken place yet" in response.content.decode()
+    # Naming no consultation does not get round it.
+    with pytest.raises(services.Refused, match="has not taken place yet"):
+        sign(world, lead)
+    assert not ConsultationNote.objects.exists()
+    # The consultation began five minutes ago.
+    begun = timezone.now() - timedelta(minutes=5)
+    Appointment.objects.filter(pk=visit.pk).update(
+        starts_at=begun, ends_at=begun + timedelta(minutes=30)
+    )
+    assert provider.post(url, post).status_code == 302
+    assert ConsultationNote.objects.get().appointment == visit
+
+
+def test_a_consultation_marked_done_early_takes_a_note(world, lead):
+    """On the consultation's day, before its time: checked in, started and
+    marked done on the appointment page, then the note is signed."""
+    from datetime import timedelta
+    from unittest import mock
+
+    from django.utils import timezone
+
+    from ketaclinic.inquiries import queries
+    from ketaclinic.scheduling import services as schedule
+
+    slot = queries.consultation_slots(lead, "phone")[0]
+    visit = services.consultation_book(
+        actor=Actor.system(), inquiry=lead, mode="phone", starts_at=slot.start
+    )
+    provider = world.staff["provider"]
+    with mock.patch.object(
+        timezone, "now", return_value=visit.starts_at - timedelta(minutes=1)
+    ):
+        for status in ("checked_in", "in_progress", "completed"):
+            schedule.appointment_set_status(
+                actor=Actor.staff(provider), appointment=visit, status=status
+            )
+        assert sign(world, lead, appointment=visit).appointment == visit

@@ -216,10 +216,14 @@ def test_cancel_needs_a_reason_frees_the_chair_and_offers_the_waitlist(world, cl
 
 
 def test_no_show_frees_the_chair(world, clinic):
-    appointment = book(world, clinic, local(next_weekday(1), 9))
-    services.appointment_set_status(
-        actor=Actor.system(), appointment=appointment, status="no_show"
-    )
+    from unittest import mock
+
+    start = local(next_weekday(1), 9)
+    appointment = book(world, clinic, start)
+    with mock.patch("django.utils.timezone.now", return_value=start):
+        services.appointment_set_status(
+            actor=Actor.system(), appointment=appointment, status="no_show"
+        )
     assert not appointment.allocations.filter(active=True).exists()
     with pytest.raises(services.BookingRefused):
         services.appointment_set_status(

@@ -13,6 +13,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
+from ketaclinic.audit.actor import Actor
 from ketaclinic.scheduling import queries, services
 from ketaclinic.scheduling.models import Appointment
 from tests.conftest import client_for, make_patient
@@ -64,7 +65,7 @@ def test_a_cancelled_visit_no_longer_holds_the_patient(world, clinic):
     monday = next_weekday(0)
     first = book(world, clinic, local(monday, 9))
     services.appointment_set_status(
-        request=None, user=None, appointment=first, status="cancelled", reason="ill"
+        actor=Actor.system(), appointment=first, status="cancelled", reason="ill"
     )
     assert book(world, clinic, local(monday, 9, 30))
 
@@ -76,8 +77,7 @@ def test_a_visit_at_another_location_holds_the_patient_too(world, clinic):
     book(world, clinic, local(monday, 9))
     with pytest.raises(services.BookingRefused, match="at Home clinic"):
         services.appointment_book(
-            request=None,
-            user=None,
+            actor=Actor.system(),
             patient=world.patient,
             location=world.other,
             appointment_type=clinic["infusion-depression"],
@@ -91,8 +91,7 @@ def test_moving_onto_the_patients_other_visit_is_refused(world, clinic):
     later = book(world, clinic, local(monday, 13))
     with pytest.raises(services.BookingRefused, match="already has Infusion"):
         services.appointment_move(
-            request=None,
-            user=None,
+            actor=Actor.system(),
             appointment=later,
             starts_at=local(monday, 9, 45),
             reason="patient asked",
@@ -101,8 +100,7 @@ def test_moving_onto_the_patients_other_visit_is_refused(world, clinic):
     assert later.starts_at == local(monday, 13)
     # Moving a visit across its own old time is fine.
     services.appointment_move(
-        request=None,
-        user=None,
+        actor=Actor.system(),
         appointment=later,
         starts_at=local(monday, 13, 30),
         reason="patient asked",
@@ -133,12 +131,11 @@ def test_a_lead_is_never_in_two_consultations_at_once(world, clinic):
     lead = make_lead(world.home)
     monday = next_weekday(0)
     first = leads.consultation_book(
-        request=None, inquiry=lead, mode="phone", starts_at=local(monday, 9)
+        actor=Actor.system(), inquiry=lead, mode="phone", starts_at=local(monday, 9)
     )
     with pytest.raises(services.BookingRefused, match="already has"):
         services.appointment_book(
-            request=None,
-            user=None,
+            actor=Actor.system(),
             inquiry=lead,
             location=world.home,
             appointment_type=first.type,
@@ -146,7 +143,7 @@ def test_a_lead_is_never_in_two_consultations_at_once(world, clinic):
         )
     # Changing to another kind at an overlapping time replaces the first.
     changed = leads.consultation_change(
-        request=None,
+        actor=Actor.system(),
         inquiry=lead,
         appointment=first,
         mode="in_person",

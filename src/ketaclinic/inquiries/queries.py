@@ -231,6 +231,21 @@ def consultation_slots(
     )
 
 
+def consultations(inquiry: Inquiry) -> list[Appointment]:
+    """The lead's consultations, before and after its chart exists."""
+    where = Q(inquiry=inquiry)
+    if inquiry.patient_id is not None:
+        where |= Q(
+            patient_id=inquiry.patient_id,
+            type__kind=AppointmentType.Kind.CONSULTATION,
+        )
+    return list(
+        Appointment.objects.filter(where)
+        .select_related("type", "location")
+        .order_by("starts_at")
+    )
+
+
 def upcoming_consultation(inquiry: Inquiry) -> Appointment | None:
     """The lead's next free consultation that still holds its time."""
     return (

@@ -529,6 +529,34 @@ def alert_handle(*, actor: Actor, alert: LeadAlert) -> bool:
 # --- The provider's consultation note -------------------------------------------------
 
 
+def _consultation_not_yet(inquiry: Inquiry, appointment: Appointment | None) -> str:
+    """Why a note cannot be signed yet: its consultation has not taken place
+    ('' when it has, or when the note names no consultation and none is
+    still to come)."""
+    now = timezone.now()
+    if appointment is None:
+        visits = queries.consultations(inquiry)
+        if any(visit.has_begun(now) for visit in visits):
+            return ""
+        booked = [visit for visit in visits if visit.holds_time]
+        if not booked:
+            return ""  # none booked: a consultation held without a booking
+        appointment = booked[0]
+    if appointment.has_begun(now):
+        return ""
+    if not appointment.holds_time:
+        return (
+            f"That consultation was {appointment.get_status_display().lower()}; "
+            "choose the one that took place."
+        )
+    start = appointment.local_start
+    return (
+        f"The consultation is on {start:%a %b %-d} at {start:%H:%M} and has not "
+        "taken place yet. Sign the note once it has begun, or check the lead in "
+        "and mark the consultation done if it took place early."
+    )
+
+
 def note_sign(
     *,
     actor: Actor,
@@ -549,6 +577,9 @@ def note_sign(
         raise Refused("Write the note.")
     if amends is not None and not reason.strip():
         raise Refused("Say why the note is amended.")
+    not_yet = _consultation_not_yet(inquiry, appointment)
+    if not_yet:
+        raise Refused(not_yet)
     with transaction.atomic():
         if amends is not None:
             if amends.inquiry_id != inquiry.pk:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,7 +22,6 @@ from ketaclinic.inquiries.models import (
     Stage,
 )
 from ketaclinic.patients import queries as patient_queries
-from ketaclinic.scheduling.models import Appointment, AppointmentType
 
 
 @staff_required(Perm.LEAD_WORK)
@@ -51,21 +49,6 @@ def board(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _appointments(inquiry: Inquiry) -> list[Appointment]:
-    """The lead's consultations, before and after its chart exists."""
-    where = Q(inquiry=inquiry)
-    if inquiry.patient_id is not None:
-        where |= Q(
-            patient_id=inquiry.patient_id,
-            type__kind=AppointmentType.Kind.CONSULTATION,
-        )
-    return list(
-        Appointment.objects.filter(where)
-        .select_related("type", "location")
-        .order_by("starts_at")
-    )
-
-
 def _lead_context(request: HttpRequest, inquiry: Inquiry, **extra) -> dict:
     notes = list(inquiry.notes.select_related("signed_by", "amends"))
     amended = {note.amends_id for note in notes if note.amends_id}
@@ -74,7 +57,7 @@ def _lead_context(request: HttpRequest, inquiry: Inquiry, **extra) -> dict:
         "submissions": list(inquiry.submissions.all()),
         "contacts": list(inquiry.contacts.select_related("by", "message")),
         "changes": list(inquiry.stage_changes.select_related("by")),
-        "appointments": _appointments(inquiry),
+        "appointments": queries.consultations(inquiry),
         "notes": notes,
         "amended": amended,
         "clinical": can(request.user, Perm.CLINICAL_VIEW),
@@ -247,7 +230,7 @@ def note(request: HttpRequest, inquiry_uuid, amends_id: int | None = None):
     amends = None
     if amends_id is not None:
         amends = get_object_or_404(ConsultationNote, pk=amends_id, inquiry=inquiry)
-    appointments = _appointments(inquiry)
+    appointments = queries.consultations(inquiry)
     initial = {}
     if amends is not None:
         initial = {"outcome": amends.outcome, "text": amends.text}

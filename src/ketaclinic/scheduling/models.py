@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -354,6 +355,50 @@ class Appointment(models.Model):
     @property
     def status_tone(self) -> str:
         return self.STATUS_TONES.get(self.status, "")
+
+    @property
+    def local_start(self) -> datetime:
+        return self.starts_at.astimezone(self.location.zone)
+
+    def refusal(self, status: str, now: datetime) -> str:
+        """Why this visit cannot become `status` now, in plain words ('' when
+        it can). Check-in is on the visit's day at its location; a no-show
+        only once the visit has started."""
+        if status not in self.TRANSITIONS.get(self.status, ()):
+            return (
+                f"A {self.get_status_display().lower()} appointment cannot become "
+                f"{self.Status(status).label.lower()}."
+            )
+        start = self.local_start
+        today = now.astimezone(start.tzinfo).date()
+        if status == self.Status.CHECKED_IN and today != start.date():
+            return f"Check-in is on the day of the visit, {start:%a %b %-d}."
+        if status == self.Status.NO_SHOW and now < self.starts_at:
+            return (
+                "A visit becomes a no-show only once it has started "
+                f"({start:%a %b %-d}, {start:%H:%M})."
+            )
+        return ""
+
+    def open_statuses(self, now: datetime) -> list[str]:
+        """The statuses this visit can take now, in the order they are offered."""
+        return [
+            s for s in self.TRANSITIONS.get(self.status, ()) if not self.refusal(s, now)
+        ]
+
+    @property
+    def can_move(self) -> bool:
+        return self.status in (self.Status.BOOKED, self.Status.CONFIRMED)
+
+    def has_begun(self, now: datetime) -> bool:
+        """Has the visit taken place (or begun)? A cancelled one never has."""
+        if self.status in (
+            self.Status.CHECKED_IN,
+            self.Status.IN_PROGRESS,
+            self.Status.COMPLETED,
+        ):
+            return True
+        return self.holds_time and self.starts_at <= now
 
 
 class Allocation(models.Model):

@@ -594,3 +594,44 @@ def week_calendar(location: Location, monday: date) -> list[dict]:
             }
         )
     return days
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    at: datetime
+    by: str
+    what: str
+    reason: str
+
+
+def appointment_history(appointment: Appointment, limit: int = 20) -> list[HistoryRow]:
+    """What happened to a visit, newest first: each status, and each move
+    with the time it moved from ("Moved from Mon Nov 30 09:00 to ...")."""
+    zone = appointment.location.zone
+    records = appointment.history.select_related("history_user").order_by(
+        "history_date", "history_id"
+    )
+    rows: list[HistoryRow] = []
+    previous = None
+    for record in records:
+        what = record.get_status_display()
+        moved = previous is not None and record.starts_at != previous.starts_at
+        if moved:
+            what = (
+                f"Moved from {previous.starts_at.astimezone(zone):%a %b %-d %H:%M} "
+                f"to {record.starts_at.astimezone(zone):%a %b %-d %H:%M}"
+            )
+        reason = record.status_reason
+        if previous is not None and not moved and reason == previous.status_reason:
+            reason = ""
+        by = record.history_user
+        rows.append(
+            HistoryRow(
+                record.history_date,
+                str(by) if by is not None else "patient or system",
+                what,
+                reason,
+            )
+        )
+        previous = record
+    return rows[::-1][:limit]

@@ -387,12 +387,11 @@ def appointment_move(
 def appointment_set_status(
     *, actor: Actor, appointment: Appointment, status: str, reason: str = ""
 ) -> Appointment:
-    """Confirm, check in, start, complete, cancel (with a reason) or mark no-show."""
-    if status not in Appointment.TRANSITIONS.get(appointment.status, ()):
-        raise BookingRefused(
-            f"A {appointment.get_status_display().lower()} appointment cannot become "
-            f"{Appointment.Status(status).label.lower()}."
-        )
+    """Confirm, check in (on the visit's day), start, complete, cancel (with a
+    reason) or mark a no-show (once the visit has started)."""
+    refusal = appointment.refusal(status, timezone.now())
+    if refusal:
+        raise BookingRefused(refusal)
     if status == Appointment.Status.CANCELLED and not reason.strip():
         raise BookingRefused("Say why the appointment is cancelled.")
     with transaction.atomic():
@@ -419,11 +418,16 @@ def _status_write(
     """The status change itself, inside the caller's transaction."""
     # Re-read under a row lock: a patient's link and a staff member may act
     # at the same moment; the second sees the first's status.
-    current = Appointment.objects.select_for_update().get(pk=appointment.pk)
-    if status not in Appointment.TRANSITIONS.get(current.status, ()):
-        raise BookingRefused(
-            f"The appointment is already {current.get_status_display().lower()}."
-        )
+    current = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("location")
+        .get(pk=appointment.pk)
+    )
+    refusal = current.refusal(status, timezone.now())
+    if refusal and current.status != appointment.status:
+        refusal = f"The appointment is already {current.get_status_display().lower()}."
+    if refusal:
+        raise BookingRefused(refusal)
     appointment.status = status
     if reason:
         appointment.status_reason = reason[:200]

@@ -204,28 +204,50 @@ def _appointment_for(
     )
 
 
+# The button of each status an appointment page offers, and what it asks first.
+STATUS_BUTTONS = {
+    Appointment.Status.CONFIRMED: ("Confirm", ""),
+    Appointment.Status.CHECKED_IN: ("Check in", ""),
+    Appointment.Status.IN_PROGRESS: ("Start", ""),
+    Appointment.Status.COMPLETED: ("Mark done", ""),
+    Appointment.Status.NO_SHOW: ("No-show", "Mark as no-show? The chair is freed."),
+}
+
+
+def _appointment_page(
+    request: HttpRequest, appointment: Appointment, *, status: int = 200, **extra
+) -> HttpResponse:
+    """The appointment page, offering only what the visit allows now (the
+    rules: Appointment.open_statuses)."""
+    zone = appointment.location.zone
+    open_now = appointment.open_statuses(timezone.now())
+    context = {
+        "appointment": appointment,
+        "allocations": appointment.allocations.filter(active=True).select_related(
+            "resource", "staff"
+        ),
+        "local_start": appointment.starts_at.astimezone(zone),
+        "local_end": appointment.ends_at.astimezone(zone),
+        "buttons": [
+            {"status": value, "label": label, "ask": ask}
+            for value, (label, ask) in STATUS_BUTTONS.items()
+            if value in open_now
+        ],
+        "can_cancel": Appointment.Status.CANCELLED in open_now,
+        "move_form": forms.MoveForm(zone=zone),
+        "cancel_form": forms.CancelForm(),
+        "history": queries.appointment_history(appointment),
+        **extra,
+    }
+    return render(request, "scheduling/appointment.html", context, status=status)
+
+
 @staff_required(Perm.SCHEDULE_VIEW)
 def appointment_detail(request: HttpRequest, appointment_uuid) -> HttpResponse:
     appointment = _appointment_for(
         request, appointment_uuid, purpose="Appointment", perm=Perm.SCHEDULE_VIEW
     )
-    allocations = appointment.allocations.filter(active=True).select_related(
-        "resource", "staff"
-    )
-    zone = appointment.location.zone
-    return render(
-        request,
-        "scheduling/appointment.html",
-        {
-            "appointment": appointment,
-            "allocations": allocations,
-            "local_start": appointment.starts_at.astimezone(zone),
-            "local_end": appointment.ends_at.astimezone(zone),
-            "move_form": forms.MoveForm(zone=zone),
-            "cancel_form": forms.CancelForm(),
-            "history": appointment.history.select_related("history_user")[:20],
-        },
-    )
+    return _appointment_page(request, appointment)
 
 
 @require_POST
@@ -265,17 +287,6 @@ def appointment_move(request: HttpRequest, appointment_uuid):
     )
     zone = appointment.location.zone
     form = forms.MoveForm(request.POST, zone=zone)
-    context = {
-        "appointment": appointment,
-        "allocations": appointment.allocations.filter(active=True).select_related(
-            "resource", "staff"
-        ),
-        "local_start": appointment.starts_at.astimezone(zone),
-        "local_end": appointment.ends_at.astimezone(zone),
-        "move_form": form,
-        "cancel_form": forms.CancelForm(),
-        "history": appointment.history.select_related("history_user")[:20],
-    }
     if form.is_valid():
         try:
             services.appointment_move(
@@ -285,14 +296,17 @@ def appointment_move(request: HttpRequest, appointment_uuid):
                 reason=form.cleaned_data["reason"],
             )
         except services.BookingRefused as refused:
-            context["refused"] = refused.message
-            context["alternatives"] = [
-                s.start.astimezone(zone) for s in refused.alternatives
-            ]
-            return render(request, "scheduling/appointment.html", context, status=409)
+            return _appointment_page(
+                request,
+                appointment,
+                status=409,
+                move_form=form,
+                refused=refused.message,
+                alternatives=[s.start.astimezone(zone) for s in refused.alternatives],
+            )
         messages.success(request, "Moved.")
         return redirect("scheduling:appointment", appointment.uuid)
-    return render(request, "scheduling/appointment.html", context, status=400)
+    return _appointment_page(request, appointment, status=400, move_form=form)
 
 
 @staff_required(Perm.SCHEDULE_VIEW)
