@@ -11,9 +11,11 @@ process, where Django's locmem backend collects the email in `mail.outbox`.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from ketaclinic.inquiries.models import ConsultationNote, Inquiry
@@ -175,16 +177,29 @@ def test_from_the_form_to_a_patient_chart(new_page, sign_in, outbox):
     expect(column.get_by_role("link", name="Rosa Visitor")).to_be_visible()
     expect(desk.locator("#stage-new")).not_to_contain_text("Rosa Visitor")
 
-    # 5. The provider writes and signs the consultation note.
+    # 5. The provider writes and signs the consultation note: not before the
+    # consultation, only once it has taken place.
     provider = new_page()
     sign_in(provider, "provider")
     provider.goto(f"/leads/{lead.uuid}/")
     provider.get_by_role("link", name="Write and sign the consultation note").click()
-    provider.get_by_label("Proceed to intake").check()
-    provider.get_by_role("textbox", name="Note").fill(
-        "Two adequate trials without response. BP 124/78. Proceed to intake."
+
+    def write_note():
+        provider.get_by_label("Proceed to intake").check()
+        provider.get_by_role("textbox", name="Note").fill(
+            "Two adequate trials without response. BP 124/78. Proceed to intake."
+        )
+        provider.get_by_role("button", name=re.compile("^Sign as")).click()
+
+    write_note()
+    expect(provider.get_by_role("alert")).to_contain_text("has not taken place yet")
+    assert not ConsultationNote.objects.filter(inquiry=lead).exists()
+    # Time passes: the consultation began half an hour ago.
+    began = timezone.now() - timedelta(minutes=30)
+    Appointment.objects.filter(pk=consultation.pk).update(
+        starts_at=began, ends_at=began + (consultation.ends_at - consultation.starts_at)
     )
-    provider.get_by_role("button", name=re.compile("^Sign as")).click()
+    write_note()
     expect(provider.get_by_role("status")).to_contain_text("Consultation note signed.")
     expect(provider.locator("#stage")).to_have_text("Consultation done")
     note = ConsultationNote.objects.get(inquiry=lead)
