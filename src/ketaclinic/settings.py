@@ -226,6 +226,11 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006", *env_list("KETACLINIC_SILENCED_CHECKS", [
 KETACLINIC_DEMO_PASSWORD = env_str("KETACLINIC_DEMO_PASSWORD", "ketamine-demo")
 # Days an intake or questionnaire link keeps working.
 KETACLINIC_INTAKE_LINK_DAYS = env_int("KETACLINIC_INTAKE_LINK_DAYS", 14, minimum=1)
+# A new weight more than this percentage away from the last one asks to be
+# confirmed (reasoned in ketaclinic.clinical.units).
+KETACLINIC_WEIGHT_CHANGE_CONFIRM_PERCENT = env_int(
+    "KETACLINIC_WEIGHT_CHANGE_CONFIRM_PERCENT", 10, minimum=1
+)
 # Results per page on patient lists and searches.
 KETACLINIC_PAGE_SIZE = env_int("KETACLINIC_PAGE_SIZE", 50, minimum=5)
 # The clinic's screening policy: CLINICAL.md's defaults (ScreeningPolicy in

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -135,12 +136,13 @@ def test_bad_input_is_shown_beside_the_field(page, sign_in):
     sign_in(page, "nurse")
     open_chart(page, patient)
     page.get_by_role("link", name="Record weight").click()
-    weight = page.get_by_label("Weight (kg)")
+    weight = page.get_by_role("spinbutton", name="Weight", exact=True)
     weight.fill("2000")
+    page.get_by_role("radio", name="kg", exact=True).check()
     page.get_by_role("button", name="Save").click()
 
     expect(page.get_by_role("alert")).to_contain_text("Nothing was saved")
-    weight = page.get_by_label("Weight (kg)")
+    weight = page.get_by_role("spinbutton", name="Weight", exact=True)
     expect(weight).to_have_attribute("aria-invalid", "true")
     expect(weight).to_have_accessible_description(re.compile(r"between .* kg"))
     # Beside the field: in the same field block, right under the input.
@@ -148,6 +150,25 @@ def test_bad_input_is_shown_beside_the_field(page, sign_in):
     expect(beside).to_contain_text(re.compile(r"Weight must be between .* kg"))
     assert BodyMeasurement.objects.filter(patient=patient).count() == (
         measurements_before
+    )
+
+    # The patient's weight in pounds, typed with kg chosen: far from the last
+    # weight, so it must be confirmed; with lb chosen it is saved as typed.
+    last = BodyMeasurement.objects.filter(patient=patient, active=True).first()
+    pounds = str(round(last.weight_kg / Decimal("0.45359237")))
+    weight.fill(pounds)
+    page.get_by_role("button", name="Save").click()
+    expect(beside).to_contain_text("more than the last weight")
+    expect(
+        page.get_by_label("The change from the last weight is right")
+    ).to_be_visible()
+    page.get_by_role("radio", name="lb", exact=True).check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved")
+    weights = page.get_by_role("region", name="Weight and height")
+    expect(weights).to_contain_text(f"({pounds} lb entered)")
+    assert BodyMeasurement.objects.filter(patient=patient).count() == (
+        measurements_before + 1
     )
 
     patients_before = Patient.objects.count()

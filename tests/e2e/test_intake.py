@@ -274,6 +274,16 @@ def test_phone_intake_with_a_safety_answer_then_the_provider_signs_the_screening
     expect(consents.get_by_role("heading", level=2)).to_have_text(
         [re.compile(rf"^{re.escape(title)}\b") for title in CONSENTS]
     )
+    # Any name will not do: "asdf" is refused next to the field and kept.
+    consents.first.get_by_label("Type your full name to sign").fill("asdf")
+    consents.first.get_by_role("button", name="Sign").click()
+    expect(consents.first).to_contain_text(
+        "The name you typed is not the name the clinic has on file."
+    )
+    expect(consents.first.get_by_label("Type your full name to sign")).to_have_value(
+        "asdf"
+    )
+    expect(consents).to_have_count(len(CONSENTS))
     for left in range(len(CONSENTS) - 1, -1, -1):
         consent = consents.first
         consent.get_by_label("Type your full name to sign").fill(full_name)

@@ -139,7 +139,12 @@ def test_impossible_weights_and_heights_are_refused(
         as_role("nurse"),
         world.patient,
         "measurement",
-        {"measured_at": "2026-01-05T09:30", "weight_kg": weight, "height_cm": height},
+        {
+            "measured_at": "2026-01-05T09:30",
+            "weight": weight,
+            "weight_unit": "kg",
+            "height": height,
+        },
     )
     assert response.status_code == 200
     assert message in response.text
@@ -151,7 +156,7 @@ def test_a_weight_in_the_future_is_refused(world, as_role):
         as_role("nurse"),
         world.patient,
         "measurement",
-        {"measured_at": "2999-01-01T09:30", "weight_kg": "70"},
+        {"measured_at": "2999-01-01T09:30", "weight": "70", "weight_unit": "kg"},
     )
     assert "cannot be in the future" in response.text
 
@@ -162,7 +167,12 @@ def test_a_weight_is_recorded_then_marked_in_error_never_edited(world, as_role):
         client,
         world.patient,
         "measurement",
-        {"measured_at": "2026-01-05T09:30", "weight_kg": "71.5", "height_cm": "170"},
+        {
+            "measured_at": "2026-01-05T09:30",
+            "weight": "71.5",
+            "weight_unit": "kg",
+            "height": "170",
+        },
     )
     measurement = BodyMeasurement.objects.get()
     assert measurement.weight_kg == Decimal("71.5")

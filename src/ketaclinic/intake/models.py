@@ -185,6 +185,11 @@ class ConsentSignature(models.Model):
         ConsentVersion, on_delete=models.PROTECT, related_name="signatures"
     )
     typed_name = models.CharField(max_length=160)
+    # The chart's name when signed. A typed name that is not it (case, accents
+    # and middle names aside) is accepted only when the patient confirms it is
+    # their legal name; staff then review it (ConsentNameReview).
+    name_on_file = models.CharField(max_length=160, blank=True)
+    different_legal_name = models.BooleanField(default=False)
     text_sha256 = models.CharField(max_length=64)
     signed_at = models.DateTimeField(auto_now_add=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
@@ -210,6 +215,28 @@ class ConsentSignature(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("A signature cannot be changed.")
+        super().save(*args, **kwargs)
+
+
+class ConsentNameReview(models.Model):
+    """Staff's check of a signature under a name other than the chart's.
+    Never edited."""
+
+    signature = models.OneToOneField(
+        ConsentSignature, on_delete=models.PROTECT, related_name="name_review"
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=500)
+
+    def __str__(self) -> str:
+        return f"Name reviewed: {self.signature}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("A review cannot be changed.")
         super().save(*args, **kwargs)
 
 

@@ -37,6 +37,11 @@ PATIENT_MESSAGES = (
     gettext_noop("This link has expired. Please ask the clinic for a new one."),
     gettext_noop("Type your full name to sign."),
     gettext_noop("The document changed while you read it. Please read it again."),
+    gettext_noop(
+        "The name you typed is not the name the clinic has on file. Type your full "
+        "name as the clinic has it, or, if your legal name is different, tick the box "
+        "to confirm it: the clinic will check it."
+    ),
 )
 
 
@@ -147,7 +152,7 @@ def wizard(request: HttpRequest, intake: Intake, *, staff=None) -> HttpResponse:
         return render(request, "intake/public/questionnaire.html", context)
     if step == "consents":
         missing = services.consents_missing(intake.patient)
-        error = ""
+        error, mismatch = "", None
         if request.method == "POST":
             version = next(
                 (v for v in missing if str(v.pk) == request.POST.get("version")), None
@@ -162,12 +167,18 @@ def wizard(request: HttpRequest, intake: Intake, *, staff=None) -> HttpResponse:
                     typed_name=request.POST.get("typed_name", ""),
                     shown_sha256=request.POST.get("sha256", ""),
                     witness=staff,
+                    different_legal_name=bool(request.POST.get("different_legal_name")),
                 )
             except services.IntakeRefused as refused:
                 error = _(str(refused))
+                if isinstance(refused, services.NameNotOnFile):
+                    mismatch = {
+                        "version": version.pk,
+                        "typed": request.POST.get("typed_name", "")[:160],
+                    }
             else:
                 return HttpResponseRedirect(f"{request.path}?step=consents")
-        context.update(missing=missing, error=error)
+        context.update(missing=missing, error=error, mismatch=mismatch)
         return render(request, "intake/public/consents.html", context)
     # review
     missing = [

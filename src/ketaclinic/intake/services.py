@@ -18,6 +18,7 @@ from ketaclinic.clinical import scales
 from ketaclinic.intake import links, translations
 from ketaclinic.intake.models import (
     ConsentDocument,
+    ConsentNameReview,
     ConsentSignature,
     ConsentVersion,
     Intake,
@@ -26,10 +27,23 @@ from ketaclinic.intake.models import (
     ScreeningDecision,
     UrgentTask,
 )
+from ketaclinic.patients.text import signed_name_matches
 
 
 class IntakeRefused(Exception):
     """A change the rules do not allow; the message says why."""
+
+
+class NameNotOnFile(IntakeRefused):
+    """The typed name is not the chart's: the patient may confirm it is their
+    legal name."""
+
+
+NAME_NOT_ON_FILE = (
+    "The name you typed is not the name the clinic has on file. Type your full "
+    "name as the clinic has it, or, if your legal name is different, tick the box "
+    "to confirm it: the clinic will check it."
+)
 
 
 def absolute(path: str) -> str:
@@ -297,16 +311,37 @@ def latest_versions() -> list[ConsentVersion]:
 
 def consents_missing(patient) -> list[ConsentVersion]:
     """Required documents whose latest version this patient has not signed."""
-    signed = set(
-        ConsentSignature.objects.filter(patient=patient).values_list(
-            "version_id", flat=True
+    return chart_consents(patient)[0]
+
+
+def chart_consents(patient) -> tuple[list[ConsentVersion], list[ConsentSignature]]:
+    """What a chart says of consents, in two queries: the required documents
+    whose latest version is not signed, and the signatures under a legal name
+    other than the chart's that staff have not reviewed yet."""
+    signatures = list(
+        ConsentSignature.objects.filter(patient=patient).select_related(
+            "version__document", "name_review"
         )
     )
-    return [
+    signed = {signature.version_id for signature in signatures}
+    missing = [
         version
         for version in latest_versions()
         if version.document.required and version.pk not in signed
     ]
+    to_review = [
+        signature
+        for signature in signatures
+        if signature.different_legal_name and not _reviewed(signature)
+    ]
+    return missing, to_review
+
+
+def _reviewed(signature: ConsentSignature) -> bool:
+    try:
+        return signature.name_review is not None
+    except ConsentNameReview.DoesNotExist:
+        return False
 
 
 def consent_sign(
@@ -317,11 +352,25 @@ def consent_sign(
     typed_name: str,
     shown_sha256: str,
     witness=None,
+    different_legal_name: bool = False,
 ) -> ConsentSignature:
-    """Sign the exact text shown: its SHA-256 must be that of the version."""
+    """Sign the exact text shown: its SHA-256 must be that of the version.
+
+    The typed name must be the name on file (case, accents and middle names
+    aside), unless the patient confirms that it is their legal name: then it
+    is kept for staff to review (`consent_name_review`)."""
     typed_name = " ".join(typed_name.split())
     if len(typed_name) < 2:
         raise IntakeRefused("Type your full name to sign.")
+    on_file = f"{patient.first_name} {patient.last_name}"
+    matches = signed_name_matches(
+        typed_name,
+        first_name=patient.first_name,
+        last_name=patient.last_name,
+        preferred_name=patient.preferred_name,
+    )
+    if not matches and not different_legal_name:
+        raise NameNotOnFile(NAME_NOT_ON_FILE)
     if shown_sha256 != version.sha256 or (
         hashlib.sha256(version.text.encode()).hexdigest() != version.sha256
     ):
@@ -334,6 +383,8 @@ def consent_sign(
             version=version,
             defaults={
                 "typed_name": typed_name[:160],
+                "name_on_file": on_file[:160],
+                "different_legal_name": not matches,
                 "text_sha256": version.sha256,
                 "ip": actor.address,
                 "witnessed_by": witness,
@@ -345,9 +396,42 @@ def consent_sign(
                 action=Action.CREATE,
                 patient=patient,
                 obj=signature,
-                summary=f"Signed {version}",
+                summary=f"Signed {version}"
+                + (
+                    f" as “{signature.typed_name}”, a legal name other than the "
+                    "chart's, to review"
+                    if signature.different_legal_name
+                    else ""
+                ),
             )
     return signature
+
+
+def consent_name_review(
+    *, request, user, signature: ConsentSignature, note: str
+) -> ConsentNameReview:
+    """Staff have checked a signature made under another legal name (and
+    corrected the chart where the chart was wrong)."""
+    if not signature.different_legal_name:
+        raise IntakeRefused("This signature is under the name on file.")
+    if not note.strip():
+        raise IntakeRefused("Say what was checked.")
+    with transaction.atomic(durable=True):
+        review, created = ConsentNameReview.objects.get_or_create(
+            signature=signature, defaults={"reviewed_by": user, "note": note.strip()}
+        )
+        if not created:
+            raise IntakeRefused("This signature has been reviewed already.")
+        audit_record(
+            request=request,
+            user=user,
+            action=Action.CREATE,
+            patient=signature.patient,
+            obj=review,
+            summary=f"Reviewed the name “{signature.typed_name}” signed on "
+            f"{signature.version}: {review.note}",
+        )
+    return review
 
 
 def decision_sign(

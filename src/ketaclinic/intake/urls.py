@@ -23,4 +23,9 @@ urlpatterns = [
         name="screening",
     ),
     path("fill/<uuid:intake_uuid>/", views.intake_fill, name="fill"),
+    path(
+        "signatures/<int:signature_id>/name-review/",
+        views.consent_name_review,
+        name="consent_name_review",
+    ),
 ]

@@ -41,7 +41,7 @@ def patient_intake(request: HttpRequest, patient_uuid) -> HttpResponse:
             "intakes": patient.intakes.select_related("sent_by", "filled_by")[:10],
             "responses": patient.questionnaires.all()[:50],
             "signatures": ConsentSignature.objects.filter(patient=patient)
-            .select_related("version__document")
+            .select_related("version__document", "name_review__reviewed_by")
             .order_by("-signed_at"),
             "missing": services.consents_missing(patient),
             "decisions": patient.screenings.select_related("signed_by")[:10],
@@ -150,6 +150,26 @@ def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
     else:
         messages.success(request, "Task closed.")
     return redirect("intake:worklist")
+
+
+@require_POST
+@staff_required(Perm.CLINICAL_VIEW)
+def consent_name_review(request: HttpRequest, signature_id: int) -> HttpResponse:
+    """Staff have checked a signature made under another legal name."""
+    signature = get_object_or_404(ConsentSignature, pk=signature_id)
+    patient = patient_for_user(request.user, signature.patient.uuid)
+    try:
+        services.consent_name_review(
+            request=request,
+            user=request.user,
+            signature=signature,
+            note=request.POST.get("note", ""),
+        )
+    except services.IntakeRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, "Name reviewed.")
+    return redirect("intake:patient", patient.uuid)
 
 
 class DecisionForm(django_forms.Form):

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from ketaclinic.clinical.body import (
@@ -14,6 +15,12 @@ from ketaclinic.clinical.body import (
     check_weight_kg,
 )
 from ketaclinic.clinical.codes import icd10_lookup, icd10_normalise
+from ketaclinic.clinical.units import (
+    WeightChange,
+    WeightUnit,
+    feet_inches_to_cm,
+    weight_to_kg,
+)
 from ketaclinic.patients.models import (
     Allergy,
     BodyMeasurement,
@@ -214,10 +221,43 @@ class ConditionForm(forms.ModelForm):
 
 
 class MeasurementForm(forms.ModelForm):
+    """A weight in kg or lb (and a height in cm or feet and inches), kept as
+    typed and in kg and cm. A weight far from the last one must be confirmed."""
+
+    weight = forms.DecimalField(label="Weight", max_digits=5, decimal_places=1)
+    weight_unit = forms.ChoiceField(
+        label="Weight in",
+        choices=BodyMeasurement.WeightUnit.choices,
+        widget=forms.RadioSelect,
+    )
+    height_unit = forms.ChoiceField(
+        label="Height in",
+        choices=BodyMeasurement.HeightUnit.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        help_text="Only when measured today.",
+    )
+    height = forms.DecimalField(
+        label="Height (cm)", max_digits=4, decimal_places=1, required=False
+    )
+    height_feet = forms.IntegerField(
+        label="Height: feet", min_value=0, max_value=9, required=False
+    )
+    height_inches = forms.DecimalField(
+        label="and inches",
+        min_value=0,
+        max_value=Decimal("11.9"),
+        max_digits=3,
+        decimal_places=1,
+        required=False,
+    )
+    confirm_change = forms.BooleanField(
+        label="The change from the last weight is right", required=False
+    )
+
     class Meta:
         model = BodyMeasurement
-        fields = ["measured_at", "weight_kg", "height_cm"]
-        labels = {"weight_kg": "Weight (kg)", "height_cm": "Height (cm)"}
+        fields = ["measured_at"]
         widgets = {
             "measured_at": forms.DateTimeInput(
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
@@ -226,15 +266,26 @@ class MeasurementForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["measured_at"].initial = timezone.localtime().replace(
-            second=0, microsecond=0
+        self.asks_confirmation = False
+        if self.initial.get("measured_at") is None:
+            self.initial["measured_at"] = timezone.localtime().replace(
+                second=0, microsecond=0
+            )
+        patient = getattr(self.instance, "patient", None)
+        self.last = (
+            BodyMeasurement.objects.filter(patient=patient, active=True).first()
+            if patient is not None
+            else None
         )
-        self.fields["height_cm"].help_text = "Only when measured today."
+        if self.last is not None:
+            # The unit this patient was last weighed in; none is assumed at first.
+            self.fields["weight_unit"].initial = self.last.weight_unit
+            self.fields["height_unit"].initial = self.last.height_unit
         limits = DEFAULT_BODY_LIMITS
         ranges = {
-            "weight_kg": f"Weight must be between {limits.min_weight_kg} and "
+            "weight": f"Weight must be between {limits.min_weight_kg} and "
             f"{limits.max_weight_kg} kg.",
-            "height_cm": f"Height must be between {limits.min_height_cm} and "
+            "height": f"Height must be between {limits.min_height_cm} and "
             f"{limits.max_height_cm} cm.",
         }
         for name, out_of_range in ranges.items():
@@ -252,21 +303,77 @@ class MeasurementForm(forms.ModelForm):
             raise forms.ValidationError("A measurement cannot be in the future.")
         return measured_at
 
-    def clean_weight_kg(self) -> Decimal:
-        weight = self.cleaned_data["weight_kg"]
-        problem = check_weight_kg(weight)
-        if problem:
-            raise forms.ValidationError(problem)
-        return weight
+    def clean(self):
+        cleaned = super().clean()
+        weight, unit = cleaned.get("weight"), cleaned.get("weight_unit")
+        if weight is not None and unit:
+            kg = weight_to_kg(weight, WeightUnit(unit))
+            problem = check_weight_kg(kg)
+            if problem:
+                shown = f" ({weight} lb is {kg:.1f} kg)" if unit == "lb" else ""
+                self.add_error("weight", problem + shown)
+            else:
+                cleaned["weight_kg"] = kg
+                self._check_change(kg, cleaned)
+        self._clean_height(cleaned)
+        return cleaned
 
-    def clean_height_cm(self) -> Decimal | None:
-        height = self.cleaned_data.get("height_cm")
-        if height is None:
-            return None
-        problem = check_height_cm(height)
+    def _check_change(self, kg: Decimal, cleaned: dict) -> None:
+        if self.last is None:
+            return
+        change = WeightChange(self.last.weight_kg, kg)
+        threshold = Decimal(settings.KETACLINIC_WEIGHT_CHANGE_CONFIRM_PERCENT)
+        if not change.needs_confirmation(threshold) or cleaned.get("confirm_change"):
+            return
+        self.asks_confirmation = True
+        when = timezone.localtime(self.last.measured_at)
+        self.add_error(
+            "weight",
+            f"That is {kg:.1f} kg, {abs(change.percent):.0f}% "
+            f"{'more' if change.percent > 0 else 'less'} than the last weight "
+            f"({self.last.weight_kg:.1f} kg on {when:%b %-d, %Y}). Check the number "
+            "and the unit; if they are right, tick “The change from the last "
+            "weight is right” and save again.",
+        )
+
+    def _clean_height(self, cleaned: dict) -> None:
+        unit = cleaned.get("height_unit") or BodyMeasurement.HeightUnit.CM
+        feet, inches = cleaned.get("height_feet"), cleaned.get("height_inches")
+        if unit == BodyMeasurement.HeightUnit.FEET_INCHES:
+            if feet is None and inches is None:
+                cleaned["height_cm"] = cleaned["height_entered"] = None
+                return
+            total = Decimal(feet or 0) * 12 + (inches or Decimal(0))
+            cm = feet_inches_to_cm(Decimal(0), total)
+            field = "height_feet"
+        else:
+            total = cm = cleaned.get("height")
+            field = "height"
+            if cm is None:
+                cleaned["height_cm"] = cleaned["height_entered"] = None
+                return
+        problem = check_height_cm(cm)
         if problem:
-            raise forms.ValidationError(problem)
-        return height
+            self.add_error(field, problem)
+            return
+        cleaned["height_cm"], cleaned["height_entered"] = cm, total
+        cleaned["height_unit"] = unit
+
+    def save(self, commit: bool = True) -> BodyMeasurement:
+        measurement = super().save(commit=False)
+        data = self.cleaned_data
+        measurement.weight_entered = data["weight"]
+        measurement.weight_unit = data["weight_unit"]
+        measurement.weight_kg = data["weight_kg"].quantize(Decimal("0.001"))
+        measurement.height_entered = data.get("height_entered")
+        measurement.height_unit = data.get("height_unit") or "cm"
+        height_cm = data.get("height_cm")
+        measurement.height_cm = (
+            height_cm.quantize(Decimal("0.001")) if height_cm is not None else None
+        )
+        if commit:
+            measurement.save()
+        return measurement
 
 
 class SearchForm(forms.Form):

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from ketaclinic.clinical.units import inches_to_feet_inches
 from ketaclinic.patients.text import name_key
 
 
@@ -191,10 +192,32 @@ class BodyMeasurement(ChartEntry):
     patient = models.ForeignKey(
         Patient, on_delete=models.PROTECT, related_name="measurements"
     )
+
+    class WeightUnit(models.TextChoices):
+        KG = "kg", "kg"
+        LB = "lb", "lb"
+
+    class HeightUnit(models.TextChoices):
+        CM = "cm", "cm"
+        FEET_INCHES = "ft_in", "ft and in"
+
     measured_at = models.DateTimeField()
-    weight_kg = models.DecimalField(max_digits=5, decimal_places=1)
+    # As typed, in the unit typed (a height in feet and inches is kept as
+    # inches), and in kg and cm, converted exactly and kept to the gram and
+    # the tenth of a millimetre: rounding is for display only.
+    weight_entered = models.DecimalField(max_digits=6, decimal_places=2)
+    weight_unit = models.CharField(
+        max_length=2, choices=WeightUnit.choices, default=WeightUnit.KG
+    )
+    weight_kg = models.DecimalField(max_digits=7, decimal_places=3)
+    height_entered = models.DecimalField(
+        max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    height_unit = models.CharField(
+        max_length=5, choices=HeightUnit.choices, default=HeightUnit.CM
+    )
     height_cm = models.DecimalField(
-        max_digits=4, decimal_places=1, null=True, blank=True
+        max_digits=7, decimal_places=3, null=True, blank=True
     )
     history = HistoricalRecords()
 
@@ -212,4 +235,25 @@ class BodyMeasurement(ChartEntry):
         ]
 
     def __str__(self) -> str:
-        return f"{self.weight_kg} kg at {self.measured_at:%Y-%m-%d}"
+        return f"{self.weight_as_entered} at {self.measured_at:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs):
+        # Recorded in kg alone (older rows, imports): kg is what was entered.
+        if self.weight_entered is None:
+            self.weight_entered, self.weight_unit = self.weight_kg, self.WeightUnit.KG
+        if self.height_entered is None and self.height_cm is not None:
+            self.height_entered, self.height_unit = self.height_cm, self.HeightUnit.CM
+        super().save(*args, **kwargs)
+
+    @property
+    def weight_as_entered(self) -> str:
+        return f"{self.weight_entered.normalize():f} {self.weight_unit}"
+
+    @property
+    def height_as_entered(self) -> str:
+        if self.height_entered is None:
+            return ""
+        if self.height_unit == self.HeightUnit.FEET_INCHES:
+            feet, inches = inches_to_feet_inches(self.height_entered)
+            return f"{feet} ft {inches.normalize():f} in"
+        return f"{self.height_entered.normalize():f} cm"

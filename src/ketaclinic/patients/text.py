@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import phonenumbers
@@ -14,6 +15,29 @@ def name_key(value: str) -> str:
     decomposed = unicodedata.normalize("NFKD", value)
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(plain.casefold().split())
+
+
+def _name_words(value: str) -> list[str]:
+    """'Mary-Jane  O’Brien' -> ['mary', 'jane', 'obrien']."""
+    key = name_key(value).replace("'", "").replace("\u2019", "")
+    return re.findall(r"[^\W_]+", key)
+
+
+def signed_name_matches(
+    typed: str, *, first_name: str, last_name: str, preferred_name: str = ""
+) -> bool:
+    """Is a typed signature the name on file? Case, accents, punctuation and
+    middle names do not count: the first word must be the first (or preferred)
+    name, and the last word the last name (or one of its words, for a double
+    surname)."""
+    words = _name_words(typed)
+    last = _name_words(last_name)
+    firsts = {
+        names[0] for names in map(_name_words, (first_name, preferred_name)) if names
+    }
+    if len(words) < 2 or not last or not firsts:
+        return False
+    return words[0] in firsts and (words[-len(last) :] == last or words[-1] in last)
 
 
 def prefix_upper_bound(prefix: str) -> str:

@@ -96,11 +96,11 @@ def _chart_context(request: HttpRequest, patient: Patient) -> dict:
         if current is not None and height is not None:
             sex = {"male": Sex.MALE, "female": Sex.FEMALE}.get(patient.sex_at_birth)
             weights = dosing_weights(current.weight_kg, height, sex)
-    missing_consents = []
+    missing_consents, names_to_review = [], []
     if clinical:
-        from ketaclinic.intake.services import consents_missing
+        from ketaclinic.intake import services as intake
 
-        missing_consents = consents_missing(patient)
+        missing_consents, names_to_review = intake.chart_consents(patient)
     upcoming = []
     if can(request.user, Perm.SCHEDULE_VIEW):
         upcoming = list(
@@ -115,6 +115,7 @@ def _chart_context(request: HttpRequest, patient: Patient) -> dict:
         "weights": weights,
         "upcoming": upcoming,
         "missing_consents": missing_consents,
+        "names_to_review": names_to_review,
     }
 
 
@@ -193,7 +194,11 @@ def entry_edit(
     entry = None
     if entry_id is not None:
         entry = get_object_or_404(spec.model, pk=entry_id, patient=patient)
-    form = spec.form(request.POST or None, instance=entry)
+    # A new entry knows its patient already (a weight is checked against the
+    # patient's last one).
+    form = spec.form(
+        request.POST or None, instance=entry or spec.model(patient=patient)
+    )
     if request.method == "POST" and form.is_valid():
         services.entry_save(
             actor=request.actor,
