@@ -316,6 +316,7 @@ def consultation_change(
     one transaction, so a refused new time leaves the old visit as it was."""
     who = "staff" if actor.user is not None else "the visitor"
     appointment_type = _consultation_type(inquiry, mode)
+    label = ConsultationMode(mode).label
     try:
         with transaction.atomic():
             inquiry = _locked(inquiry)
@@ -333,7 +334,7 @@ def consultation_change(
                     actor=actor,
                     appointment=appointment,
                     status=Appointment.Status.CANCELLED,
-                    reason=f"Changed to {ConsultationMode(mode).label.lower()} by {who}",
+                    reason=f"Changed to {label.lower()} by {who}",
                 )
                 new = schedule.appointment_book(
                     actor=actor,
@@ -341,7 +342,7 @@ def consultation_change(
                     location=inquiry.location,
                     appointment_type=appointment_type,
                     starts_at=starts_at,
-                    notes=f"Free consultation: {ConsultationMode(mode).label}",
+                    notes=f"Free consultation: {label}",
                 )
             inquiry.consultation_mode = mode
             inquiry.save(update_fields=["consultation_mode"])

@@ -408,7 +408,7 @@ def consent_sign(
 
 
 def consent_name_review(
-    *, request, user, signature: ConsentSignature, note: str
+    *, actor: Actor, signature: ConsentSignature, note: str
 ) -> ConsentNameReview:
     """Staff have checked a signature made under another legal name (and
     corrected the chart where the chart was wrong)."""
@@ -416,15 +416,15 @@ def consent_name_review(
         raise IntakeRefused("This signature is under the name on file.")
     if not note.strip():
         raise IntakeRefused("Say what was checked.")
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         review, created = ConsentNameReview.objects.get_or_create(
-            signature=signature, defaults={"reviewed_by": user, "note": note.strip()}
+            signature=signature,
+            defaults={"reviewed_by": actor.user, "note": note.strip()},
         )
         if not created:
             raise IntakeRefused("This signature has been reviewed already.")
         audit_record(
-            request=request,
-            user=user,
+            actor=actor,
             action=Action.CREATE,
             patient=signature.patient,
             obj=review,

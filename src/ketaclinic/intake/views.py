@@ -156,12 +156,16 @@ def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
 @staff_required(Perm.CLINICAL_VIEW)
 def consent_name_review(request: HttpRequest, signature_id: int) -> HttpResponse:
     """Staff have checked a signature made under another legal name."""
-    signature = get_object_or_404(ConsentSignature, pk=signature_id)
-    patient = patient_for_user(request.user, signature.patient.uuid)
+    signature = record_for_actor(
+        request.actor,
+        ConsentSignature.objects.select_related("patient"),
+        purpose="Review a signed name",
+        perm=Perm.CLINICAL_VIEW,
+        pk=signature_id,
+    )
     try:
         services.consent_name_review(
-            request=request,
-            user=request.user,
+            actor=request.actor,
             signature=signature,
             note=request.POST.get("note", ""),
         )
@@ -169,7 +173,7 @@ def consent_name_review(request: HttpRequest, signature_id: int) -> HttpResponse
         messages.error(request, str(refused))
     else:
         messages.success(request, "Name reviewed.")
-    return redirect("intake:patient", patient.uuid)
+    return redirect("intake:patient", signature.patient.uuid)
 
 
 class DecisionForm(django_forms.Form):
