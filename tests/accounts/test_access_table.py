@@ -95,6 +95,7 @@ TABLE: dict[str, tuple[str, set[str] | str]] = {
     "intake:questionnaires_send": ("post", CHART),
     "intake:screening": ("get", CLINICAL_VIEW),
     "intake:fill": ("get", CHART),
+    "intake:consent_name_review": ("post", CLINICAL_VIEW),
     "intake_public:intake": ("get", "public"),  # the signed link is the key
     "intake_public:questionnaire": ("get", "public"),
     "scheduling:day": ("get", CHART),
@@ -187,6 +188,8 @@ def intake_url_for(name: str, world) -> str:
     from ketaclinic.intake import links
     from ketaclinic.intake.models import (
         ConsentDocument,
+        ConsentSignature,
+        ConsentVersion,
         Intake,
         QuestionnaireRequest,
         UrgentTask,
@@ -199,6 +202,22 @@ def intake_url_for(name: str, world) -> str:
     if name == "intake:consent_publish":
         ConsentDocument.objects.get_or_create(code="informed", title="Informed consent")
         return reverse(name, args=["informed"])
+    if name == "intake:consent_name_review":
+        document, _ = ConsentDocument.objects.get_or_create(
+            code="informed", title="Informed consent"
+        )
+        version = ConsentVersion.objects.create(
+            document=document, number=1, text="x" * 20, sha256="0" * 64
+        )
+        signature = ConsentSignature.objects.create(
+            patient=patient,
+            version=version,
+            typed_name="Ada Byron",
+            name_on_file="Ada Lovelace",
+            different_legal_name=True,
+            text_sha256="0" * 64,
+        )
+        return reverse(name, args=[signature.pk])
     if name == "intake:fill":
         intake = Intake.objects.create(patient=patient, channel="phone")
         return reverse(name, args=[intake.uuid])
