@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intake', '0001_intake_questionnaires_consents_screening'),
+        ('intake', '0002_signed_decisions_append_only'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
