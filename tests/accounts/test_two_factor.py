@@ -99,3 +99,40 @@ def test_admin_site_needs_the_second_factor_too(world, required):
     client = signed_in("admin")
     response = client.get(reverse("admin:index"), follow=True)
     assert response.redirect_chain[-1][0].startswith(reverse("accounts:otp"))
+
+
+STAFF_PAGES_BEFORE_THE_SECOND_FACTOR = [
+    "accounts:password_change",
+    "accounts:account",
+    "accounts:location_switch",
+    "patients:list",
+    "audit:log",
+    "home",
+]
+
+
+@pytest.mark.parametrize("name", STAFF_PAGES_BEFORE_THE_SECOND_FACTOR)
+def test_nothing_but_enrolment_is_reachable_before_the_second_factor(
+    world, required, name
+):
+    client = signed_in("provider")
+    for method in (client.get, client.post):
+        response = method(reverse(name))
+        assert response.status_code == 302, (name, method)
+        assert response["Location"].startswith(reverse("accounts:otp"))
+
+
+def test_the_password_cannot_be_changed_before_the_second_factor(world, required):
+    client = signed_in("provider")
+    new = "a much longer new passphrase"
+    response = client.post(
+        reverse("accounts:password_change"),
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:otp"))
+    world.staff["provider"].refresh_from_db()
+    assert world.staff["provider"].check_password(PASSWORD)
+    # Enrolment and sign-out stay open.
+    assert client.get(reverse("accounts:otp_enrol")).status_code == 200
+    assert client.post(reverse("accounts:logout")).status_code == 302

@@ -1,16 +1,27 @@
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
 from django.utils import timezone
 
+from ketaclinic.accounts.access import needs_second_factor
 from ketaclinic.accounts.locations import active_location
 from ketaclinic.audit.actor import Actor
+
+# What a staff member may reach after the password and before the second factor.
+BEFORE_SECOND_FACTOR = frozenset(
+    {"accounts:otp", "accounts:otp_enrol", "accounts:logout", "health"}
+)
 
 
 class StaffGateMiddleware:
     """Sets `request.location`, the location a staff member works at right now,
     and `request.actor`, who acts through this request; shows times in that
-    location's time zone."""
+    location's time zone.
+
+    A staff member who still owes a second factor reaches nothing but the
+    second-factor pages and sign-out, whatever the page's own checks say."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -24,3 +35,15 @@ class StaffGateMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+    def process_view(self, request: HttpRequest, view, args, kwargs):
+        match = request.resolver_match
+        if match is None or match.view_name in BEFORE_SECOND_FACTOR:
+            return None
+        if not needs_second_factor(request.user):
+            return None
+        if "api" in match.namespaces:
+            return JsonResponse(
+                {"detail": "Sign in with your second factor first."}, status=401
+            )
+        return redirect_to_login(request.get_full_path(), reverse("accounts:otp"))
