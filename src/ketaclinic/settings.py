@@ -169,6 +169,7 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "ketaclinic.audit.actor.client_address"
 
 SESSION_COOKIE_AGE = env_int("KETACLINIC_SESSION_MINUTES", 12 * 60, minimum=5) * 60
 SESSION_COOKIE_HTTPONLY = True
@@ -218,6 +219,10 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("KETACLINIC_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies stand in front of the app: the client's address is
+# read from X-Forwarded-For past that many (ketaclinic.audit.actor), for the
+# audit trail, the sign-in lockout and every rate limit.
+KETACLINIC_TRUSTED_PROXIES = env_int("KETACLINIC_TRUSTED_PROXIES", 0)
 # axes.W006: lockout is per username on purpose. A clinic's staff share one
 # public address; locking that address would lock the whole clinic out.
 SILENCED_SYSTEM_CHECKS = ["axes.W006", *env_list("KETACLINIC_SILENCED_CHECKS", [])]

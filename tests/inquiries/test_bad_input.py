@@ -121,3 +121,52 @@ def test_the_rate_limit_is_shared_by_every_app_server(world, clinic, settings):
     thread.start()
     thread.join(timeout=60)
     assert [a.status_code for a in answers] == [429]
+
+
+def test_behind_trusted_proxies_each_visitor_has_their_own_limit(
+    world, clinic, settings
+):
+    """Behind the reverse proxy every request connects from the proxy; the
+    limit follows the address the proxy saw, so one visitor's forms never
+    block another's."""
+    settings.KETACLINIC_INQUIRY_RATE_PER_HOUR = 2
+    settings.KETACLINIC_TRUSTED_PROXIES = 1
+
+    def behind_proxy(address: str, forged: str = "") -> Client:
+        chain = f"{forged}, {address}" if forged else address
+        return Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=chain)
+
+    first = behind_proxy("203.0.113.7")
+    for n in range(2):
+        assert first.post(URL, form_data(email=f"r{n}@example.com")).status_code == 302
+    assert first.post(URL, form_data(email="r3@example.com")).status_code == 429
+    # A forged left-hand entry does not give the same visitor a fresh limit.
+    forged = behind_proxy("203.0.113.7", forged="192.0.2.99")
+    assert forged.post(URL, form_data(email="r4@example.com")).status_code == 429
+    # Another visitor behind the same proxy still gets through.
+    other = behind_proxy("198.51.100.4")
+    response = other.post(URL, form_data(email="x@example.com", phone="3035550100"))
+    assert response.status_code == 302
+
+
+def test_only_accepted_forms_count_toward_the_limit(client, world, clinic, settings):
+    settings.KETACLINIC_INQUIRY_RATE_PER_HOUR = 2
+    for _ in range(5):
+        assert client.post(URL, form_data(email="rosa@")).status_code == 400
+        assert client.post(URL, form_data(website="spam")).status_code == 302
+    assert client.post(URL, form_data()).status_code == 302
+    assert Inquiry.objects.count() == 1
+
+
+def test_the_refusal_shows_crisis_help_and_the_clinic_phone(world, clinic, settings):
+    settings.KETACLINIC_INQUIRY_RATE_PER_HOUR = 1
+    world.home.phone = "+13035550100"
+    world.home.save()
+    visitor = Client(REMOTE_ADDR="203.0.113.8")
+    assert visitor.post(URL, form_data()).status_code == 302
+    refused = visitor.post(URL, form_data(crisis="yes"))
+    assert refused.status_code == 429
+    page = refused.content.decode()
+    assert 'href="tel:988"' in page
+    assert 'href="tel:911"' in page
+    assert "(303) 555-0100" in page

@@ -8,8 +8,10 @@ recorded the same way whichever door it came through.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from ipaddress import ip_address
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import models
 
 if TYPE_CHECKING:
@@ -33,11 +35,39 @@ class Channel(models.TextChoices):
 PATIENT_LINK_NAME = "patient (private link)"
 
 
+def _valid_address(address: str) -> str | None:
+    try:
+        return str(ip_address(address.strip()))
+    except ValueError:
+        return None
+
+
 def client_address(request: HttpRequest | None) -> str | None:
-    """The address of whoever sent the request."""
+    """The address of whoever sent the request: one answer for the audit
+    trail, the sign-in lockout and every rate limit.
+
+    Behind reverse proxies the connecting address is the nearest proxy's. Each
+    proxy appends the address it received the request from to X-Forwarded-For,
+    so with KETACLINIC_TRUSTED_PROXIES proxies in front of the app the client
+    is that many entries from the right. Anything further left was written by
+    the client and proves nothing.
+    """
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    connecting = _valid_address(request.META.get("REMOTE_ADDR") or "")
+    proxies = settings.KETACLINIC_TRUSTED_PROXIES
+    if proxies == 0:
+        return connecting
+    forwarded = [
+        part
+        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if part.strip()
+    ]
+    if not forwarded:
+        return connecting
+    # Fewer entries than proxies: the request skipped a proxy; the leftmost
+    # entry is still the best the proxies that were passed can vouch for.
+    return _valid_address(forwarded[-min(proxies, len(forwarded))]) or connecting
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ class GetStartedForm(forms.Form):
     )
     location = forms.ModelChoiceField(
         label=_("Clinic"),
-        queryset=Location.objects.filter(active=True),
+        queryset=queries.public_locations(),
         empty_label=None,
     )
     conditions = forms.MultipleChoiceField(

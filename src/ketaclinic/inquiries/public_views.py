@@ -118,13 +118,6 @@ def get_started(request: HttpRequest) -> HttpResponse:
             "inquiries/public/get_started.html",
             {"form": forms.GetStartedForm()},
         )
-    allowed = services.rate_allow(
-        actor=request.actor,
-        scope="get_started",
-        limit=settings.KETACLINIC_INQUIRY_RATE_PER_HOUR,
-    )
-    if not allowed:
-        return _page(request, "inquiries/public/too_many.html", {}, status=429)
     form = forms.GetStartedForm(request.POST)
     crisis = request.POST.get("crisis") == "yes"
     thanks = reverse("get_started:thanks") + ("?crisis=1" if crisis else "")
@@ -136,6 +129,19 @@ def get_started(request: HttpRequest) -> HttpResponse:
             "inquiries/public/get_started.html",
             {"form": form, "crisis": crisis},
             status=400,
+        )
+    # Only accepted forms count: a visitor's mistakes never use up the limit.
+    allowed = services.rate_allow(
+        actor=request.actor,
+        scope="get_started",
+        limit=settings.KETACLINIC_INQUIRY_RATE_PER_HOUR,
+    )
+    if not allowed:
+        return _page(
+            request,
+            "inquiries/public/too_many.html",
+            {"locations": queries.public_locations(), "crisis": crisis},
+            status=429,
         )
     services.inquiry_submit(
         actor=request.actor, answers=_answers(form), language=request.LANGUAGE_CODE

@@ -20,7 +20,7 @@ from ketaclinic.inquiries.models import (
     Stage,
 )
 from ketaclinic.patients.queries import record_for_actor
-from ketaclinic.scheduling.models import Appointment, AppointmentType
+from ketaclinic.scheduling.models import Appointment, AppointmentType, Location
 
 # A board column shows at most this many leads (its count shows them all).
 CARDS_PER_STAGE = 50
@@ -32,6 +32,11 @@ AGES: dict[str, tuple[str, timedelta | None, timedelta | None]] = {
     "month": ("Less than 30 days old", None, timedelta(days=30)),
     "older": ("30 days or older", timedelta(days=30), None),
 }
+
+
+def public_locations() -> QuerySet[Location]:
+    """The clinics a visitor may write to, and call."""
+    return Location.objects.filter(active=True).order_by("name")
 
 
 def inquiries_for_user(user) -> QuerySet[Inquiry]:
