@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 
 
 class TokenForm(forms.Form):
@@ -23,3 +25,16 @@ class TokenForm(forms.Form):
         if not token.isdigit():
             raise forms.ValidationError("The code is 6 digits.")
         return token
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, refusing an overlong name before it is tried."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        longest = self.fields["username"].max_length
+        self.fields["username"].validators.append(
+            MaxLengthValidator(
+                longest, f"A username has at most {longest} characters."
+            )
+        )

@@ -17,13 +17,14 @@ from django_otp import login as otp_login
 
 from ketaclinic.accounts import services
 from ketaclinic.accounts.access import has_confirmed_device, staff_required
-from ketaclinic.accounts.forms import TokenForm
+from ketaclinic.accounts.forms import SignInForm, TokenForm
 from ketaclinic.accounts.locations import SESSION_KEY, locations_of
 from ketaclinic.audit.services import Action, audit_record
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
+    authentication_form = SignInForm
     redirect_authenticated_user = True
 
 

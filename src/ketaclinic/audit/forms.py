@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from ketaclinic.audit.models import AuditEvent
+from ketaclinic.inputs import CalendarDateField
 
 
 class AuditSearchForm(forms.Form):
@@ -13,10 +14,10 @@ class AuditSearchForm(forms.Form):
     action = forms.ChoiceField(
         required=False, choices=[("", "Any action"), *AuditEvent.Action.choices]
     )
-    date_from = forms.DateField(
+    date_from = CalendarDateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
+    date_to = CalendarDateField(
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 

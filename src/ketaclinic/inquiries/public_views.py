@@ -26,6 +26,7 @@ from django.views.decorators.cache import never_cache
 
 from ketaclinic.audit.actor import Actor
 from ketaclinic.core import views as core_views
+from ketaclinic.inputs import calendar_date
 from ketaclinic.inquiries import forms, links, notify, queries, services
 from ketaclinic.inquiries.content import site_content
 from ketaclinic.inquiries.models import ConsultationMode, Inquiry, Stage
@@ -258,10 +259,7 @@ def _consultation_page(
     mode = request.POST.get("mode") or request.GET.get("mode", "")
     if mode not in dict(modes):
         mode = ""
-    try:
-        start_day = date.fromisoformat(request.GET.get("start", ""))
-    except ValueError:
-        start_day = None
+    start_day = calendar_date(request.GET.get("start"))
     days = []
     if choosing and mode and alternatives is None:
         days = _slot_days(

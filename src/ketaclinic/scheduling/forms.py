@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 from django import forms
 from django.utils import timezone
 
+from ketaclinic.inputs import CalendarDateField, CalendarDateTimeField
 from ketaclinic.patients.forms import DateInput
 from ketaclinic.scheduling.models import AppointmentType
 
@@ -27,7 +28,7 @@ class FindTimeForm(forms.Form):
         queryset=AppointmentType.objects.filter(active=True),
         empty_label=None,
     )
-    start_date = forms.DateField(label="From", widget=DateInput())
+    start_date = CalendarDateField(label="From", widget=DateInput())
     weekdays = forms.TypedMultipleChoiceField(
         label="Days that suit the patient",
         choices=WEEKDAYS,
@@ -74,7 +75,7 @@ class BookForm(forms.Form):
     """The chosen time, as the slot list posts it back."""
 
     type = forms.ModelChoiceField(queryset=AppointmentType.objects.filter(active=True))
-    starts_at = forms.DateTimeField()
+    starts_at = CalendarDateTimeField()
     notes = forms.CharField(required=False, max_length=500)
 
     def clean_starts_at(self) -> datetime:
@@ -85,7 +86,7 @@ class BookForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    starts_at = forms.DateTimeField(
+    starts_at = CalendarDateTimeField(
         label="New start",
         widget=forms.DateTimeInput(
             attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
@@ -114,8 +115,8 @@ class WaitlistForm(forms.Form):
         queryset=AppointmentType.objects.filter(active=True),
         empty_label=None,
     )
-    earliest = forms.DateField(label="From", widget=DateInput())
-    latest = forms.DateField(label="Until", widget=DateInput())
+    earliest = CalendarDateField(label="From", widget=DateInput())
+    latest = CalendarDateField(label="Until", widget=DateInput())
     notes = forms.CharField(required=False, max_length=200)
 
     def clean(self):

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ketaclinic.audit.services import Action, Actor, audit_record
+from ketaclinic.inputs import OUT_OF_RANGE, in_calendar
 from ketaclinic.scheduling import notify, queries, slots
 from ketaclinic.scheduling.models import (
     Allocation,
@@ -240,6 +241,8 @@ def appointment_book(
     if (patient is None) == (inquiry is None):
         raise ValueError("Book a visit for a patient or for a lead, not both.")
     attendee = Attendee.for_(patient=patient, inquiry=inquiry)
+    if not in_calendar(starts_at):
+        raise BookingRefused(OUT_OF_RANGE)
     try:
         with transaction.atomic():
             slot, inputs = _slot_at(
@@ -317,6 +320,8 @@ def appointment_move(
         raise BookingRefused(
             f"A {appointment.get_status_display().lower()} appointment cannot move."
         )
+    if not in_calendar(starts_at):
+        raise BookingRefused(OUT_OF_RANGE)
     location, kind = appointment.location, appointment.type
     old_start = appointment.starts_at
     attendee = Attendee.of(appointment)

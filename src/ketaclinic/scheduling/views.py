@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from ketaclinic.accounts.access import staff_required
 from ketaclinic.accounts.permissions import Perm
+from ketaclinic.inputs import OUT_OF_RANGE, calendar_date
 from ketaclinic.patients.queries import (
     patient_for_actor,
     patient_search,
@@ -31,12 +32,14 @@ def _location(request: HttpRequest):
     return request.location
 
 
-def _parse_day(value: str | None, location) -> date:
+def _parse_day(request: HttpRequest, location) -> date:
+    """The day asked for in `?day=`; today when none, or a word of why not."""
+    value = request.GET.get("day")
+    day = calendar_date(value)
+    if day is not None:
+        return day
     if value:
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
+        messages.error(request, f"That is not a day the calendar shows. {OUT_OF_RANGE}")
     return timezone.now().astimezone(location.zone).date()
 
 
@@ -48,7 +51,7 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
     with their appointments and patients, staff allocations (7).
     """
     location = _location(request)
-    day = _parse_day(request.GET.get("day"), location)
+    day = _parse_day(request, location)
     calendar = queries.day_calendar(location, day)
     patients_seen(request.actor, purpose=f"Schedule of {day:%b %-d, %Y}")
     return render(
@@ -75,7 +78,7 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
     their resource allocations, opening hours, closures (7).
     """
     location = _location(request)
-    day = _parse_day(request.GET.get("day"), location)
+    day = _parse_day(request, location)
     monday = day - timedelta(days=day.weekday())
     days = queries.week_calendar(location, monday)
     # Book from the week: find the patient, then their free times this week.
