@@ -21,8 +21,11 @@ def needs_second_factor(user) -> bool:
         return False
     if settings.KETACLINIC_2FA == "required" and user.role in ROLES_REQUIRING_2FA:
         return True
-    # Whoever enrolled a device uses it, whatever the policy.
-    return has_confirmed_device(user)
+    # Whoever enrolled a device uses it, whatever the policy. Asked once per
+    # request (the gate and the page both ask).
+    if not hasattr(user, "_ketaclinic_has_device"):
+        user._ketaclinic_has_device = has_confirmed_device(user)
+    return user._ketaclinic_has_device
 
 
 def has_confirmed_device(user) -> bool:
