@@ -8,8 +8,10 @@ in; the loser gets the next free times.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -27,6 +29,8 @@ from ketaclinic.scheduling.models import (
     WaitlistEntry,
 )
 from ketaclinic.scheduling.words import duration_words
+
+T = TypeVar("T")
 
 # How far ahead alternatives are looked for when a time cannot be booked.
 ALTERNATIVES_WINDOW = timedelta(days=28)
@@ -221,6 +225,40 @@ def _allocate(appointment: Appointment, slot: slots.Slot) -> None:
     )
 
 
+# The exclusion constraints of Allocation (migration 0003_no_double_booking).
+NO_OVERLAP_CONSTRAINTS = frozenset(
+    {"allocation_resource_no_overlap", "allocation_staff_seat_no_overlap"}
+)
+# A safety net only: every lost race means another booking was committed, so
+# the tries end once the time is full.
+RACE_TRIES = 50
+
+
+def _lost_chair_or_seat(error: IntegrityError) -> bool:
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) in NO_OVERLAP_CONSTRAINTS
+
+
+def _until_no_race(write: Callable[[], T]) -> T:
+    """Run `write` (a transaction, or a savepoint inside the caller's) again
+    when a concurrent booking took the chair, room or staff seat it chose
+    (PostgreSQL's exclusion constraints; SQLite serialises writers, so it never
+    happens there). The next try sees that booking and takes the next free
+    chair or seat of the same time, or refuses when there is none."""
+    for _ in range(RACE_TRIES - 1):
+        try:
+            return write()
+        except IntegrityError as error:
+            if not _lost_chair_or_seat(error):
+                raise
+    try:
+        return write()
+    except IntegrityError as error:
+        if not _lost_chair_or_seat(error):
+            raise
+        raise BookingRefused("Someone else just booked that time.") from None
+
+
 def appointment_book(
     *,
     actor: Actor,
@@ -243,7 +281,8 @@ def appointment_book(
     attendee = Attendee.for_(patient=patient, inquiry=inquiry)
     if not in_calendar(starts_at):
         raise BookingRefused(OUT_OF_RANGE)
-    try:
+
+    def book() -> Appointment:
         with transaction.atomic():
             slot, inputs = _slot_at(
                 location, appointment_type, starts_at, staff_ids, attendee=attendee
@@ -279,6 +318,10 @@ def appointment_book(
                 summary=f"Booked {appointment_type.name} for "
                 f"{slot.start.astimezone(location.zone):%Y-%m-%d %H:%M}",
             )
+        return appointment
+
+    try:
+        return _until_no_race(book)
     except BookingRefused as refused:
         refused.alternatives = _alternatives(
             location, appointment_type, starts_at, staff_ids, attendee=attendee
@@ -293,7 +336,6 @@ def appointment_book(
                 location, appointment_type, starts_at, staff_ids, attendee=attendee
             ),
         ) from None
-    return appointment
 
 
 def _lost_race(
@@ -325,7 +367,8 @@ def appointment_move(
     location, kind = appointment.location, appointment.type
     old_start = appointment.starts_at
     attendee = Attendee.of(appointment)
-    try:
+
+    def move() -> None:
         with transaction.atomic():
             slot, inputs = _slot_at(
                 location,
@@ -362,6 +405,9 @@ def appointment_move(
                 f"{old_start.astimezone(location.zone):%Y-%m-%d %H:%M} to "
                 f"{slot.start.astimezone(location.zone):%Y-%m-%d %H:%M}: {reason}",
             )
+
+    try:
+        _until_no_race(move)
     except BookingRefused as refused:
         refused.alternatives = _alternatives(
             location,
