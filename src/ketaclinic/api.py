@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from django.db.models import prefetch_related_objects
@@ -60,7 +61,27 @@ class PatientOut(Schema):
         return obj.location.slug
 
 
-@api.get("/patients", response=list[PatientOut], url_name="patient_search")
+class Problem(Schema):
+    """Why a request was refused: not signed in (401), a role that may not
+    (403), or nothing there at the staff member's locations (404)."""
+
+    detail: str
+
+
+class InputProblem(Schema):
+    """Which query or path values could not be read (422)."""
+
+    detail: list[dict[str, Any]]
+
+
+REFUSALS = {401: Problem, 403: Problem, 422: InputProblem}
+
+
+@api.get(
+    "/patients",
+    response={200: list[PatientOut], **REFUSALS},
+    url_name="patient_search",
+)
 def patient_search(request: HttpRequest, q: str, limit: int = 20):
     """Patients whose name, MRN, birth date, phone or email match `q`."""
     require(request, Perm.PATIENT_VIEW)
@@ -75,7 +96,11 @@ def patient_search(request: HttpRequest, q: str, limit: int = 20):
     return found
 
 
-@api.get("/patients/{patient_uuid}", response=PatientOut, url_name="patient_detail")
+@api.get(
+    "/patients/{patient_uuid}",
+    response={200: PatientOut, 404: Problem, **REFUSALS},
+    url_name="patient_detail",
+)
 def patient_detail(request: HttpRequest, patient_uuid: UUID):
     require(request, Perm.PATIENT_VIEW)
     try:

@@ -134,7 +134,16 @@ TEMPLATES = [
             ],
             "string_if_invalid": "",
         },
-    }
+    },
+    {
+        # Email subjects, plain-text bodies and text messages: not HTML, so
+        # nothing is escaped (O'Brien stays O'Brien).
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 # --- Accounts ----------------------------------------------------------------

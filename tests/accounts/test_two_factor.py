@@ -52,7 +52,9 @@ def test_enrolment_with_a_right_code_opens_the_chart(world, required):
     assert page.status_code == 200
     assert "<svg" in page.text
     device = TOTPDevice.objects.get(user=world.staff["provider"], confirmed=False)
-    response = client.post(reverse("accounts:otp_enrol"), {"token": code_for(device)})
+    response = client.post(
+        reverse("accounts:otp_enrol"), {"password": PASSWORD, "token": code_for(device)}
+    )
     assert response.status_code == 302
     device.refresh_from_db()
     assert device.confirmed
@@ -136,3 +138,22 @@ def test_the_password_cannot_be_changed_before_the_second_factor(world, required
     # Enrolment and sign-out stay open.
     assert client.get(reverse("accounts:otp_enrol")).status_code == 200
     assert client.post(reverse("accounts:logout")).status_code == 302
+
+
+def test_enrolment_asks_for_the_password_again(world, required):
+    client = signed_in("provider")
+    client.get(reverse("accounts:otp_enrol"))
+    device = TOTPDevice.objects.get(user=world.staff["provider"], confirmed=False)
+    for password in ("", "not the password"):
+        response = client.post(
+            reverse("accounts:otp_enrol"),
+            {"password": password, "token": code_for(device)},
+        )
+        assert response.status_code == 200
+        assert 'class="error"' in response.text
+    device.refresh_from_db()
+    assert not device.confirmed
+    assert client.get(reverse("patients:list")).status_code == 302
+    assert AuditEvent.objects.filter(
+        action="otp_failed", summary="enrolment: password"
+    ).exists()

@@ -23,6 +23,8 @@ BAD = [
     ("first_name", "R" * 81, "Ensure this value has at most 80 characters"),
     ("last_name", "", "This field is required."),
     ("last_name", "!!!", "A name needs at least one letter."),
+    ("last_name", "Parkes\u202esekrap", "invisible control or direction"),
+    ("first_name", "Ro\u2066sa", "invisible control or direction"),
     ("email", "", "This field is required."),
     ("email", "rosa", "Enter an email address such as name@example.com."),
     ("email", "rosa@", "Enter an email address such as name@example.com."),

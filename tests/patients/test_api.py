@@ -46,3 +46,23 @@ def test_bad_api_input_is_a_clear_422(world, as_role):
         ).status_code
         == 422
     )
+
+
+def test_the_schema_names_every_refusal(world, as_role):
+    schema = as_role("nurse").get("/api/openapi.json").json()
+    search = schema["paths"]["/api/patients"]["get"]["responses"]
+    detail = schema["paths"]["/api/patients/{patient_uuid}"]["get"]["responses"]
+    assert {"200", "401", "403", "422"} <= set(search)
+    assert {"200", "401", "403", "404", "422"} <= set(detail)
+
+
+def test_refusals_match_the_schema(world, as_role):
+    from django.test import Client
+
+    client = as_role("nurse")
+    missing = client.get("/api/patients/00000000-0000-0000-0000-000000000000")
+    assert missing.status_code == 404
+    assert missing.json() == {"detail": "No such patient."}
+    assert isinstance(client.get("/api/patients").json()["detail"], list)
+    anonymous = Client().get("/api/patients", {"q": "x"})
+    assert isinstance(anonymous.json()["detail"], str)

@@ -138,6 +138,11 @@ BAD_INPUTS = [
     ({"date_of_birth": ""}, "This field is required"),
     ({"first_name": "x" * 81}, "at most 80 characters"),
     ({"last_name": "1234"}, "A name needs at least one letter"),
+    # A right-to-left override shows "Curie\u202eeiruc" as "Curieciure".
+    ({"last_name": "Curie\u202eeiruc"}, "invisible control or direction"),
+    ({"first_name": "Ma\u200brie"}, "invisible control or direction"),
+    ({"preferred_name": "\u2067Marie\u2069"}, "invisible control or direction"),
+    ({"emergency_contact_name": "Pierre\u202d"}, "invisible control or direction"),
     ({"last_name": ""}, "This field is required"),
     ({"phone": "12"}, "Enter a valid phone number"),
     ({"phone": "(555) 000-0000"}, "Enter a valid phone number"),
@@ -148,6 +153,14 @@ BAD_INPUTS = [
     ({"sex_at_birth": "robot"}, "Select a valid choice"),
     ({"notes": "n" * 2001}, "at most 2000 characters"),
 ]
+
+
+def test_names_may_hold_the_joiners_some_scripts_need(world, as_role):
+    response = as_role("front_desk").post(
+        reverse("patients:create"),
+        form_data(world, first_name="\u0645\u06cc\u200c\u0631\u0627"),
+    )
+    assert response.status_code == 302
 
 
 @pytest.mark.parametrize(("overrides", "message"), BAD_INPUTS)

@@ -38,3 +38,27 @@ class SignInForm(AuthenticationForm):
                 longest, f"A username has at most {longest} characters."
             )
         )
+
+
+class EnrolForm(TokenForm):
+    """Setting up a first authenticator app: the password again, then a code.
+
+    A session left open (or stolen) after the password alone must not be
+    enough to bind someone else's phone to the account."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    field_order = ["password", "token"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.")
+        return password

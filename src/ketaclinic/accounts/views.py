@@ -17,7 +17,7 @@ from django_otp import login as otp_login
 
 from ketaclinic.accounts import services
 from ketaclinic.accounts.access import has_confirmed_device, staff_required
-from ketaclinic.accounts.forms import SignInForm, TokenForm
+from ketaclinic.accounts.forms import EnrolForm, SignInForm, TokenForm
 from ketaclinic.accounts.locations import SESSION_KEY, locations_of
 from ketaclinic.audit.services import Action, audit_record
 
@@ -75,7 +75,7 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
     if has_confirmed_device(request.user) and not request.user.is_verified():
         return redirect("accounts:otp")
     device = services.totp_pending_device(request.user)
-    form = TokenForm(request.POST or None)
+    form = EnrolForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
             services.totp_confirm(device)
@@ -85,6 +85,10 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
             return redirect(_next_url(request))
         audit_record(actor=request.actor, action=Action.OTP_FAILED, summary="enrolment")
         form.add_error("token", "That code is not right. Check the time on your phone.")
+    elif request.method == "POST" and "password" in form.errors:
+        audit_record(
+            request=request, action=Action.OTP_FAILED, summary="enrolment: password"
+        )
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
     buffer = BytesIO()
     image.save(buffer)

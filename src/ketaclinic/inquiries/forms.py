@@ -26,7 +26,7 @@ from ketaclinic.inquiries.models import (
     Stage,
 )
 from ketaclinic.patients.forms import PatientForm
-from ketaclinic.patients.text import parse_phone
+from ketaclinic.patients.text import has_hidden_characters, parse_phone
 from ketaclinic.scheduling.models import Location
 
 MESSAGE_MAX = 2000
@@ -36,6 +36,13 @@ NOT_SURE = "not_sure"
 
 def clean_name(value: str) -> str:
     value = " ".join((value or "").split())
+    if has_hidden_characters(value):
+        raise forms.ValidationError(
+            _(
+                "A name cannot hold invisible control or direction characters; "
+                "please type it again."
+            )
+        )
     if value and not any(ch.isalpha() for ch in value):
         raise forms.ValidationError(_("A name needs at least one letter."))
     return value

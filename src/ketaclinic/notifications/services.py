@@ -93,9 +93,9 @@ def email_render(template: str, context: dict[str, Any]) -> tuple[str, str, str]
     """Subject, plain text and HTML of an email from its three templates:
     notifications/email/<template>_subject.txt, <template>.txt, <template>.html."""
     base = f"notifications/email/{template}"
-    subject = render_to_string(f"{base}_subject.txt", context)
+    subject = render_to_string(f"{base}_subject.txt", context, using="text")
     subject = " ".join(subject.split())  # one line, whatever the template holds
-    text = render_to_string(f"{base}.txt", context).strip() + "\n"
+    text = render_to_string(f"{base}.txt", context, using="text").strip() + "\n"
     html = render_to_string(f"{base}.html", context)
     return subject, text, html
 
@@ -137,7 +137,9 @@ def sms_queue(
     location: Location | None = None,
 ) -> OutboundMessage | None:
     """A text message from notifications/sms/<template>.txt."""
-    body = render_to_string(f"notifications/sms/{template}.txt", context)
+    body = render_to_string(
+        f"notifications/sms/{template}.txt", context, using="text"
+    )
     return message_queue(
         channel=OutboundMessage.Channel.SMS,
         to=to,

@@ -29,7 +29,7 @@ from ketaclinic.patients.models import (
     Medication,
     Patient,
 )
-from ketaclinic.patients.text import parse_phone
+from ketaclinic.patients.text import has_hidden_characters, parse_phone
 
 # Nobody alive was born before this; a typo like 1089 is caught here.
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
@@ -49,8 +49,16 @@ def clean_phone_value(value: str, *, required: bool = False) -> str:
     return e164
 
 
+HIDDEN_CHARACTERS = (
+    "A name cannot hold invisible control or direction characters; "
+    "please type it again."
+)
+
+
 def clean_person_name(value: str) -> str:
     value = " ".join((value or "").split())
+    if has_hidden_characters(value):
+        raise forms.ValidationError(HIDDEN_CHARACTERS)
     if value and not any(ch.isalpha() for ch in value):
         raise forms.ValidationError("A name needs at least one letter.")
     return value
@@ -123,6 +131,12 @@ class PatientForm(forms.ModelForm):
 
     def clean_last_name(self) -> str:
         return clean_person_name(self.cleaned_data["last_name"])
+
+    def clean_preferred_name(self) -> str:
+        return clean_person_name(self.cleaned_data["preferred_name"])
+
+    def clean_emergency_contact_name(self) -> str:
+        return clean_person_name(self.cleaned_data["emergency_contact_name"])
 
     def clean_date_of_birth(self) -> date:
         born = self.cleaned_data["date_of_birth"]

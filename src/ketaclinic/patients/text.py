@@ -40,6 +40,20 @@ def signed_name_matches(
     return words[0] in firsts and (words[-len(last) :] == last or words[-1] in last)
 
 
+# Joiners that some scripts (Persian, Indic) need inside a name.
+_NAME_JOINERS = {"\u200c", "\u200d"}
+
+
+def has_hidden_characters(value: str) -> bool:
+    """True when `value` holds a control or formatting character: a
+    right-to-left override or isolate, a zero-width space, NUL and the like,
+    which can make a name read differently on screen from what is stored."""
+    return any(
+        unicodedata.category(ch) in ("Cc", "Cf") and ch not in _NAME_JOINERS
+        for ch in value
+    )
+
+
 def prefix_upper_bound(prefix: str) -> str:
     """The smallest string greater than every string starting with `prefix`."""
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
