@@ -16,9 +16,7 @@ from django.shortcuts import render
 # Python and the databases can hold.
 CALENDAR_FIRST = date(1900, 1, 1)
 CALENDAR_LAST = date(2199, 12, 31)
-OUT_OF_RANGE = (
-    f"Pick a date between {CALENDAR_FIRST:%Y} and {CALENDAR_LAST:%Y}."
-)
+OUT_OF_RANGE = f"Pick a date between {CALENDAR_FIRST:%Y} and {CALENDAR_LAST:%Y}."
 NUL_MESSAGE = (
     "What you sent contains an invisible control character (NUL) that cannot "
     "be stored. Please type it again, or paste it as plain text."

@@ -150,7 +150,9 @@ def test_nul_in_the_typed_consent_name_is_refused(world):
     )
     document = ConsentDocument.objects.create(code="informed", title="Consent")
     version = intake_services.consent_publish(
-        request=None, user=world.staff["manager"], document=document,
+        request=None,
+        user=world.staff["manager"],
+        document=document,
         text="I understand and agree to the treatment.",
     )
     token = intake_links.make_token(intake_links.Purpose.INTAKE, intake.uuid)

@@ -41,7 +41,7 @@ def session_cookie(user) -> str:
 
 
 def post(url: str, data: dict, session_key: str) -> int:
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 (http to the live server)
         url,
         data=urllib.parse.urlencode(data).encode(),
         headers={
@@ -68,9 +68,7 @@ def post(url: str, data: dict, session_key: str) -> int:
 def test_simultaneous_bookings_fill_every_free_chair(world, live_server):
     types = open_clinic(world.home, chairs=CHAIRS, rooms=0)
     infusion = types["infusion-depression"]
-    nurses = [
-        make_staff(f"seat{n}", "nurse", world.home) for n in range(CHAIRS // 2)
-    ]
+    nurses = [make_staff(f"seat{n}", "nurse", world.home) for n in range(CHAIRS // 2)]
     for nurse in nurses:
         works(nurse, world.home, at_once=2)
     patients = [

@@ -34,9 +34,7 @@ class SignInForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         longest = self.fields["username"].max_length
         self.fields["username"].validators.append(
-            MaxLengthValidator(
-                longest, f"A username has at most {longest} characters."
-            )
+            MaxLengthValidator(longest, f"A username has at most {longest} characters.")
         )
 
 

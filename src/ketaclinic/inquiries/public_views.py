@@ -10,7 +10,7 @@ Nothing changes on GET: mail scanners open links too.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 from urllib.parse import urlencode
 

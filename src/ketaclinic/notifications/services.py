@@ -137,9 +137,7 @@ def sms_queue(
     location: Location | None = None,
 ) -> OutboundMessage | None:
     """A text message from notifications/sms/<template>.txt."""
-    body = render_to_string(
-        f"notifications/sms/{template}.txt", context, using="text"
-    )
+    body = render_to_string(f"notifications/sms/{template}.txt", context, using="text")
     return message_queue(
         channel=OutboundMessage.Channel.SMS,
         to=to,
