@@ -105,7 +105,24 @@ def secret_key(var_dir: Path, *, debug: bool) -> tuple[str, bool]:
         raise ConfigError("SECRET_KEY: required when DEBUG is off.")
     key_file = var_dir / "secret_key"
     if not key_file.exists():
-        var_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(var_dir)
         key_file.write_text(secrets.token_urlsafe(50))
         key_file.chmod(0o600)
     return key_file.read_text().strip(), False
+
+
+def private_dir(path: Path) -> None:
+    """Create `path` for the clinic's service account only (0700)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.chmod(0o700)
+
+
+def private_sqlite_files(database: Path) -> None:
+    """Make a SQLite database and its WAL files readable by their owner only
+    (SQLite creates them with the process's umask, usually 0644)."""
+    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        try:
+            if path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+        except FileNotFoundError:
+            continue

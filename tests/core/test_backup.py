@@ -269,3 +269,20 @@ def test_it_backs_up_and_restores_postgresql_with_pg_dump(world, tmp_path):
     call_command("restore", str(saved), "--force")
     world.patient.refresh_from_db()
     assert world.patient.mrn != "CHANGED1"
+
+
+def test_the_database_and_its_backups_are_for_their_owner_only(tmp_path):
+    """A fresh database made by `ketaclinic migrate`, its directory, a backup
+    and a restored copy: none readable by other accounts on the machine."""
+    database = tmp_path / "var" / "db.sqlite3"
+    done = ketaclinic(database, "migrate", "--verbosity=0")
+    assert done.returncode == 0, done.stderr
+    assert database.stat().st_mode & 0o777 == 0o600
+    assert database.parent.stat().st_mode & 0o777 == 0o700
+    saved = tmp_path / "backup.sqlite3"
+    backup(saved, db=sqlite_settings(database))
+    assert saved.stat().st_mode & 0o777 == 0o600
+    restored = tmp_path / "elsewhere" / "db.sqlite3"
+    restore(saved, db=sqlite_settings(restored))
+    assert restored.stat().st_mode & 0o777 == 0o600
+    assert restored.parent.stat().st_mode & 0o777 == 0o700

@@ -25,6 +25,8 @@ from typing import Any
 import psycopg
 from django.db import connections
 
+from ketaclinic.config import private_sqlite_files
+
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_CUSTOM_MAGIC = b"PGDMP"
 # Rows here mean a clinic's data: restoring over them needs --force.
@@ -70,6 +72,8 @@ def backup(
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     started = time.monotonic()
     try:
+        # Readable by the clinic's service account only, from its first byte.
+        os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         if engine_of(db) == "sqlite":
             what = sqlite_backup(db, partial)
         else:
@@ -203,7 +207,7 @@ def sqlite_restore(source: Path, db: DbSettings) -> str:
     live_path = sqlite_path(db)
     if live_path.exists() and live_path.samefile(source):
         raise BackupError(f"{source} is the live database itself.")
-    live_path.parent.mkdir(parents=True, exist_ok=True)
+    live_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         with closing(sqlite3.connect(source, timeout=SQLITE_TIMEOUT_S)) as backup_db:
             check_integrity(backup_db, str(source))
@@ -214,6 +218,7 @@ def sqlite_restore(source: Path, db: DbSettings) -> str:
                 backup_db.backup(live)
                 live.execute("PRAGMA journal_mode=WAL")
                 check_integrity(live, f"the restored database {live_path}")
+                private_sqlite_files(live_path)
     except sqlite3.Error as exc:
         raise BackupError(f"SQLite restore into {live_path} failed: {exc}") from None
     return f"SQLite database {live_path} (integrity check ok)"

@@ -120,7 +120,10 @@ class GetStartedForm(forms.Form):
     crisis = forms.ChoiceField(
         label=_("Are you thinking about harming yourself right now?"),
         choices=[("no", _("No")), ("yes", _("Yes"))],
-        widget=forms.RadioSelect,
+        # A yes shows the crisis help at once (app.js).
+        widget=forms.RadioSelect(
+            attrs={"data-reveal": "crisis-help", "data-reveal-value": "yes"}
+        ),
         error_messages={"required": _("Please answer this question.")},
     )
     consent = forms.BooleanField(

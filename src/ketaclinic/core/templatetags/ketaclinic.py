@@ -1,3 +1,5 @@
+import re
+
 from django import template
 from django.utils.html import format_html, format_html_join
 
@@ -11,6 +13,15 @@ register = template.Library()
 def phone(value: str) -> str:
     """+13035550142 -> (303) 555-0142; numbers abroad keep their country code."""
     return format_phone(value or "")
+
+
+@register.filter
+def css_color(value: str) -> str:
+    """A colour fit for a style sheet (#rgb or #rrggbb), else the default blue."""
+    value = str(value or "")
+    if re.fullmatch(r"#(?:[0-9a-fA-F]{3}){1,2}", value):
+        return value
+    return "#0b5cad"
 
 
 @register.filter
