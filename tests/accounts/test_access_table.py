@@ -55,6 +55,7 @@ TABLE: dict[str, tuple[str, set[str] | str]] = {
     "accounts:otp_enrol": ("get", ALL),
     "accounts:account": ("get", ALL),
     "accounts:location_switch": ("post", ALL),
+    "accounts:lockouts": ("get", {M, A}),
     "patients:list": ("get", CHART),
     "patients:create": ("get", CHART),
     "patients:chart": ("get", CHART),

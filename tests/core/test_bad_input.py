@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from ketaclinic.audit.actor import Actor
 from ketaclinic.inputs import NUL_MESSAGE
 from ketaclinic.inquiries import links as lead_links
 from ketaclinic.intake import links as intake_links
@@ -92,8 +93,7 @@ def test_moving_a_visit_to_a_far_date_is_refused(as_role, world, clinic):
 
     start = timezone.now().replace(hour=15, minute=0, second=0, microsecond=0)
     appointment = services.appointment_book(
-        request=None,
-        user=world.staff["nurse"],
+        actor=Actor.staff(world.staff["nurse"]),
         patient=world.patient,
         location=world.home,
         appointment_type=clinic["follow-up"],
@@ -146,12 +146,11 @@ def test_nul_in_the_worklist_note_is_refused(world):
 
 def test_nul_in_the_typed_consent_name_is_refused(world):
     intake = intake_services.intake_send(
-        request=None, user=world.staff["front_desk"], patient=world.patient
+        actor=Actor.staff(world.staff["front_desk"]), patient=world.patient
     )
     document = ConsentDocument.objects.create(code="informed", title="Consent")
     version = intake_services.consent_publish(
-        request=None,
-        user=world.staff["manager"],
+        actor=Actor.staff(world.staff["manager"]),
         document=document,
         text="I understand and agree to the treatment.",
     )

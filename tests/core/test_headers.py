@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 import ketaclinic
+from ketaclinic.audit.actor import Actor
 from ketaclinic.intake import links as intake_links
 from ketaclinic.intake import services as intake_services
 
@@ -85,7 +86,7 @@ def test_nothing_a_signed_in_person_sees_is_cached(world, as_role):
 
 def test_private_link_pages_are_not_cached(world):
     intake = intake_services.intake_send(
-        request=None, user=world.staff["nurse"], patient=world.patient
+        actor=Actor.staff(world.staff["nurse"]), patient=world.patient
     )
     token = intake_links.make_token(intake_links.Purpose.INTAKE, intake.uuid)
     assert_not_stored(Client().get(reverse("intake_public:intake", args=[token])))

@@ -17,6 +17,8 @@ def needs_second_factor(user) -> bool:
     """True when this user must still pass a second factor in this session."""
     if not user.is_authenticated:
         return False
+    if user.must_enrol_second_factor:
+        return True  # until a new authenticator app is enrolled and used
     if user.is_verified():
         return False
     if settings.KETACLINIC_2FA == "required" and user.role in ROLES_REQUIRING_2FA:

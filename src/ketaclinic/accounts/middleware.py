@@ -13,6 +13,8 @@ from ketaclinic.audit.actor import Actor
 BEFORE_SECOND_FACTOR = frozenset(
     {"accounts:otp", "accounts:otp_enrol", "accounts:logout", "health"}
 )
+# ... and, after an administrator reset their password, before a new one.
+BEFORE_NEW_PASSWORD = BEFORE_SECOND_FACTOR | {"accounts:password_change"}
 
 
 class StaffGateMiddleware:
@@ -40,10 +42,18 @@ class StaffGateMiddleware:
         match = request.resolver_match
         if match is None or match.view_name in BEFORE_SECOND_FACTOR:
             return None
-        if not needs_second_factor(request.user):
-            return None
-        if "api" in match.namespaces:
-            return JsonResponse(
-                {"detail": "Sign in with your second factor first."}, status=401
+        user = request.user
+        if needs_second_factor(user):
+            return self._refuse(request, match, "accounts:otp", "your second factor")
+        if user.is_authenticated and user.must_change_password:
+            if match.view_name in BEFORE_NEW_PASSWORD:
+                return None
+            return self._refuse(
+                request, match, "accounts:password_change", "a new password"
             )
-        return redirect_to_login(request.get_full_path(), reverse("accounts:otp"))
+        return None
+
+    def _refuse(self, request: HttpRequest, match, page: str, what: str):
+        if "api" in match.namespaces:
+            return JsonResponse({"detail": f"Sign in with {what} first."}, status=401)
+        return redirect_to_login(request.get_full_path(), reverse(page))

@@ -23,6 +23,11 @@ class User(AbstractUser):
         blank=True,
         help_text="Credentials shown after the name, e.g. RN.",
     )
+    # Set when an administrator set this person's password or second factor:
+    # at the next sign-in they enrol a new authenticator app and choose a new
+    # password before anything else.
+    must_enrol_second_factor = models.BooleanField(default=False, editable=False)
+    must_change_password = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["last_name", "first_name"]

@@ -37,6 +37,7 @@ class Perm(StrEnum):
     SITE_EDIT = "site_edit"  # the clinic's public pages (home page words)
     CONSENT_EDIT = "consent_edit"  # publish new versions of consent documents
     AUDIT_VIEW = "audit_view"  # search and export the audit log
+    STAFF_UNLOCK = "staff_unlock"  # unlock locked-out staff of one's locations
     CONFIGURE = "configure"  # Django admin: locations, chairs, rooms, users
     ALL_LOCATIONS = "all_locations"  # audit and message logs of every location
 
@@ -62,6 +63,7 @@ MATRIX: dict[Perm, frozenset[Role]] = {
     Perm.SITE_EDIT: frozenset({_M, _A}),
     Perm.CONSENT_EDIT: frozenset({_M}),
     Perm.AUDIT_VIEW: frozenset({_M, _A}),
+    Perm.STAFF_UNLOCK: frozenset({_M, _A}),
     Perm.CONFIGURE: frozenset({_A}),
     Perm.ALL_LOCATIONS: frozenset({_A}),
 }

@@ -7,8 +7,10 @@ from collections.abc import Iterable
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ketaclinic.accounts import lockout
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import Role
+from ketaclinic.audit.services import Action, Actor, audit_record
 
 
 def staff_create(
@@ -58,3 +60,55 @@ def totp_confirm(device: TOTPDevice) -> None:
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
+        User.objects.filter(pk=device.user_id).update(must_enrol_second_factor=False)
+
+
+def staff_unlock(*, actor: Actor, staff: User) -> None:
+    """Let a locked-out staff member sign in again, on a manager's word."""
+    with transaction.atomic():
+        lockout.unlock(staff.get_username())
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=staff,
+            summary=f"Unlocked the sign-in of {staff.get_username()}",
+        )
+
+
+def staff_credentials_reset(*, actor: Actor, staff: User, what: str) -> None:
+    """After an administrator set `staff`'s password (`what`="password") or
+    cleared their second factor ("second factor"): their authenticator apps
+    stop working, they enrol a new one and choose a new password at their next
+    sign-in, the audit log records who did it, and they are told by email (so
+    that a reset they did not ask for does not go unnoticed)."""
+    from django.utils import timezone
+
+    from ketaclinic.notifications.services import email_queue
+
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=staff).delete()
+        staff.must_enrol_second_factor = True
+        staff.must_change_password = True
+        staff.save(update_fields=["must_enrol_second_factor", "must_change_password"])
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=staff,
+            summary=f"Reset the {what} of {staff.get_username()}: they enrol a new "
+            "second factor and choose a new password at their next sign-in"
+            + ("" if staff.email else " (no email address on file to tell them)"),
+        )
+        if staff.email:
+            email_queue(
+                to=staff.email,
+                template="staff_reset",
+                context={"staff": staff, "admin": actor.user, "what": what},
+                purpose="staff_reset",
+                dedupe_key=f"staff_reset:{staff.pk}:{timezone.now().isoformat()}",
+            )
+
+
+def staff_password_renewed(*, staff: User) -> None:
+    if staff.must_change_password:
+        staff.must_change_password = False
+        staff.save(update_fields=["must_change_password"])

@@ -12,4 +12,5 @@ urlpatterns = [
     path("two-factor/set-up/", views.otp_enrol, name="otp_enrol"),
     path("account/", views.account, name="account"),
     path("location/", views.location_switch, name="location_switch"),
+    path("staff/locked/", views.lockouts, name="lockouts"),
 ]

@@ -5,6 +5,7 @@ from io import BytesIO
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -15,10 +16,12 @@ from django.views.decorators.http import require_POST
 from django_otp import devices_for_user
 from django_otp import login as otp_login
 
-from ketaclinic.accounts import services
+from ketaclinic.accounts import lockout, services
 from ketaclinic.accounts.access import has_confirmed_device, staff_required
 from ketaclinic.accounts.forms import EnrolForm, SignInForm, TokenForm
-from ketaclinic.accounts.locations import SESSION_KEY, locations_of
+from ketaclinic.accounts.locations import SESSION_KEY, location_ids_of, locations_of
+from ketaclinic.accounts.models import User
+from ketaclinic.accounts.permissions import Perm, Role
 from ketaclinic.audit.services import Action, audit_record
 
 
@@ -33,6 +36,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        services.staff_password_renewed(staff=self.request.user)
         audit_record(actor=self.request.actor, action=Action.PASSWORD_CHANGED)
         messages.success(self.request, "Your password was changed.")
         return response
@@ -87,7 +91,7 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
         form.add_error("token", "That code is not right. Check the time on your phone.")
     elif request.method == "POST" and "password" in form.errors:
         audit_record(
-            request=request, action=Action.OTP_FAILED, summary="enrolment: password"
+            actor=request.actor, action=Action.OTP_FAILED, summary="enrolment: password"
         )
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
     buffer = BytesIO()
@@ -125,3 +129,48 @@ def location_switch(request: HttpRequest) -> HttpResponse:
     else:
         messages.error(request, "You do not work at that location.")
     return redirect(_next_url(request))
+
+
+def locked_out(request: HttpRequest, original_response=None, credentials=None):
+    """What django-axes shows instead of signing in, in plain words."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(
+        request,
+        "accounts/locked_out.html",
+        {"wait": f"{minutes} minute{'s' if minutes != 1 else ''}"},
+        status=429,
+    )
+
+
+def _colleagues(user):
+    """The staff a manager may unlock: those of their locations (everyone, for
+    an administrator)."""
+    staff = User.objects.filter(is_active=True).exclude(pk=user.pk)
+    if user.role == Role.ADMIN:
+        return staff
+    return staff.filter(locations__in=location_ids_of(user)).distinct()
+
+
+@staff_required(Perm.STAFF_UNLOCK)
+def lockouts(request: HttpRequest) -> HttpResponse:
+    """Staff of my locations who cannot sign in now; unlock them."""
+    colleagues = {member.get_username(): member for member in _colleagues(request.user)}
+    if request.method == "POST":
+        member = colleagues.get(request.POST.get("username", ""))
+        if member is None:
+            messages.error(request, "That person does not work at your locations.")
+        else:
+            services.staff_unlock(actor=request.actor, staff=member)
+            messages.success(request, f"{member} can sign in again.")
+        return redirect("accounts:lockouts")
+    locked = lockout.locked_usernames(list(colleagues))
+    return render(
+        request,
+        "accounts/lockouts.html",
+        {
+            "locked": [
+                {"lockout": entry, "member": colleagues[entry.username]}
+                for entry in locked
+            ]
+        },
+    )
