@@ -50,6 +50,7 @@ AUDIT: dict[str, str] = {
     "accounts:otp_enrol": NONE,
     "accounts:account": NONE,
     "accounts:location_switch": NONE,
+    "accounts:lockouts": NONE,  # staff names only; an unlock is audited
     "patients:list": LIST,
     "patients:create": NONE,
     "patients:chart": CHART,
