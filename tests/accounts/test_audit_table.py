@@ -51,6 +51,7 @@ AUDIT: dict[str, str] = {
     "accounts:account": NONE,
     "accounts:location_switch": NONE,
     "accounts:lockouts": NONE,  # staff names only; an unlock is audited
+    "intake:consent_name_review": NONE,  # a post: audited as the change it makes
     "patients:list": LIST,
     "patients:create": NONE,
     "patients:chart": CHART,
