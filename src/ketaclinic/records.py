@@ -39,17 +39,17 @@ from django.db.migrations.operations.base import Operation
 TRIGGER_MARK = "_append_only"
 
 
-class SignedQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
     """Bulk changes bypass the model's own refusal; refuse them here too."""
 
     def update(self, **kwargs: Any) -> int:
         raise PermissionError(
-            f"{self.model._meta.verbose_name_plural} are amended, never edited."
+            f"{self.model._meta.verbose_name_plural} are append-only: never changed."
         )
 
     def delete(self) -> tuple[int, dict[str, int]]:
         raise PermissionError(
-            f"{self.model._meta.verbose_name_plural} cannot be deleted."
+            f"{self.model._meta.verbose_name_plural} are append-only: never deleted."
         )
 
 
@@ -74,7 +74,7 @@ class SignedRecord(models.Model):
         "reason for the amendment", max_length=500, blank=True
     )
 
-    objects = SignedQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         abstract = True

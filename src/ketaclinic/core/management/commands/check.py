@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core import checks
 from django.core.checks.registry import registry
 from django.core.management.commands import check
-from django.db import connections
+from django.db import DatabaseError, connections
 
 from ketaclinic.core.deploy import deployment_problems
 
@@ -49,6 +49,25 @@ def database_messages() -> list[checks.CheckMessage]:
     return []
 
 
+def audit_messages() -> list[checks.CheckMessage]:
+    """The audit trail's hash chain (`ketaclinic audit verify`)."""
+    from ketaclinic.audit.verify import chain_problems
+
+    try:
+        _, problems = chain_problems()
+    except DatabaseError:  # not migrated yet: nothing to verify
+        return []
+    return [
+        checks.Error(
+            f"The audit trail has been tampered with. {problem}",
+            hint="Restore the database from a backup taken before the change, and "
+            "find out who could write to it.",
+            id="ketaclinic.E010",
+        )
+        for problem in problems
+    ]
+
+
 def var_dir_messages() -> list[checks.CheckMessage]:
     var_dir = Path(settings.VAR_DIR)
     try:
@@ -85,7 +104,13 @@ def deploy_rule_messages() -> list[checks.CheckMessage]:
 def configuration_checks(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     if app_configs is not None:  # checks of named apps only
         return []
-    return [*database_messages(), *var_dir_messages(), *deploy_rule_messages()]
+    database = database_messages()
+    return [
+        *database,
+        *([] if database else audit_messages()),
+        *var_dir_messages(),
+        *deploy_rule_messages(),
+    ]
 
 
 @contextmanager
@@ -102,8 +127,9 @@ def registered(check_function, *tags) -> Iterator[None]:
 class Command(check.Command):
     help = (
         "Check the project: Django's system checks, plus ketaclinic's "
-        "configuration (database reachable, SQLite in WAL mode, var directory "
-        "writable, the production rules of `serve --prod`). When DEBUG is off, "
+        "configuration (database reachable, SQLite in WAL mode, the audit trail "
+        "intact, var directory writable, the production rules of `serve --prod`). "
+        "When DEBUG is off, "
         "Django's deployment checks run too and the production rules are errors. "
         "Exits non-zero on errors."
     )
