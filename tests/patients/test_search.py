@@ -103,7 +103,7 @@ def test_list_and_search_run_a_bounded_number_of_queries(world, as_role, params)
     for i in range(120):
         make_patient(world.home, mrn=f"Q{i:07d}", first_name=f"P{i}", email="")
     many, text = list_queries(client, **params)
-    assert many == few <= 8
+    assert many == few <= 10  # the audit entry: lock the chain head, insert, advance
 
 
 def test_live_search_answers_htmx_with_the_results_only(people, as_role):

@@ -41,7 +41,7 @@ def test_the_day_view_shows_chairs_as_columns_and_bounded_queries(
         patient = make_patient(world.home, mrn=f"D{n:07d}", last_name=f"Day{n}")
         book(world, clinic, local(day, 11 + 2 * (n // 3)), patient=patient)
     many, text = count_queries(client, reverse("scheduling:day"), day=day.isoformat())
-    assert many == few <= 9  # with the audit entry of the page
+    assert many == few <= 11  # the audit entry of the page, chained (3 queries)
     assert "Day7" in text
 
 
@@ -55,7 +55,7 @@ def test_the_week_view_lists_each_day(world, clinic, as_role):
         patient = make_patient(world.home, mrn=f"E{n:07d}", last_name=f"Week{n}")
         book(world, clinic, local(day + timedelta(days=1), 9 + n), patient=patient)
     many, _ = count_queries(client, reverse("scheduling:week"), day=day.isoformat())
-    assert many == few <= 9  # with the audit entry of the page
+    assert many == few <= 11  # the audit entry of the page, chained (3 queries)
 
 
 def test_booking_from_the_list_of_free_times(world, clinic, as_role):

@@ -119,7 +119,8 @@ class AuditEvent(models.Model):
         """Append the entry to the chain, in the caller's transaction."""
         if self.pk is not None:
             raise PermissionError("Audit entries cannot be changed.")
-        with transaction.atomic():
+        # No savepoint: a failed append fails the whole change it records.
+        with transaction.atomic(savepoint=False):
             head = AuditChainHead.locked()
             self.at = timezone.now()  # the time of the append, in chain order
             self.seq = head.seq + 1
