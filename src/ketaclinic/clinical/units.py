@@ -1,5 +1,5 @@
 """Weights and heights as typed, in the unit typed: kg or lb, cm or feet and
-inches; and the check of a new weight against the last one.
+inches; the check of a new weight against the last one; durations in hours.
 
 Conversions are exact, by definition (the international yard and pound
 agreement of 1959): 1 lb = 0.45359237 kg and 1 in = 2.54 cm (body.CM_PER_INCH).
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from decimal import Decimal
+from datetime import timedelta
+from decimal import ROUND_CEILING, Decimal
 
 from ketaclinic.clinical.body import CM_PER_INCH
 
@@ -73,3 +74,19 @@ class WeightChange:
         self, threshold_percent: Decimal = WEIGHT_CHANGE_CONFIRM_PERCENT
     ) -> bool:
         return abs(self.percent) > threshold_percent
+
+
+MINUTES_PER_HOUR = 60
+_MICROSECONDS_PER_HOUR = Decimal(3_600_000_000)
+
+
+def hours_of(duration: timedelta) -> Decimal:
+    """A duration in hours, exact to the microsecond (no float on the way)."""
+    return Decimal(duration // timedelta(microseconds=1)) / _MICROSECONDS_PER_HOUR
+
+
+def duration_of_hours(hours: Decimal) -> timedelta:
+    """Hours as a duration, rounded up to the next microsecond (an end time is
+    never announced early)."""
+    microseconds = (hours * _MICROSECONDS_PER_HOUR).to_integral_value(ROUND_CEILING)
+    return timedelta(microseconds=int(microseconds))
