@@ -487,7 +487,7 @@ class Infusion:
     """
 
     dose_mg: Decimal
-    dose_limit_mg: Decimal  # the dose is never shown over it
+    dose_limit_mg: Decimal | None  # the cap or hard maximum: never shown over it
     vial_mg_per_ml: Decimal
     drug_volume_ml: Decimal
     bag_volume_ml: Decimal
@@ -512,9 +512,10 @@ class Infusion:
         return self.vtbi_ml * self.concentration_mg_per_ml
 
     def drug_volume_shown(self, rounding: RoundingPolicy = DEFAULT_ROUNDING) -> Decimal:
-        return rounding.volume_shown(
-            self.drug_volume_ml, self.dose_limit_mg / self.vial_mg_per_ml
-        )
+        limit_ml = None
+        if self.dose_limit_mg is not None:
+            limit_ml = self.dose_limit_mg / self.vial_mg_per_ml
+        return rounding.volume_shown(self.drug_volume_ml, limit_ml)
 
     def rate_shown(self, rounding: RoundingPolicy = DEFAULT_ROUNDING) -> Decimal:
         return rounding.rate_shown(self.rate_ml_per_h)
@@ -565,7 +566,7 @@ def prepare_infusion(
     vtbi_ml = total_ml if bag_volume_ml == 0 else bag_volume_ml
     return Infusion(
         dose_mg=dose_mg,
-        dose_limit_mg=dose_mg if dose_limit_mg is None else dose_limit_mg,
+        dose_limit_mg=dose_limit_mg,
         vial_mg_per_ml=vial_mg_per_ml,
         drug_volume_ml=drawn_ml,
         bag_volume_ml=bag_volume_ml,

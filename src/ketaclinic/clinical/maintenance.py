@@ -46,6 +46,7 @@ from ketaclinic.clinical.scales import (
 )
 
 DAYS_PER_MONTH = Decimal("30.44")  # 365.25 / 12, for "about N months"
+MONTHS_FROM_DAYS = 91  # from a quarter of a year, an interval also reads in months
 
 # --- Sources ----------------------------------------------------------------------
 
@@ -373,7 +374,7 @@ def _shortened(
 def _why_unjudged(definition: OutcomeDefinition | None, name: str) -> str:
     if definition is None:
         return f"{name} has no response definition chosen."
-    return f"the score before treatment was 0 ({definition.label})"
+    return "the score before treatment was 0, so a fall in percent cannot be measured."
 
 
 def plain_days(days: int) -> str:
@@ -384,7 +385,7 @@ def plain_days(days: int) -> str:
         text = "1 week" if weeks == 1 else f"{weeks} weeks"
     else:
         text = "1 day" if days == 1 else f"{days} days"
-    if days >= 60:
+    if days >= MONTHS_FROM_DAYS:
         months = round(Decimal(days) / DAYS_PER_MONTH)
         text += f" (about {months} months)"
     return text
