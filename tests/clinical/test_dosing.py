@@ -29,6 +29,7 @@ from ketaclinic.clinical.dosing import (
     dosing_weight,
     drug_volume_ml,
     hourly_rate_mg_per_h,
+    hourly_total_mg,
     prepare_infusion,
     rate_fixed_concentration_ml_per_h,
     rate_ml_per_h_for_mg_per_h,
@@ -185,7 +186,7 @@ def test_schwartzman_gives_100_mg_per_4_hours_at_25_ml_per_h() -> None:
     # CLINICAL.md 2.2: not > 25 mg/h (100 mg per 4 h), 100 mL at 25 mL/h.
     # CLINICAL.md 7: rate_mL_per_h = rate_mg_per_h / C_bag.
     rate = hourly_rate_mg_per_h(D("0.35"), D(90), SCHWARTZMAN)
-    four_hours_mg = rate.amount * 4
+    four_hours_mg = hourly_total_mg(rate, D(240))
     assert four_hours_mg == D(100)
     bag_mg_per_ml = four_hours_mg / D(100)
     assert rate_ml_per_h_for_mg_per_h(rate.amount, bag_mg_per_ml) == D(25)

@@ -13,6 +13,7 @@ from ketaclinic.clinical.dosing import (
     Refusal,
     dose_mg,
     hourly_rate_mg_per_h,
+    hourly_total_mg,
     prepare_infusion,
 )
 from ketaclinic.clinical.maintenance import CHRONIC_PAIN_POLICY, DEPRESSION_POLICY
@@ -67,7 +68,7 @@ def test_the_crps_protocol_doses_by_the_hour_with_its_cap() -> None:
     assert protocol.recovery_minutes == 60  # CLINICAL.md 2.2 and 3: about 1 h
     assert protocol.maintenance is CHRONIC_PAIN_POLICY
     rate = hourly_rate_mg_per_h(protocol.amount_per_kg, D(80), protocol.limits)
-    four_hours_mg = rate.amount * protocol.minutes / 60
+    four_hours_mg = hourly_total_mg(rate, D(protocol.minutes))
     assert four_hours_mg == D(100)
     infusion = prepare_infusion(
         four_hours_mg,
@@ -108,7 +109,7 @@ def test_every_protocol_gives_a_dose_for_a_70_kg_patient(protocol: Protocol) -> 
         total_mg = dose_mg(protocol.amount_per_kg, D(70), protocol.limits).amount
     else:
         rate = hourly_rate_mg_per_h(protocol.amount_per_kg, D(70), protocol.limits)
-        total_mg = rate.amount * protocol.minutes / 60
+        total_mg = hourly_total_mg(rate, D(protocol.minutes))
     infusion = prepare_infusion(
         total_mg,
         vial_mg_per_ml=D(10),

@@ -226,7 +226,7 @@ def dosing_weight(
     height_cm: Decimal | None = None,
     sex: Sex | None = None,
     adjusted_factor: Decimal = ADJUSTED_WEIGHT_FACTOR,
-    limits: BodyLimits = DEFAULT_BODY_LIMITS,
+    body_limits: BodyLimits = DEFAULT_BODY_LIMITS,
 ) -> DosingWeight:
     """The dosing weight on ``basis`` from a recent chart weight, or a refusal:
     no weight, an implausible one, one older than ``max_age`` at ``now``, or the
@@ -238,7 +238,7 @@ def dosing_weight(
             "No weight is recorded. Weigh the patient before a dose is worked out.",
             field="weight",
         )
-    problem = check_weight_kg(reading.weight_kg, limits)
+    problem = check_weight_kg(reading.weight_kg, body_limits)
     if problem is not None:
         raise DosingRefused(Refusal.IMPLAUSIBLE_WEIGHT, problem, field="weight")
     if reading.measured_at > now:
@@ -366,6 +366,15 @@ def hourly_rate_mg_per_h(
     return _weight_based(
         mg_per_kg_per_h, weight_kg, limits, unit="mg/h", field="mg_per_kg_per_h"
     )
+
+
+def hourly_total_mg(rate: WeightBased, minutes: Decimal) -> Decimal:
+    """The drug a weight-based hourly infusion needs in its bag: rate (mg/h) x
+    hours (0.35 mg/kg/h x 80 kg, lowered to 25 mg/h, over 4 h: 100 mg)."""
+    if rate.unit != "mg/h":
+        raise ValueError("An hourly total needs an hourly rate in mg/h.")
+    _require_minutes(minutes)
+    return rate.amount * minutes / MINUTES_PER_HOUR
 
 
 def _weight_based(
@@ -881,6 +890,7 @@ __all__ = [
     "dosing_weight",
     "drug_volume_ml",
     "hourly_rate_mg_per_h",
+    "hourly_total_mg",
     "prepare_infusion",
     "rate_fixed_concentration_ml_per_h",
     "rate_ml_per_h_for_mg_per_h",
