@@ -214,13 +214,7 @@ def questionnaire_by_link(request: AppRequest, token: str) -> HttpResponse:
         asked = birth_date_gate(request, link, patient=row.patient)
     if asked is not None:
         return asked
-    answered = set(
-        QuestionnaireResponse.objects.filter(
-            patient=row.patient,
-            instrument__in=row.instruments,
-            completed_at__gte=row.created_at,
-        ).values_list("instrument", flat=True)
-    )
+    answered = queries.instruments_answered(row)
     with translation.override(patient_language(row.patient)):
         return _questionnaire(request, row, link, answered)
 

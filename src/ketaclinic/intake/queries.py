@@ -7,10 +7,12 @@ from django.db.models import QuerySet
 
 from ketaclinic.accounts.locations import location_ids_of
 from ketaclinic.intake.models import (
+    ConsentDocument,
     ConsentNameReview,
     ConsentSignature,
     ConsentVersion,
     Intake,
+    QuestionnaireRequest,
     QuestionnaireResponse,
     UrgentTask,
 )
@@ -52,6 +54,21 @@ def worklist(user) -> QuerySet[UrgentTask]:
         .select_related("patient", "done_by")
         .order_by("done_at", "created_at")[:200]
     )
+
+
+def instruments_answered(row: QuestionnaireRequest) -> set[str]:
+    """The instruments of a questionnaire link answered since it was sent."""
+    return set(
+        QuestionnaireResponse.objects.filter(
+            patient=row.patient,
+            instrument__in=row.instruments,
+            completed_at__gte=row.created_at,
+        ).values_list("instrument", flat=True)
+    )
+
+
+def consent_documents() -> QuerySet[ConsentDocument]:
+    return ConsentDocument.objects.prefetch_related("versions")
 
 
 def signatures_of(patient) -> QuerySet[ConsentSignature]:

@@ -168,7 +168,7 @@ def consent_name_review(request: StaffRequest, signature_id: int) -> HttpRespons
 
 @staff_required(Perm.CONSENT_EDIT)
 def consents(request: StaffRequest) -> HttpResponse:
-    documents = ConsentDocument.objects.prefetch_related("versions")
+    documents = queries.consent_documents()
     return render(request, "intake/consents.html", {"documents": documents})
 
 
