@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
 from ketaclinic.inquiries.models import ConsultationNote
-from ketaclinic.intake.models import ScreeningDecision
+from ketaclinic.treatment.models import ScreeningDecision
 from tests.inquiries.helpers import make_lead
 
 

@@ -17,7 +17,9 @@ database itself, so that raw SQL and every other client are refused too:
 Place it after any operation that rebuilds the table: SQLite rebuilds a table
 for many schema changes (a new NOT NULL column, a changed field) and the
 rebuild drops the table's triggers. The operation is idempotent, so applying it
-again after such a change is safe.
+again after such a change is safe. A model moved to another app keeps its table
+and applies it again in its new app with `keep_on_reverse=True`: reversing the
+move then leaves the triggers the old app's migrations laid.
 
 Only `wipe_allowed()` empties such tables: Django's `flush`, which the test
 suite runs between tests that commit, runs inside it (see
@@ -144,16 +146,21 @@ class AppendOnly(Operation):
     reversible = True
     reduces_to_sql = False
 
-    def __init__(self, model_name: str, message: str = "") -> None:
+    def __init__(
+        self, model_name: str, message: str = "", keep_on_reverse: bool = False
+    ) -> None:
         self.model_name = model_name
         self.message = message or "this table is append-only"
+        self.keep_on_reverse = keep_on_reverse
 
     def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
-        return (
-            "ketaclinic.records.AppendOnly",
-            [],
-            {"model_name": self.model_name, "message": self.message},
-        )
+        kwargs: dict[str, Any] = {
+            "model_name": self.model_name,
+            "message": self.message,
+        }
+        if self.keep_on_reverse:
+            kwargs["keep_on_reverse"] = True
+        return ("ketaclinic.records.AppendOnly", [], kwargs)
 
     def state_forwards(self, app_label: str, state: Any) -> None:
         pass
@@ -176,6 +183,8 @@ class AppendOnly(Operation):
     def database_backwards(
         self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
     ) -> None:
+        if self.keep_on_reverse:
+            return
         table = self._table(app_label, to_state, schema_editor)
         if table:
             vendor = schema_editor.connection.vendor

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "ketaclinic.inquiries",
     "ketaclinic.audit",
     "ketaclinic.intake",
+    "ketaclinic.treatment",
     "ketaclinic.notifications",
     "ketaclinic.core.admin_apps.KetaclinicAdminConfig",
     "django.contrib.auth",

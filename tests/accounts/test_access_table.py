@@ -95,7 +95,7 @@ TABLE: dict[str, tuple[str, set[str] | str]] = {
     "intake:patient": ("get", CLINICAL_VIEW),
     "intake:send": ("post", CHART),
     "intake:questionnaires_send": ("post", CHART),
-    "intake:screening": ("get", CLINICAL_VIEW),
+    "treatment:screening": ("get", CLINICAL_VIEW),
     "intake:fill": ("get", CHART),
     "intake:consent_name_review": ("post", CLINICAL_VIEW),
     "intake_public:intake": ("get", "public"),  # the signed link is the key
@@ -274,6 +274,8 @@ def url_for(name: str, world) -> str:
         return leads_url_for(name, world)
     if name.startswith("intake"):
         return intake_url_for(name, world)
+    if name == "treatment:screening":
+        return reverse(name, args=[patient.uuid])
     if name.startswith("scheduling:"):
         return schedule_url_for(name, world)
     if name in {"notifications:retry", "calendar_feed"} or name.startswith("visit:"):

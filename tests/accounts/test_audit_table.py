@@ -89,7 +89,7 @@ AUDIT: dict[str, str] = {
     "intake:patient": CHART,
     "intake:send": CHART,
     "intake:questionnaires_send": CHART,
-    "intake:screening": CHART,
+    "treatment:screening": CHART,
     "intake:fill": CHART,
     "intake:consent_name_review": CHART,
     "intake_public:intake": LINK,

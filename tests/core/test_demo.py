@@ -11,7 +11,6 @@ from ketaclinic.intake.models import (
     ConsentVersion,
     Intake,
     QuestionnaireResponse,
-    ScreeningDecision,
     UrgentTask,
 )
 from ketaclinic.patients.models import (
@@ -24,6 +23,7 @@ from ketaclinic.patients.models import (
 )
 from ketaclinic.patients.services import mrn_is_valid
 from ketaclinic.scheduling.models import Allocation, Appointment, Location, Resource
+from ketaclinic.treatment.models import ScreeningDecision
 
 MODELS = [
     User,

@@ -21,9 +21,10 @@ import pytest
 from playwright.sync_api import expect
 
 from ketaclinic.clinical.screening import CHECKLIST
-from ketaclinic.intake.models import Intake, ScreeningDecision, UrgentTask
+from ketaclinic.intake.models import Intake, UrgentTask
 from ketaclinic.notifications.models import OutboundMessage
 from ketaclinic.patients.models import Patient
+from ketaclinic.treatment.models import ScreeningDecision
 
 pytestmark = pytest.mark.e2e
 

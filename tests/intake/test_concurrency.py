@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from ketaclinic.audit.actor import Actor
 from ketaclinic.audit.models import AuditEvent
-from ketaclinic.intake import sections, services
+from ketaclinic.intake import forms, services
 from ketaclinic.intake.models import (
     Intake,
     QuestionnaireRequest,
@@ -59,7 +59,7 @@ def test_parallel_answers_to_one_questionnaire_link_are_recorded_once(world, pro
 
 def complete(intake: Intake) -> None:
     """Every step of the intake done (no consent is published)."""
-    answers = {key: {} for key in sections.SECTIONS}
+    answers = {key: {} for key in forms.SECTIONS}
     answers["about"] = {"treated_for": ["depression"]}
     answers["questionnaires"] = dict.fromkeys(
         instruments_for(["depression"]), "recorded"

@@ -9,18 +9,19 @@ from django.test import Client
 from django.urls import reverse
 
 from ketaclinic.audit.actor import Actor
-from ketaclinic.intake import services
+from ketaclinic.intake import queries, services
 from ketaclinic.intake.models import (
     ConsentDocument,
     ConsentSignature,
     Intake,
     QuestionnaireRequest,
     QuestionnaireResponse,
-    ScreeningDecision,
     UrgentTask,
 )
 from ketaclinic.links import tokens as links
 from ketaclinic.notifications.models import OutboundMessage
+from ketaclinic.treatment import services as treatment
+from ketaclinic.treatment.models import ScreeningDecision
 from tests.links.helpers import holder
 
 PHQ9_ITEM9_POSITIVE = {f"q{n}": 1 for n in range(1, 10)} | {"difficulty": 1}
@@ -263,11 +264,11 @@ def test_consent_is_signed_against_the_exact_text_and_a_new_version_asks_again(
     )
     signature = ConsentSignature.objects.get()
     assert signature.text_sha256 == v1.sha256 and signature.ip == "127.0.0.1"
-    assert services.consents_missing(world.patient) == []
+    assert queries.consents_missing(world.patient) == []
     with pytest.raises(PermissionError):
         signature.save()
     v2 = publish(world, text=v1.text + " Version two adds the financial policy.")
-    assert services.consents_missing(world.patient) == [v2]
+    assert queries.consents_missing(world.patient) == [v2]
 
 
 def test_submitting_locks_the_intake(world, intake):
@@ -328,7 +329,7 @@ def test_the_provider_sees_findings_and_signs_a_decision_then_amends_it(world):
     )
     provider = Client()
     provider.force_login(world.staff["provider"])
-    url = reverse("intake:screening", args=[world.patient.uuid])
+    url = reverse("treatment:screening", args=[world.patient.uuid])
     page = provider.get(url)
     assert page.status_code == 200
     result = page.context["result"]
@@ -366,7 +367,7 @@ def test_the_provider_sees_findings_and_signs_a_decision_then_amends_it(world):
 
 def test_a_nurse_sees_the_screening_but_cannot_sign(world, as_role):
     client = as_role("nurse")
-    url = reverse("intake:screening", args=[world.patient.uuid])
+    url = reverse("treatment:screening", args=[world.patient.uuid])
     assert client.get(url).status_code == 200
     response = client.post(
         url, {"outcome": "candidate", "indication": "depression", "rationale": "x"}
@@ -449,13 +450,12 @@ def test_the_lead_follows_the_intake_and_the_decision(world):
     services.intake_submit(actor=Actor.system(), intake=started)
     lead.refresh_from_db()
     assert lead.stage == "screening"
-    services.decision_sign(
+    treatment.decision_sign(
         actor=Actor.staff(world.staff["provider"]),
         patient=world.patient,
         outcome="candidate",
         indication="depression",
         rationale="TRD",
-        findings=[],
     )
     lead.refresh_from_db()
     assert lead.stage == "candidate"

@@ -74,7 +74,7 @@ def test_the_screening_page_reads_brand_names_and_names_what_it_cannot(world):
     )
     provider = Client()
     provider.force_login(world.staff["provider"])
-    page = provider.get(reverse("intake:screening", args=[world.patient.uuid]))
+    page = provider.get(reverse("treatment:screening", args=[world.patient.uuid]))
     codes = [f.code for f in page.context["result"].findings]
     for code in (
         "interaction_benzodiazepines",

@@ -426,6 +426,7 @@ def _intakes(location: Location) -> int:
     from ketaclinic.intake import services as intake
     from ketaclinic.intake.defaults import ensure_default_consents
     from ketaclinic.intake.models import Intake
+    from ketaclinic.treatment import services as treatment
 
     ensure_default_consents()
     provider = User.objects.get(username="provider")
@@ -465,14 +466,13 @@ def _intakes(location: Location) -> int:
         intake.intake_submit(actor=Actor.system(), intake=started)
         if index in SCREENED:
             outcome, indication, needs = SCREENED[index]
-            intake.decision_sign(
+            treatment.decision_sign(
                 actor=Actor.system(provider),
                 patient=patient,
                 outcome=outcome,
                 indication=indication,
                 needs=needs,
                 rationale="Demo decision.",
-                findings=[],
             )
         made += 1
     return made

@@ -1,4 +1,6 @@
-"""Gather: from a patient's intake and questionnaires to screening facts."""
+"""Gather: from a patient's intake and questionnaires to screening facts
+(ketaclinic.clinical.screening). The signing of a screening decision
+(ketaclinic.treatment) screens these facts."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils import timezone
 
 from ketaclinic.clinical import medicines, scales, screening
-from ketaclinic.intake.models import Intake, QuestionnaireResponse
+from ketaclinic.intake.models import Intake
 
 
 def _yes(value) -> bool | None:
@@ -18,19 +20,6 @@ def _age(patient) -> int:
     today = timezone.localdate()
     born = patient.date_of_birth
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
-def latest_intake(patient) -> Intake | None:
-    return patient.intakes.order_by("-created_at").first()
-
-
-def latest_scores(patient) -> dict[str, QuestionnaireResponse]:
-    latest: dict[str, QuestionnaireResponse] = {}
-    for response in QuestionnaireResponse.objects.filter(patient=patient).order_by(
-        "-completed_at"
-    ):
-        latest.setdefault(response.instrument, response)
-    return latest
 
 
 def _decimal(value) -> Decimal | None:

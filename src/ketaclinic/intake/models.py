@@ -1,8 +1,8 @@
 """The patient's intake, the instruments that measure them, their consents,
-the urgent tasks safety answers raise, and the clinician's screening decision.
+and the urgent tasks safety answers raise. The clinician's screening decision
+lives in ketaclinic.treatment.
 
-Completed questionnaires, consent signatures and signed decisions are never
-edited: a decision is corrected by an amendment that keeps the original.
+Completed questionnaires and consent signatures are never edited.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ import uuid
 from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
-
-from ketaclinic.records import SignedRecord
 
 
 class Intake(models.Model):
@@ -270,33 +268,3 @@ class UrgentTask(models.Model):
 
     def __str__(self) -> str:
         return self.message
-
-
-class ScreeningDecision(SignedRecord):
-    """The clinician's candidacy decision, signed. Amended, never edited."""
-
-    class Outcome(models.TextChoices):
-        CANDIDATE = "candidate", "Candidate"
-        NOT_CANDIDATE = "not_candidate", "Not a candidate"
-        NEEDS_INFORMATION = "needs_information", "Needs more information"
-        REFER_OUT = "refer_out", "Refer out"
-
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    patient = models.ForeignKey(
-        "patients.Patient", on_delete=models.PROTECT, related_name="screenings"
-    )
-    outcome = models.CharField(max_length=20, choices=Outcome.choices)
-    indication = models.CharField(max_length=40, blank=True)
-    needs = models.CharField("information needed", max_length=300, blank=True)
-    rationale = models.TextField(max_length=4000)
-    # What the clinician saw when signing: the findings and their sources.
-    findings = models.JSONField(default=list)
-    # A candidate over a hard stop or an open urgent task: one named override
-    # each ({"kind", "key", "about", "reason"}), ketaclinic.clinical.overrides.
-    overrides = models.JSONField(default=list, blank=True)
-
-    class Meta:
-        ordering = ["-signed_at"]
-
-    def __str__(self) -> str:
-        return f"{self.get_outcome_display()} ({self.signed_at:%Y-%m-%d})"

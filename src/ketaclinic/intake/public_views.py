@@ -21,7 +21,7 @@ from django.utils.translation import gettext_noop
 from ketaclinic.accounts.requests import AppRequest
 from ketaclinic.audit.services import Action, Actor, audit_record
 from ketaclinic.clinical import scales
-from ketaclinic.intake import sections, services, translations
+from ketaclinic.intake import forms, queries, services, translations
 from ketaclinic.intake.models import (
     Intake,
     QuestionnaireRequest,
@@ -52,7 +52,7 @@ def patient_language(patient) -> str:
 
 def steps_of(intake: Intake) -> list[tuple[str, str]]:
     treated = intake.answers.get("about", {}).get("treated_for", [])
-    steps = [(key, str(sections.SECTION_TITLES[key])) for key in sections.SECTIONS]
+    steps = [(key, str(forms.SECTION_TITLES[key])) for key in forms.SECTIONS]
     steps += [
         (f"q:{code}", translations.instrument_name(code))
         for code in instruments_for(treated)
@@ -64,7 +64,7 @@ def steps_of(intake: Intake) -> list[tuple[str, str]]:
 def done_steps(intake: Intake) -> set[str]:
     done = set(intake.answers)
     done |= {f"q:{code}" for code in intake.answers.get("questionnaires", {})}
-    if not services.consents_missing(intake.patient):
+    if not queries.consents_missing(intake.patient):
         done.add("consents")
     return done
 
@@ -92,15 +92,15 @@ def wizard(request: AppRequest, intake: Intake, *, staff=None) -> HttpResponse:
         "staff": staff,
         "next_step": keys[index + 1] if index + 1 < len(keys) else None,
     }
-    if step in sections.SECTIONS:
+    if step in forms.SECTIONS:
         saved = intake.answers.get(step)
-        form = sections.form_for(step, request.POST or None, saved)
+        form = forms.form_for(step, request.POST or None, saved)
         if request.method == "POST" and form.is_valid():
             services.intake_save(
                 actor=actor,
                 intake=intake,
                 section=step,
-                data=sections.answers_of(step, form),
+                data=forms.answers_of(step, form),
             )
             if "add_another" in request.POST:
                 return HttpResponseRedirect(f"{request.path}?step={step}")
@@ -140,7 +140,7 @@ def wizard(request: AppRequest, intake: Intake, *, staff=None) -> HttpResponse:
         context.update(form=form, instrument=scales.INSTRUMENTS[code])
         return render(request, "intake/public/questionnaire.html", context)
     if step == "consents":
-        missing = services.consents_missing(intake.patient)
+        missing = queries.consents_missing(intake.patient)
         error, mismatch = "", None
         if request.method == "POST":
             version = next(
@@ -214,13 +214,7 @@ def questionnaire_by_link(request: AppRequest, token: str) -> HttpResponse:
         asked = birth_date_gate(request, link, patient=row.patient)
     if asked is not None:
         return asked
-    answered = set(
-        QuestionnaireResponse.objects.filter(
-            patient=row.patient,
-            instrument__in=row.instruments,
-            completed_at__gte=row.created_at,
-        ).values_list("instrument", flat=True)
-    )
+    answered = queries.instruments_answered(row)
     with translation.override(patient_language(row.patient)):
         return _questionnaire(request, row, link, answered)
 

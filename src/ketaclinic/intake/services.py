@@ -1,10 +1,9 @@
-"""Every write of the intake, questionnaires, consents and screening decisions:
-in one transaction, with its audit entry; messages go out on commit."""
+"""Every write of the intake, questionnaires and consents: in one transaction,
+with its audit entry; messages go out on commit."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
@@ -12,10 +11,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from ketaclinic.accounts.models import User
-from ketaclinic.accounts.permissions import Perm, Role, can
+from ketaclinic.accounts.permissions import Role
 from ketaclinic.audit.services import Action, Actor, audit_record
-from ketaclinic.clinical import overrides, scales
-from ketaclinic.clinical.screening import FindingKind
+from ketaclinic.clinical import scales
 from ketaclinic.intake import translations
 from ketaclinic.intake.models import (
     ConsentDocument,
@@ -25,7 +23,6 @@ from ketaclinic.intake.models import (
     Intake,
     QuestionnaireRequest,
     QuestionnaireResponse,
-    ScreeningDecision,
     UrgentTask,
 )
 from ketaclinic.links import tokens as links
@@ -63,7 +60,8 @@ def questionnaire_url(request_row: QuestionnaireRequest) -> str:
     return links.url(links.Purpose.QUESTIONNAIRE, request_row.uuid)
 
 
-def _email_patient(patient, *, template: str, context: dict, key: str) -> None:
+def email_patient(patient, *, template: str, context: dict, key: str) -> None:
+    """Queue an email to the patient in their language (English or Spanish)."""
     from ketaclinic.notifications import services as notifications
 
     if not patient.email:
@@ -80,7 +78,7 @@ def _email_patient(patient, *, template: str, context: dict, key: str) -> None:
         )
 
 
-def _lead_follows(patient, stage: str, reason: str, user) -> None:
+def lead_follows(patient, stage: str, reason: str, user) -> None:
     """The pipeline stage of the patient's lead follows the chart."""
     from ketaclinic.inquiries.services import stage_follow
 
@@ -99,9 +97,9 @@ def intake_send(*, actor: Actor, patient, channel: str = Intake.Channel.LINK) ->
             if patient.preferred_language in ("en", "es")
             else "en",
         )
-        _lead_follows(patient, "intake_sent", "Intake started", actor.user)
+        lead_follows(patient, "intake_sent", "Intake started", actor.user)
         if channel == Intake.Channel.LINK:
-            _email_patient(
+            email_patient(
                 patient,
                 template="intake_link",
                 context={"url": intake_url(intake), "clinic": patient.location.name},
@@ -145,7 +143,7 @@ def intake_submit(*, actor: Actor, intake: Intake) -> None:
         current.submitted_at = timezone.now()
         current.save(update_fields=["status", "submitted_at"])
         intake.status, intake.submitted_at = current.status, current.submitted_at
-        _lead_follows(intake.patient, "screening", "Intake submitted", None)
+        lead_follows(intake.patient, "screening", "Intake submitted", None)
         audit_record(
             actor=actor,
             action=Action.UPDATE,
@@ -165,7 +163,7 @@ def questionnaire_request_send(
         row = QuestionnaireRequest.objects.create(
             patient=patient, instruments=instruments, sent_by=actor.user
         )
-        _email_patient(
+        email_patient(
             patient,
             template="questionnaire_link",
             context={
@@ -321,50 +319,6 @@ def consent_publish(*, actor: Actor, document: ConsentDocument, text: str):
     return version
 
 
-def latest_versions() -> list[ConsentVersion]:
-    latest: dict[int, ConsentVersion] = {}
-    for version in ConsentVersion.objects.select_related("document").order_by(
-        "document_id", "-number"
-    ):
-        latest.setdefault(version.document_id, version)
-    return list(latest.values())
-
-
-def consents_missing(patient) -> list[ConsentVersion]:
-    """Required documents whose latest version this patient has not signed."""
-    return chart_consents(patient)[0]
-
-
-def chart_consents(patient) -> tuple[list[ConsentVersion], list[ConsentSignature]]:
-    """What a chart says of consents, in two queries: the required documents
-    whose latest version is not signed, and the signatures under a legal name
-    other than the chart's that staff have not reviewed yet."""
-    signatures = list(
-        ConsentSignature.objects.filter(patient=patient).select_related(
-            "version__document", "name_review"
-        )
-    )
-    signed = {signature.version_id for signature in signatures}
-    missing = [
-        version
-        for version in latest_versions()
-        if version.document.required and version.pk not in signed
-    ]
-    to_review = [
-        signature
-        for signature in signatures
-        if signature.different_legal_name and not _reviewed(signature)
-    ]
-    return missing, to_review
-
-
-def _reviewed(signature: ConsentSignature) -> bool:
-    try:
-        return signature.name_review is not None
-    except ConsentNameReview.DoesNotExist:
-        return False
-
-
 def consent_sign(
     *,
     actor: Actor,
@@ -453,102 +407,3 @@ def consent_name_review(
             f"{signature.version}: {review.note}",
         )
     return review
-
-
-def decision_sign(
-    *,
-    actor: Actor,
-    patient,
-    outcome: str,
-    rationale: str,
-    findings: list[dict],
-    indication: str = "",
-    needs: str = "",
-    amends: ScreeningDecision | None = None,
-    override_reasons: Mapping[str, str] | None = None,
-    reason: str = "",
-) -> ScreeningDecision:
-    """The clinician's signed decision; an amendment keeps the original and
-    says why (`reason`).
-
-    "Candidate" over an absolute contraindication among ``findings`` or an open
-    urgent task of the patient needs a named override with its own reason for
-    each (``override_reasons``: key -> reason, keys of
-    ``clinical.overrides.overrides_needed``); they are kept on the decision."""
-    if not can(actor.user, Perm.SIGN):
-        raise IntakeRefused("Only a provider signs a screening decision.")
-    if outcome == ScreeningDecision.Outcome.CANDIDATE and not indication:
-        raise IntakeRefused("Say for which indication the patient is a candidate.")
-    if outcome == ScreeningDecision.Outcome.NEEDS_INFORMATION and not needs.strip():
-        raise IntakeRefused("Say what information is needed.")
-    if amends is not None and not reason.strip():
-        raise IntakeRefused("Say why the decision is amended.")
-    with transaction.atomic():
-        given: tuple[overrides.Override, ...] = ()
-        if outcome == ScreeningDecision.Outcome.CANDIDATE:
-            open_tasks = UrgentTask.objects.select_for_update().filter(
-                patient=patient, done_at__isnull=True
-            )
-            needed = overrides.overrides_needed(
-                [
-                    (f["code"], f["message"])
-                    for f in findings
-                    if f.get("kind") == FindingKind.ABSOLUTE_CONTRAINDICATION
-                ],
-                [(task.pk, task.message) for task in open_tasks.order_by("pk")],
-            )
-            given, missing = overrides.overrides_given(needed, override_reasons or {})
-            if missing:
-                raise IntakeRefused(
-                    "To sign a candidate, give your reason to override each of: "
-                    + "; ".join(item.about for item in missing)
-                )
-        if amends is not None:
-            ScreeningDecision.objects.select_for_update().get(pk=amends.pk)
-            if ScreeningDecision.objects.filter(amends=amends).exists():
-                raise IntakeRefused("That decision was already amended.")
-        decision = ScreeningDecision.objects.create(
-            patient=patient,
-            outcome=outcome,
-            indication=indication,
-            needs=needs,
-            rationale=rationale,
-            findings=findings,
-            overrides=[override.as_record() for override in given],
-            signed_by=actor.signer,
-            amends=amends,
-            amendment_reason=reason.strip() if amends is not None else "",
-        )
-        audit_record(
-            actor=actor,
-            action=Action.CREATE,
-            patient=patient,
-            obj=decision,
-            summary=("Amended" if amends else "Signed")
-            + f" screening decision: {decision.get_outcome_display()}"
-            + (f", overriding {len(given)} hard stop(s) or task(s)" if given else ""),
-        )
-        stages: dict[str, str] = {
-            ScreeningDecision.Outcome.CANDIDATE: "candidate",
-            ScreeningDecision.Outcome.NOT_CANDIDATE: "not_candidate",
-            ScreeningDecision.Outcome.REFER_OUT: "not_candidate",
-        }
-        stage = stages.get(outcome)
-        if stage:
-            _lead_follows(
-                patient,
-                stage,
-                f"Screening: {decision.get_outcome_display()}",
-                actor.user,
-            )
-        _email_patient(
-            patient,
-            template="screening_outcome",
-            context={
-                "outcome": decision.outcome,
-                "clinic": patient.location.name,
-                "phone": patient.location.phone,
-            },
-            key=f"screening:{decision.uuid}",
-        )
-    return decision

@@ -17,11 +17,6 @@ urlpatterns = [
         views.questionnaires_send,
         name="questionnaires_send",
     ),
-    path(
-        "patients/<uuid:patient_uuid>/screening/",
-        views.screening_page,
-        name="screening",
-    ),
     path("fill/<uuid:intake_uuid>/", views.intake_fill, name="fill"),
     path(
         "signatures/<int:signature_id>/name-review/",

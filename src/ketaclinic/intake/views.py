@@ -1,25 +1,20 @@
 from __future__ import annotations
 
-from typing import Any
-
-from django import forms as django_forms
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from ketaclinic.accounts.access import staff_required
-from ketaclinic.accounts.locations import location_ids_of
 from ketaclinic.accounts.permissions import Perm, can
 from ketaclinic.accounts.requests import StaffRequest
-from ketaclinic.clinical import overrides, scales, screening
-from ketaclinic.intake import facts, services
+from ketaclinic.clinical import scales
+from ketaclinic.intake import queries, services
+from ketaclinic.intake.forms import PublishForm
 from ketaclinic.intake.models import (
     ConsentDocument,
     ConsentSignature,
     Intake,
-    ScreeningDecision,
     UrgentTask,
 )
 from ketaclinic.intake.public_views import wizard
@@ -41,14 +36,12 @@ def patient_intake(request: StaffRequest, patient_uuid) -> HttpResponse:
         "intake/patient.html",
         {
             "patient": patient,
-            "intakes": patient.intakes.select_related("sent_by", "filled_by")[:10],
-            "responses": patient.questionnaires.all()[:50],
-            "signatures": ConsentSignature.objects.filter(patient=patient)
-            .select_related("version__document", "name_review__reviewed_by")
-            .order_by("-signed_at"),
-            "missing": services.consents_missing(patient),
-            "decisions": patient.screenings.select_related("signed_by")[:10],
-            "tasks": patient.urgent_tasks.filter(done_at__isnull=True),
+            "intakes": queries.recent_intakes(patient),
+            "responses": queries.recent_responses(patient),
+            "signatures": queries.signatures_of(patient),
+            "missing": queries.consents_missing(patient),
+            "decisions": queries.screening_decisions(patient),
+            "tasks": queries.open_urgent_tasks(patient),
             "instruments": scales.INSTRUMENTS,
         },
     )
@@ -121,13 +114,7 @@ def questionnaires_send(request: StaffRequest, patient_uuid) -> HttpResponse:
 @staff_required(Perm.CLINICAL_VIEW)
 def worklist(request: StaffRequest) -> HttpResponse:
     """Urgent tasks of the user's locations: open first, oldest first."""
-    tasks = (
-        UrgentTask.objects.filter(
-            patient__location_id__in=location_ids_of(request.user)
-        )
-        .select_related("patient", "done_by")
-        .order_by("done_at", "created_at")[:200]
-    )
+    tasks = queries.worklist(request.user)
     patients_seen(request.actor, purpose="Worklist")
     return render(request, "intake/worklist.html", {"tasks": tasks})
 
@@ -179,157 +166,9 @@ def consent_name_review(request: StaffRequest, signature_id: int) -> HttpRespons
     return redirect("intake:patient", signature.patient.uuid)
 
 
-class DecisionForm(django_forms.Form):
-    outcome = django_forms.ChoiceField(
-        choices=ScreeningDecision.Outcome.choices, widget=django_forms.RadioSelect
-    )
-    indication = django_forms.ChoiceField(
-        required=False,
-        choices=[("", "—")]
-        + [(i, i.replace("_", " ")) for i in sorted(screening.INDICATIONS)],
-        help_text="For a candidate: the indication treated.",
-    )
-    needs = django_forms.CharField(
-        label="Information needed", required=False, max_length=300
-    )
-    rationale = django_forms.CharField(
-        widget=django_forms.Textarea(attrs={"rows": 5}), max_length=4000
-    )
-    reason = django_forms.CharField(label="Reason for the amendment", max_length=500)
-
-    def __init__(
-        self,
-        *args: Any,
-        amending: bool = False,
-        needed: tuple[overrides.OverrideNeeded, ...] = (),
-        **kw: Any,
-    ) -> None:
-        super().__init__(*args, **kw)
-        if not amending:
-            del self.fields["reason"]
-        self.needed = needed
-        for item in needed:
-            self.fields[f"override_{item.key}"] = django_forms.CharField(
-                label=f"Override ({item.kind.label.lower()}): {item.about}",
-                required=False,
-                max_length=1000,
-                widget=django_forms.Textarea(attrs={"rows": 2}),
-                help_text="Needed to sign “candidate”: your reason to proceed "
-                "despite this.",
-            )
-
-    def clean(self):
-        super().clean()
-        cleaned = self.cleaned_data
-        if cleaned.get("outcome") == ScreeningDecision.Outcome.CANDIDATE:
-            for item in self.needed:
-                name = f"override_{item.key}"
-                if not (cleaned.get(name) or "").strip():
-                    self.add_error(
-                        name,
-                        "Give your reason to override this, or choose another outcome.",
-                    )
-        return cleaned
-
-    def override_reasons(self) -> dict[str, str]:
-        return {
-            item.key: self.cleaned_data.get(f"override_{item.key}", "")
-            for item in self.needed
-        }
-
-
-def _finding_dicts(result: screening.Screening) -> list[dict]:
-    return [
-        {
-            "kind": f.kind.value,
-            "code": f.code,
-            "message": f.message,
-            "reason": f.reason,
-            "source": f.source,
-            "urgent": f.urgent,
-        }
-        for f in result.findings
-    ]
-
-
-@staff_required(Perm.CLINICAL_VIEW)
-def screening_page(request: StaffRequest, patient_uuid) -> HttpResponse:
-    """Findings beside the intake and scores; a provider signs the decision."""
-    patient = patient_for_actor(
-        request.actor, patient_uuid, purpose="Screening page", perm=Perm.CLINICAL_VIEW
-    )
-    intake = facts.latest_intake(patient)
-    scores = facts.latest_scores(patient)
-    error = ""
-    try:
-        result = screening.screen(
-            facts.intake_facts(patient, intake, scores),
-            settings.KETACLINIC_SCREENING_POLICY,
-        )
-    except (ValueError, TypeError) as problem:
-        result, error = None, f"The intake answers cannot be screened: {problem}"
-    decisions = list(patient.screenings.select_related("signed_by", "amends"))
-    current = next((d for d in decisions if not hasattr(d, "amended_by")), None)
-    open_tasks = list(patient.urgent_tasks.filter(done_at__isnull=True).order_by("pk"))
-    needed = overrides.overrides_needed(
-        overrides.hard_stops_of(result.findings) if result else (),
-        [(task.pk, task.message) for task in open_tasks],
-    )
-    form = DecisionForm(
-        request.POST or None, needed=needed, amending=current is not None
-    )
-    if request.method == "POST":
-        if not can(request.user, Perm.SIGN):
-            from ketaclinic.accounts.access import forbidden
-
-            return forbidden(request)
-        if form.is_valid() and result is not None:
-            try:
-                services.decision_sign(
-                    actor=request.actor,
-                    patient=patient,
-                    outcome=form.cleaned_data["outcome"],
-                    indication=form.cleaned_data["indication"],
-                    needs=form.cleaned_data["needs"],
-                    rationale=form.cleaned_data["rationale"],
-                    findings=_finding_dicts(result),
-                    amends=current if request.POST.get("amend") else None,
-                    override_reasons=form.override_reasons(),
-                    reason=form.cleaned_data.get("reason", ""),
-                )
-            except services.IntakeRefused as refused:
-                form.add_error(None, str(refused))
-            else:
-                messages.success(request, "Decision signed.")
-                return redirect("intake:screening", patient.uuid)
-    return render(
-        request,
-        "intake/screening.html",
-        {
-            "patient": patient,
-            "intake": intake,
-            "scores": scores,
-            "result": result,
-            "error": error,
-            "form": form,
-            "decisions": decisions,
-            "current": current,
-            "can_sign": can(request.user, Perm.SIGN),
-            "open_tasks": open_tasks,
-            "names": {code: i.name for code, i in scales.INSTRUMENTS.items()},
-        },
-    )
-
-
-class PublishForm(django_forms.Form):
-    text = django_forms.CharField(
-        widget=django_forms.Textarea(attrs={"rows": 14}), max_length=50000
-    )
-
-
 @staff_required(Perm.CONSENT_EDIT)
 def consents(request: StaffRequest) -> HttpResponse:
-    documents = ConsentDocument.objects.prefetch_related("versions")
+    documents = queries.consent_documents()
     return render(request, "intake/consents.html", {"documents": documents})
 
 

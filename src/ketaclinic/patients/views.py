@@ -101,7 +101,7 @@ def _chart_context(request: AppRequest, patient: Patient) -> dict:
     missing_consents: list[Any] = []
     names_to_review: list[Any] = []
     if clinical:
-        from ketaclinic.intake import services as intake
+        from ketaclinic.intake import queries as intake
 
         missing_consents, names_to_review = intake.chart_consents(patient)
     upcoming = []

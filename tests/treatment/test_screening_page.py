@@ -51,7 +51,7 @@ def screening_page(world, answers):
     )
     provider = Client()
     provider.force_login(world.staff["provider"])
-    return provider.get(reverse("intake:screening", args=[world.patient.uuid]))
+    return provider.get(reverse("treatment:screening", args=[world.patient.uuid]))
 
 
 def finding_item(page, text: str) -> str:

@@ -8,9 +8,11 @@ from django.test import Client
 from django.urls import reverse
 
 from ketaclinic.audit.actor import Actor
+from ketaclinic.clinical.overrides import task_key
 from ketaclinic.clinical.screening import CHECKLIST
-from ketaclinic.intake import services
-from ketaclinic.intake.models import Intake, ScreeningDecision, UrgentTask
+from ketaclinic.intake.models import Intake, UrgentTask
+from ketaclinic.treatment import services
+from ketaclinic.treatment.models import ScreeningDecision
 
 ANSWERS = {
     "about": {"treated_for": ["depression"]},
@@ -29,7 +31,7 @@ def setup(world):
     )
     provider = Client()
     provider.force_login(world.staff["provider"])
-    return provider, reverse("intake:screening", args=[world.patient.uuid]), task
+    return provider, reverse("treatment:screening", args=[world.patient.uuid]), task
 
 
 CANDIDATE = {"outcome": "candidate", "indication": "depression", "rationale": "TRD"}
@@ -80,20 +82,57 @@ def test_another_outcome_needs_no_override(setup):
     assert ScreeningDecision.objects.get().overrides == []
 
 
+def sign(world, **decision):
+    return services.decision_sign(
+        actor=Actor.staff(world.staff["provider"]), patient=world.patient, **decision
+    )
+
+
+def sign_candidate(world, override_reasons: dict[str, str]):
+    return sign(
+        world,
+        outcome="candidate",
+        indication="depression",
+        rationale="TRD",
+        override_reasons=override_reasons,
+    )
+
+
 def test_the_service_refuses_a_candidate_without_each_override(world, setup):
-    _provider, _url, _task = setup
-    findings = [
-        {"kind": "absolute_contraindication", "code": "pregnancy", "message": "P"}
-    ]
     refused = "override each of: PHQ-9 item 9 answered 2$"
-    with pytest.raises(services.IntakeRefused, match=refused):
-        services.decision_sign(
-            actor=Actor.staff(world.staff["provider"]),
-            patient=world.patient,
-            outcome="candidate",
-            indication="depression",
-            rationale="TRD",
-            findings=findings,
-            override_reasons={"pregnancy": "negative test today"},
-        )
+    with pytest.raises(services.DecisionRefused, match=refused):
+        sign_candidate(world, {"mania_current": "Euthymic on review today"})
+    assert not ScreeningDecision.objects.exists()
+
+
+def test_the_service_screens_the_intake_itself_and_keeps_what_it_found(world, setup):
+    """No findings are handed to the service: it finds the hard stop of the
+    intake (current mania) and the open task, and keeps both on the decision."""
+    _provider, _url, task = setup
+    low_risk = {task_key(task.pk): "C-SSRS by me today: low risk"}
+    with pytest.raises(services.DecisionRefused, match="Current mania"):
+        sign_candidate(world, low_risk)
+    decision = sign_candidate(
+        world, low_risk | {"mania_current": "Euthymic on review today"}
+    )
+    kinds = {f["code"]: f["kind"] for f in decision.findings}
+    assert [
+        code for code, kind in kinds.items() if kind == "absolute_contraindication"
+    ] == ["mania_current"]
+    assert "missing_fact" in kinds.values()  # every finding is kept, not only stops
+    assert [o["key"] for o in decision.overrides] == [
+        "mania_current",
+        task_key(task.pk),
+    ]
+
+
+def test_a_decision_on_answers_that_cannot_be_screened_is_refused(world):
+    Intake.objects.create(
+        patient=world.patient,
+        channel="link",
+        answers={"body": {"systolic": 120, "diastolic": 130}},
+        status="submitted",
+    )
+    with pytest.raises(services.DecisionRefused, match="cannot be screened"):
+        sign(world, outcome="not_candidate", rationale="Current mania")
     assert not ScreeningDecision.objects.exists()

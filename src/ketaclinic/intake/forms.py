@@ -1,5 +1,8 @@
-"""The intake, section by section. Each section is a form whose cleaned answers
-are kept as JSON on the Intake; `facts.py` turns them into screening facts."""
+"""The intake's forms. The intake, section by section: each section is a form
+whose cleaned answers are kept as JSON on the Intake (`facts.py` turns them into
+screening facts). And the staff's forms (a consent document's new version).
+Questionnaires have their own form, built from the instrument
+(`questionnaires.py`)."""
 
 from __future__ import annotations
 
@@ -375,3 +378,9 @@ def form_for(section: str, data: Any = None, saved: Any = None) -> Any:
         return TrialFormSet(data=data, initial=saved or [], prefix="trial")
     form_class = SECTIONS[section]
     return form_class(data=data, initial=saved or None)
+
+
+class PublishForm(forms.Form):
+    """A new version of a consent document."""
+
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 14}), max_length=50000)
