@@ -8,7 +8,7 @@ SESSION_KEY = "ketaclinic_location_id"
 
 
 def locations_of(user) -> list:
-    from ketaclinic.scheduling.models import Location
+    from ketaclinic.clinics.models import Location
 
     if not user.is_authenticated:
         return []
