@@ -17,7 +17,7 @@ urlpatterns = [
     path("patients/", include("ketaclinic.patients.urls")),
     path("schedule/", include("ketaclinic.scheduling.urls")),
     path("intake/", include("ketaclinic.intake.urls")),
-    path("audit/", include("ketaclinic.audit.urls")),
+    path("audit/", include("ketaclinic.core.audit_urls")),
     path("", include("ketaclinic.scheduling.public_urls")),
     path("messages/", include("ketaclinic.notifications.urls")),
     path("calendar/<str:token>.ics", feed.staff_calendar, name="calendar_feed"),

@@ -28,9 +28,11 @@ from ketaclinic.intake.models import (
     ScreeningDecision,
     UrgentTask,
 )
+from ketaclinic.intake.signals import journey_step
 from ketaclinic.links import tokens as links
 from ketaclinic.links.services import link_spend
 from ketaclinic.links.tokens import Link
+from ketaclinic.notifications import services as notifications
 from ketaclinic.patients.text import signed_name_matches
 
 
@@ -64,8 +66,6 @@ def questionnaire_url(request_row: QuestionnaireRequest) -> str:
 
 
 def _email_patient(patient, *, template: str, context: dict, key: str) -> None:
-    from ketaclinic.notifications import services as notifications
-
     if not patient.email:
         return
     language = "es" if patient.preferred_language == "es" else "en"
@@ -82,9 +82,9 @@ def _email_patient(patient, *, template: str, context: dict, key: str) -> None:
 
 def _lead_follows(patient, stage: str, reason: str, user) -> None:
     """The pipeline stage of the patient's lead follows the chart."""
-    from ketaclinic.inquiries.services import stage_follow
-
-    stage_follow(patient=patient, stage=stage, reason=reason, user=user)
+    journey_step.send(
+        sender=Intake, patient=patient, stage=stage, reason=reason, user=user
+    )
 
 
 def intake_send(*, actor: Actor, patient, channel: str = Intake.Channel.LINK) -> Intake:
@@ -263,8 +263,6 @@ def questionnaire_record(
 
 
 def _alert_providers(patient, task: UrgentTask) -> None:
-    from ketaclinic.notifications import services as notifications
-
     worklist = links.absolute_url(reverse("intake:worklist"))
     for provider in providers_of(patient):
         notifications.email_queue(
