@@ -167,7 +167,7 @@ def ascii_email_part(text: str) -> str:
 
 
 def make_locations(count: int):
-    from ketaclinic.scheduling.models import Location, OpeningHours, Resource
+    from ketaclinic.clinics.models import Location, OpeningHours, Resource
 
     if Location.objects.filter(slug__startswith=BENCH_SLUG_PREFIX).exists():
         sys.exit(

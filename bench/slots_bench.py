@@ -35,15 +35,13 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from ketaclinic.accounts.models import User  # noqa: E402
+from ketaclinic.clinics.models import Location, OpeningHours, Resource  # noqa: E402
 from ketaclinic.patients.models import Patient  # noqa: E402
 from ketaclinic.scheduling import queries, slots  # noqa: E402
 from ketaclinic.scheduling.defaults import ensure_default_types  # noqa: E402
 from ketaclinic.scheduling.models import (  # noqa: E402
     Allocation,
     Appointment,
-    Location,
-    OpeningHours,
-    Resource,
     StaffHours,
 )
 

@@ -11,8 +11,8 @@ from django.test import Client
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import Role
+from ketaclinic.clinics.models import Location
 from ketaclinic.patients.models import Patient
-from ketaclinic.scheduling.models import Location
 
 PASSWORD = "correct horse battery staple"
 

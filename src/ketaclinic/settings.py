@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "ketaclinic.core",
     "ketaclinic.accounts",
     "ketaclinic.links",
+    "ketaclinic.clinics",
     "ketaclinic.scheduling",
     "ketaclinic.patients",
     "ketaclinic.inquiries",

@@ -6,6 +6,7 @@ import io
 from django.core.management import call_command
 
 from ketaclinic.accounts.models import User
+from ketaclinic.clinics.models import Location, Resource
 from ketaclinic.core.demo import PATIENT_COUNT, STAFF, load_demo
 from ketaclinic.intake.models import (
     ConsentVersion,
@@ -22,7 +23,7 @@ from ketaclinic.patients.models import (
     Patient,
 )
 from ketaclinic.patients.services import mrn_is_valid
-from ketaclinic.scheduling.models import Allocation, Appointment, Location, Resource
+from ketaclinic.scheduling.models import Allocation, Appointment
 from ketaclinic.treatment.models import ScreeningDecision
 
 MODELS = [

@@ -14,7 +14,7 @@ import django, sys
 django.setup()
 from django.db import transaction
 from ketaclinic.audit.models import AuditEvent
-from ketaclinic.scheduling.models import Location
+from ketaclinic.clinics.models import Location
 worker = sys.argv[1]
 for i in range(60):
     with transaction.atomic():

@@ -25,16 +25,12 @@ from playwright.sync_api import expect
 
 from ketaclinic.accounts.models import User
 from ketaclinic.audit.actor import Actor
+from ketaclinic.clinics.models import Location
 from ketaclinic.notifications.models import OutboundMessage
 from ketaclinic.notifications.senders import MemorySmsSender
 from ketaclinic.patients.models import Patient
 from ketaclinic.scheduling import queries, services, slots
-from ketaclinic.scheduling.models import (
-    Appointment,
-    AppointmentType,
-    Location,
-    WaitlistEntry,
-)
+from ketaclinic.scheduling.models import Appointment, AppointmentType, WaitlistEntry
 from tests.notifications.helpers import ics_events, run_worker, unescape
 
 pytestmark = pytest.mark.e2e

@@ -10,13 +10,12 @@ from django.utils import timezone
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
+from ketaclinic.clinics.models import OpeningHours, Resource
 from ketaclinic.scheduling.models import (
     Allocation,
     Appointment,
     AppointmentPhase,
     AppointmentType,
-    OpeningHours,
-    Resource,
 )
 
 INFUSION_QUESTIONS = [

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from datetime import time
 
+from ketaclinic.clinics.models import Location, OpeningHours, Resource
 from ketaclinic.scheduling.defaults import ensure_default_types
-from ketaclinic.scheduling.models import (
-    Location,
-    OpeningHours,
-    Resource,
-    StaffHours,
-)
+from ketaclinic.scheduling.models import StaffHours
 
 
 def open_clinic(

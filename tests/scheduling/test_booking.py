@@ -9,14 +9,9 @@ from django.utils import timezone
 
 from ketaclinic.audit.actor import Actor
 from ketaclinic.audit.models import AuditEvent
+from ketaclinic.clinics.models import Closure
 from ketaclinic.scheduling import services
-from ketaclinic.scheduling.models import (
-    Allocation,
-    Appointment,
-    Closure,
-    TimeOff,
-    WaitlistEntry,
-)
+from ketaclinic.scheduling.models import Allocation, Appointment, TimeOff, WaitlistEntry
 from tests.conftest import make_patient
 from tests.scheduling.factories import open_clinic, works
 
@@ -252,7 +247,7 @@ def test_concurrent_bookings_of_the_last_slot_exactly_one_wins(world, clinic):
     others are told and offered the next free times."""
     world.staff["nurse"].patients_at_once = 1
     world.staff["nurse"].save()
-    from ketaclinic.scheduling.models import Resource
+    from ketaclinic.clinics.models import Resource
 
     Resource.objects.filter(location=world.home, kind="chair", name="Chair 2").update(
         active=False

@@ -22,7 +22,8 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 
-from ketaclinic.scheduling.models import Allocation, Appointment, Resource
+from ketaclinic.clinics.models import Resource
+from ketaclinic.scheduling.models import Allocation, Appointment
 from tests.conftest import make_patient, make_staff
 from tests.scheduling.factories import open_clinic, works
 

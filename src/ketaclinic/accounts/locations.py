@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from ketaclinic.accounts.permissions import Perm, can
+from ketaclinic.clinics.models import Location
+
 SESSION_KEY = "ketaclinic_location_id"
 
 
 def locations_of(user) -> list:
-    from ketaclinic.scheduling.models import Location
-
     if not user.is_authenticated:
         return []
     cached = getattr(user, "_ketaclinic_locations", None)
@@ -37,6 +38,4 @@ def location_ids_of(user) -> list[int]:
 def location_scope(user) -> list[int] | None:
     """The locations whose logs this user reads: None for every location
     (administrators), else the locations they work at."""
-    from ketaclinic.accounts.permissions import Perm, can
-
     return None if can(user, Perm.ALL_LOCATIONS) else location_ids_of(user)

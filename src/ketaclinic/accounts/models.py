@@ -13,7 +13,7 @@ class User(AbstractUser):
 
     role = models.CharField(max_length=20, choices=Role.choices)
     locations = models.ManyToManyField(
-        "scheduling.Location", blank=True, related_name="staff"
+        "clinics.Location", blank=True, related_name="staff"
     )
     patients_at_once = models.PositiveSmallIntegerField(
         default=1,

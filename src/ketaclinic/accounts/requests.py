@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from ketaclinic.accounts.models import User
     from ketaclinic.audit.actor import Actor
-    from ketaclinic.scheduling.models import Location
+    from ketaclinic.clinics.models import Location
 
 
 class AppRequest(HttpRequest):

@@ -10,6 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ketaclinic.accounts import lockout
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import Role
+from ketaclinic.accounts.signals import credentials_reset
 from ketaclinic.audit.services import Action, Actor, audit_record
 
 
@@ -80,11 +81,8 @@ def staff_credentials_reset(*, actor: Actor, staff: User, what: str) -> None:
     cleared their second factor ("second factor"): their authenticator apps
     stop working, they enrol a new one and choose a new password at their next
     sign-in, the audit log records who did it, and they are told by email (so
-    that a reset they did not ask for does not go unnoticed)."""
-    from django.utils import timezone
-
-    from ketaclinic.notifications.services import email_queue
-
+    that a reset they did not ask for does not go unnoticed: the outbox
+    answers `credentials_reset`)."""
     with transaction.atomic():
         TOTPDevice.objects.filter(user=staff).delete()
         staff.must_enrol_second_factor = True
@@ -99,12 +97,8 @@ def staff_credentials_reset(*, actor: Actor, staff: User, what: str) -> None:
             + ("" if staff.email else " (no email address on file to tell them)"),
         )
         if staff.email:
-            email_queue(
-                to=staff.email,
-                template="staff_reset",
-                context={"staff": staff, "admin": actor.user, "what": what},
-                purpose="staff_reset",
-                dedupe_key=f"staff_reset:{staff.pk}:{timezone.now().isoformat()}",
+            credentials_reset.send(
+                sender=User, staff=staff, admin=actor.user, what=what
             )
 
 

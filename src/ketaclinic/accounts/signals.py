@@ -1,4 +1,5 @@
-"""Sign-in events go to the audit trail."""
+"""Sign-in events go to the audit trail; the signal accounts sends to the apps
+above it."""
 
 from __future__ import annotations
 
@@ -8,9 +9,14 @@ from django.contrib.auth.signals import (
     user_logged_out,
     user_login_failed,
 )
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from ketaclinic.audit.services import Action, Actor, audit_record
+
+# Sent inside the transaction of an administrator's reset of a staff member's
+# password or second factor, with `staff`, `admin` (who reset it) and `what`.
+# The outbox (ketaclinic.notifications, above accounts) tells the staff member.
+credentials_reset = Signal()
 
 
 def _actor(request, user=None) -> Actor:

@@ -22,9 +22,19 @@ from ketaclinic.accounts.access import has_confirmed_device, staff_required
 from ketaclinic.accounts.forms import EnrolForm, SignInForm, TokenForm
 from ketaclinic.accounts.locations import SESSION_KEY, location_ids_of, locations_of
 from ketaclinic.accounts.models import User
-from ketaclinic.accounts.permissions import Perm, Role
+from ketaclinic.accounts.permissions import Perm, Role, can
 from ketaclinic.accounts.requests import AppRequest, StaffRequest
 from ketaclinic.audit.services import Action, audit_record
+
+
+@staff_required()
+def start(request: StaffRequest) -> HttpResponse:
+    """Where each role starts its day (the home page, for staff signed in)."""
+    if can(request.user, Perm.PATIENT_VIEW):
+        return redirect("patients:list")
+    if can(request.user, Perm.AUDIT_VIEW):
+        return redirect("audit:log")
+    return render(request, "accounts/start.html")
 
 
 class LoginView(auth_views.LoginView):

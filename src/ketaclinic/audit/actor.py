@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from ketaclinic.accounts.models import User
-    from ketaclinic.scheduling.models import Location
+    from ketaclinic.clinics.models import Location
 
 
 class Channel(models.TextChoices):

@@ -88,7 +88,7 @@ class AuditEvent(models.Model):
         related_name="+",
     )
     location = models.ForeignKey(
-        "scheduling.Location",
+        "clinics.Location",
         on_delete=models.PROTECT,
         null=True,
         blank=True,

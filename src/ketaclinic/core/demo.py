@@ -17,6 +17,7 @@ from django.utils import timezone
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import Role
 from ketaclinic.audit.actor import Actor
+from ketaclinic.clinics.models import Location, OpeningHours, Resource
 from ketaclinic.patients.models import (
     Allergy,
     BodyMeasurement,
@@ -30,13 +31,7 @@ from ketaclinic.scheduling import queries as schedule_queries
 from ketaclinic.scheduling import services as schedule
 from ketaclinic.scheduling import slots
 from ketaclinic.scheduling.defaults import ensure_default_types
-from ketaclinic.scheduling.models import (
-    Appointment,
-    Location,
-    OpeningHours,
-    Resource,
-    StaffHours,
-)
+from ketaclinic.scheduling.models import Appointment, StaffHours
 
 LOCATION_SLUG = "denver"
 STAFF = [

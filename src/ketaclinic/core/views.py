@@ -2,21 +2,9 @@ from __future__ import annotations
 
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 
-from ketaclinic.accounts.access import staff_required
-from ketaclinic.accounts.permissions import Perm, can
-from ketaclinic.accounts.requests import AppRequest, StaffRequest
-
-
-@staff_required()
-def home(request: StaffRequest) -> HttpResponse:
-    """Where each role starts its day."""
-    if can(request.user, Perm.PATIENT_VIEW):
-        return redirect("patients:list")
-    if can(request.user, Perm.AUDIT_VIEW):
-        return redirect("audit:log")
-    return render(request, "core/home.html")
+from ketaclinic.accounts.requests import AppRequest
 
 
 def health(request: AppRequest) -> JsonResponse:

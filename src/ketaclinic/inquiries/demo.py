@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from ketaclinic.accounts.models import User
 from ketaclinic.audit.actor import Actor
+from ketaclinic.clinics.models import Location
 from ketaclinic.inquiries import queries, services
 from ketaclinic.inquiries.models import (
     ConsultationNote,
@@ -27,7 +28,6 @@ from ketaclinic.inquiries.models import (
     Submission,
 )
 from ketaclinic.patients.models import Patient
-from ketaclinic.scheduling.models import Location
 from ketaclinic.scheduling.queries import find_free
 
 # The road every lead travels, in order; a demo lead has walked it up to its stage.

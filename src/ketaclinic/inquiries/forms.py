@@ -13,6 +13,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ketaclinic.clinics.models import Location
 from ketaclinic.inquiries import queries
 from ketaclinic.inquiries.models import (
     Antidepressants,
@@ -28,7 +29,6 @@ from ketaclinic.inquiries.models import (
 )
 from ketaclinic.patients.forms import PatientForm
 from ketaclinic.patients.text import has_hidden_characters, parse_phone
-from ketaclinic.scheduling.models import Location
 
 MESSAGE_MAX = 2000
 NAME_MAX = 80

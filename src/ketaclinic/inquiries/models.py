@@ -88,7 +88,7 @@ class Language(models.TextChoices):
 class Inquiry(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     location = models.ForeignKey(
-        "scheduling.Location", on_delete=models.PROTECT, related_name="inquiries"
+        "clinics.Location", on_delete=models.PROTECT, related_name="inquiries"
     )
     first_name = models.CharField(max_length=80)
     last_name = models.CharField(max_length=80)
@@ -310,7 +310,7 @@ class LeadAlert(models.Model):
         Inquiry, on_delete=models.PROTECT, related_name="alerts"
     )
     location = models.ForeignKey(
-        "scheduling.Location", on_delete=models.PROTECT, related_name="+"
+        "clinics.Location", on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -391,7 +391,7 @@ class ConsultationSetup(models.Model):
     phases set the length. Without a row, the default types are used."""
 
     location = models.OneToOneField(
-        "scheduling.Location",
+        "clinics.Location",
         on_delete=models.CASCADE,
         related_name="consultation_setup",
     )

@@ -23,9 +23,9 @@ from django.utils import dateformat, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
+from ketaclinic.accounts import views as accounts_views
 from ketaclinic.accounts.requests import AppRequest
 from ketaclinic.audit.actor import Actor
-from ketaclinic.core import views as core_views
 from ketaclinic.inputs import calendar_date
 from ketaclinic.inquiries import forms, notify, queries, services
 from ketaclinic.inquiries.content import site_content
@@ -95,7 +95,7 @@ def _page(request: AppRequest, template: str, context: dict, status: int = 200):
 def front_door(request: AppRequest) -> HttpResponse:
     """The public home page; signed-in staff go on to their start page."""
     if request.user.is_authenticated:
-        return core_views.home(request)
+        return accounts_views.start(request)
     return _page(request, "inquiries/public/home.html", {})
 
 

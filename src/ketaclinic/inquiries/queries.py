@@ -13,6 +13,7 @@ from django.utils import timezone
 from ketaclinic.accounts.locations import location_ids_of
 from ketaclinic.accounts.permissions import Perm
 from ketaclinic.audit.actor import Actor
+from ketaclinic.clinics.models import Location
 from ketaclinic.inquiries.models import (
     ConsultationSetup,
     Inquiry,
@@ -20,7 +21,7 @@ from ketaclinic.inquiries.models import (
     Stage,
 )
 from ketaclinic.patients.queries import record_for_actor
-from ketaclinic.scheduling.models import Appointment, AppointmentType, Location
+from ketaclinic.scheduling.models import Appointment, AppointmentType
 
 # A board column shows at most this many leads (its count shows them all).
 CARDS_PER_STAGE = 50

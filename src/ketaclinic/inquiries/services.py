@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from ketaclinic.accounts.permissions import Perm, can
 from ketaclinic.audit.services import Action, Actor, audit_record
+from ketaclinic.clinics.models import Location
 from ketaclinic.inquiries import notify, queries
 from ketaclinic.inquiries.models import (
     ConsultationMode,
@@ -36,7 +37,7 @@ from ketaclinic.inquiries.models import (
 from ketaclinic.patients import services as patient_services
 from ketaclinic.patients.models import Patient
 from ketaclinic.scheduling import services as schedule
-from ketaclinic.scheduling.models import Appointment, Location
+from ketaclinic.scheduling.models import Appointment
 
 VISITOR = "visitor (get-started form)"
 VISITOR_LINK = "visitor (private link)"

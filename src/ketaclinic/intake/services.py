@@ -25,9 +25,11 @@ from ketaclinic.intake.models import (
     QuestionnaireResponse,
     UrgentTask,
 )
+from ketaclinic.intake.signals import journey_step
 from ketaclinic.links import tokens as links
 from ketaclinic.links.services import link_spend
 from ketaclinic.links.tokens import Link
+from ketaclinic.notifications import services as notifications
 from ketaclinic.patients.text import signed_name_matches
 
 
@@ -62,8 +64,6 @@ def questionnaire_url(request_row: QuestionnaireRequest) -> str:
 
 def email_patient(patient, *, template: str, context: dict, key: str) -> None:
     """Queue an email to the patient in their language (English or Spanish)."""
-    from ketaclinic.notifications import services as notifications
-
     if not patient.email:
         return
     language = "es" if patient.preferred_language == "es" else "en"
@@ -80,9 +80,9 @@ def email_patient(patient, *, template: str, context: dict, key: str) -> None:
 
 def lead_follows(patient, stage: str, reason: str, user) -> None:
     """The pipeline stage of the patient's lead follows the chart."""
-    from ketaclinic.inquiries.services import stage_follow
-
-    stage_follow(patient=patient, stage=stage, reason=reason, user=user)
+    journey_step.send(
+        sender=Intake, patient=patient, stage=stage, reason=reason, user=user
+    )
 
 
 def intake_send(*, actor: Actor, patient, channel: str = Intake.Channel.LINK) -> Intake:
@@ -261,8 +261,6 @@ def questionnaire_record(
 
 
 def _alert_providers(patient, task: UrgentTask) -> None:
-    from ketaclinic.notifications import services as notifications
-
     worklist = links.absolute_url(reverse("intake:worklist"))
     for provider in providers_of(patient):
         notifications.email_queue(

@@ -5,3 +5,6 @@ class NotificationsConfig(AppConfig):
     name = "ketaclinic.notifications"
     label = "notifications"
     verbose_name = "Messages"
+
+    def ready(self) -> None:
+        from ketaclinic.notifications import receivers  # noqa: F401

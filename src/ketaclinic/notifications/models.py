@@ -46,7 +46,7 @@ class OutboundMessage(models.Model):
         related_name="messages",
     )
     location = models.ForeignKey(
-        "scheduling.Location",
+        "clinics.Location",
         on_delete=models.PROTECT,
         null=True,
         blank=True,

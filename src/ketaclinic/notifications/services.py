@@ -19,7 +19,8 @@ from ketaclinic.audit.services import Action, Actor, audit_record
 from ketaclinic.notifications.models import CalendarFeedToken, OutboundMessage
 
 if TYPE_CHECKING:
-    from ketaclinic.scheduling.models import Appointment, Location
+    from ketaclinic.clinics.models import Location
+    from ketaclinic.scheduling.models import Appointment
 
 Status = OutboundMessage.Status
 

@@ -25,7 +25,7 @@ class Patient(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     mrn = models.CharField("MRN", max_length=16, unique=True)
     location = models.ForeignKey(
-        "scheduling.Location", on_delete=models.PROTECT, related_name="patients"
+        "clinics.Location", on_delete=models.PROTECT, related_name="patients"
     )
     first_name = models.CharField(max_length=80)
     last_name = models.CharField(max_length=80)

@@ -30,7 +30,7 @@ from ketaclinic.patients.models import (
 from ketaclinic.patients.text import name_key, parse_phone, prefix_upper_bound
 
 if TYPE_CHECKING:
-    from ketaclinic.scheduling.models import Location
+    from ketaclinic.clinics.models import Location
 
 MRN_RE = re.compile(r"^\d{6,12}$")
 R = TypeVar("R", bound=Model)

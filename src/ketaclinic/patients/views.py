@@ -28,6 +28,7 @@ from ketaclinic.patients.models import (
     Medication,
     Patient,
 )
+from ketaclinic.patients.signals import chart_shown
 
 
 @staff_required(Perm.PATIENT_VIEW)
@@ -98,12 +99,13 @@ def _chart_context(request: AppRequest, patient: Patient) -> dict:
         if current is not None and height is not None:
             sex = {"male": Sex.MALE, "female": Sex.FEMALE}.get(patient.sex_at_birth)
             weights = dosing_weights(current.weight_kg, height, sex)
-    missing_consents: list[Any] = []
-    names_to_review: list[Any] = []
-    if clinical:
-        from ketaclinic.intake import queries as intake
-
-        missing_consents, names_to_review = intake.chart_consents(patient)
+    # What the apps above patients add to the chart (intake: consents).
+    said: dict[str, Any] = {}
+    for _receiver, context in chart_shown.send(
+        sender=Patient, patient=patient, clinical=clinical
+    ):
+        if isinstance(context, dict):
+            said.update(context)
     upcoming = []
     if can(request.user, Perm.SCHEDULE_VIEW):
         upcoming = list(
@@ -117,8 +119,7 @@ def _chart_context(request: AppRequest, patient: Patient) -> dict:
         "clinical": clinical,
         "weights": weights,
         "upcoming": upcoming,
-        "missing_consents": missing_consents,
-        "names_to_review": names_to_review,
+        **said,
     }
 
 

@@ -16,15 +16,12 @@ from django.db import connection
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import Role
+from ketaclinic.clinics.models import Closure, Location, OpeningHours, Resource
 from ketaclinic.scheduling import slots
 from ketaclinic.scheduling.models import (
     Allocation,
     Appointment,
     AppointmentType,
-    Closure,
-    Location,
-    OpeningHours,
-    Resource,
     StaffHours,
     TimeOff,
 )

@@ -17,14 +17,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ketaclinic.audit.services import Action, Actor, audit_record
+from ketaclinic.clinics.models import Closure, Location
 from ketaclinic.inputs import OUT_OF_RANGE, in_calendar
 from ketaclinic.scheduling import notify, queries, slots
 from ketaclinic.scheduling.models import (
     Allocation,
     Appointment,
     AppointmentType,
-    Closure,
-    Location,
     TimeOff,
     WaitlistEntry,
 )

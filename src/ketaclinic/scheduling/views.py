@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from ketaclinic.accounts.access import staff_required
 from ketaclinic.accounts.permissions import Perm
 from ketaclinic.accounts.requests import AppRequest, StaffRequest
+from ketaclinic.clinics.models import Resource
 from ketaclinic.inputs import OUT_OF_RANGE, calendar_date
 from ketaclinic.patients.queries import (
     patient_for_actor,
@@ -20,11 +21,7 @@ from ketaclinic.patients.queries import (
     record_for_actor,
 )
 from ketaclinic.scheduling import forms, queries, services, slots
-from ketaclinic.scheduling.models import (
-    Appointment,
-    Resource,
-    WaitlistEntry,
-)
+from ketaclinic.scheduling.models import Appointment, WaitlistEntry
 
 
 def _location(request: AppRequest):

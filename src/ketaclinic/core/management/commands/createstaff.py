@@ -12,7 +12,7 @@ from django.db import IntegrityError
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import Role
 from ketaclinic.accounts.services import staff_create
-from ketaclinic.scheduling.models import Location
+from ketaclinic.clinics.models import Location
 
 PROMPT_ATTEMPTS = 3
 

@@ -55,7 +55,7 @@ def audit_log(request: StaffRequest) -> HttpResponse:
     query.pop("page", None)
     return render(
         request,
-        "audit/log.html",
+        "core/audit_log.html",
         {"form": form, "page_obj": page_obj, "query": query.urlencode()},
     )
 
@@ -64,7 +64,7 @@ def audit_log(request: StaffRequest) -> HttpResponse:
 def audit_export(request: StaffRequest) -> HttpResponse | StreamingHttpResponse:
     form, events = _filtered(request)
     if events is None:
-        return render(request, "audit/log.html", {"form": form}, status=400)
+        return render(request, "core/audit_log.html", {"form": form}, status=400)
     audit_record(actor=request.actor, action=Action.EXPORT, summary="Audit log CSV")
 
     def rows():

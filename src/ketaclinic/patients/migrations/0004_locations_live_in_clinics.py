@@ -1,0 +1,42 @@
+"""Locations now belong to ketaclinic.clinics. Only Django's idea of the
+models changes: the column and its table (still scheduling_location) stay as
+they are."""
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("clinics", "0001_locations_chairs_hours_closures_from_scheduling"),
+        ("patients", "0003_weights_and_heights_in_the_unit_typed"),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="historicalpatient",
+                    name="location",
+                    field=models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="clinics.location",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="patient",
+                    name="location",
+                    field=models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="patients",
+                        to="clinics.location",
+                    ),
+                ),
+            ],
+            database_operations=[],
+        ),
+    ]
