@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from ketaclinic.scheduling import queries
-from ketaclinic.scheduling.models import Appointment, Resource
+from ketaclinic.scheduling.models import Appointment, Closure, Resource
 from tests.scheduling.factories import open_clinic, works
 from tests.scheduling.test_booking import book, local, next_weekday
 
@@ -52,6 +52,14 @@ def test_now_shows_only_within_the_days_hours(world, clinic):
     tomorrow = local(day + timedelta(days=1), 9)
     assert queries.day_calendar(world.home, day, now=tomorrow).now_row is None
     assert queries.day_calendar(world.home, day, now=tomorrow).free_cells == []
+
+
+def test_a_closed_day_offers_no_cell(world, clinic):
+    day = next_weekday(1)
+    Closure.objects.create(
+        location=world.home, starts_on=day, ends_on=day, reason="Holiday"
+    )
+    assert queries.day_calendar(world.home, day, now=local(day, 7)).free_cells == []
 
 
 def test_a_free_cell_opens_the_patient_search_for_its_chair_and_time(

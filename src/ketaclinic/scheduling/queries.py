@@ -495,8 +495,8 @@ FREE_CELL_MINUTES = 30
 def day_calendar(
     location: Location, day: date, now: datetime | None = None
 ) -> DayCalendar:
-    """Queries: opening hours, resources, allocations with their appointments
-    and patients, staff allocations (4)."""
+    """Queries: opening hours, closures, resources, allocations with their
+    appointments and patients, staff allocations (5)."""
     now = now or datetime.now(UTC)
     start = datetime.combine(day, time.min, location.zone)
     end = datetime.combine(day + timedelta(days=1), time.min, location.zone)
@@ -564,7 +564,10 @@ def day_calendar(
         held[block["column"]].update(range(first_row, first_row + block["span"]))
     free_cells = []
     step = timedelta(minutes=FREE_CELL_MINUTES)
-    for opening in hours:
+    closure = Closure.objects.filter(
+        location=location, starts_on__lte=day, ends_on__gte=day
+    ).exists()
+    for opening in [] if closure else hours:
         cell = datetime.combine(day, opening.opens, location.zone)
         closes = datetime.combine(day, opening.closes, location.zone)
         while cell + step <= closes:

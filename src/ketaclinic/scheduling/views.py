@@ -51,8 +51,8 @@ def calendar_day(request: StaffRequest) -> HttpResponse:
     A free cell's link comes back here with the chair and the time
     (`?resource=&at=`): the page then finds the patient to book there.
 
-    Queries: session, user, locations, opening hours, resources, allocations
-    with their appointments and patients, staff allocations (7).
+    Queries: session, user, locations, opening hours, closures, resources,
+    allocations with their appointments and patients, staff allocations (8).
     """
     location = _location(request)
     day = _parse_day(request, location)
