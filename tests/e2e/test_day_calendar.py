@@ -11,7 +11,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from ketaclinic.scheduling.models import Appointment, Location, OpeningHours
+from ketaclinic.scheduling.models import (
+    Appointment,
+    Closure,
+    Location,
+    OpeningHours,
+)
 from tests.e2e.accessibility import assert_accessible
 from tests.e2e.test_scheduling import INFUSION, demo_patients
 
@@ -53,7 +58,10 @@ def test_a_free_cell_books_its_chair_at_its_day_and_time(new_page, sign_in):
     [patient] = demo_patients(1)
     zone = patient.location.zone
     day = timezone.now().astimezone(zone).date() + timedelta(days=7)
-    while not OpeningHours.objects.filter(weekday=day.weekday()).exists():
+    while (
+        not OpeningHours.objects.filter(weekday=day.weekday()).exists()
+        or Closure.objects.filter(starts_on__lte=day, ends_on__gte=day).exists()
+    ):
         day += timedelta(days=1)
     page = new_page(LAPTOP)
     sign_in(page, "frontdesk")
