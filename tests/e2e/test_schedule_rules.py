@@ -16,6 +16,7 @@ from tests.e2e.test_scheduling import (
     INFUSION,
     demo_patients,
     first_free_start_on_a_later_day,
+    move_to,
 )
 
 pytestmark = pytest.mark.e2e
@@ -66,9 +67,7 @@ def test_one_patient_one_visit_at_a_time_and_only_the_actions_open_now(
 
     # Moved: the history names the time it moved from.
     new_start = first_free_start_on_a_later_day(visit).astimezone(zone)
-    first.get_by_label("New start").fill(f"{new_start:%Y-%m-%dT%H:%M}")
-    first.get_by_label("Why it moves").fill("Patient asked")
-    first.get_by_role("button", name="Move", exact=True).click()
+    move_to(first, new_start, "Patient asked")
     history = first.get_by_role("region", name="History")
     expect(history).to_contain_text(
         f"Moved from {start:%a %b} {start.day} {start:%H:%M} to "

@@ -96,6 +96,15 @@ def first_free_start_on_a_later_day(appointment: Appointment) -> datetime:
     return slot.start
 
 
+def move_to(page, start: datetime, reason: str) -> None:
+    """On an appointment page: pick the day, then the time among its free ones."""
+    page.get_by_label("Move to the day").fill(f"{start:%Y-%m-%d}")
+    page.get_by_role("button", name="Show free times").click()
+    page.get_by_role("radio", name=f"{start:%H:%M}", exact=True).check()
+    page.get_by_label("Why it moves").fill(reason)
+    page.get_by_role("button", name="Move", exact=True).click()
+
+
 def reminder_tasks(appointment: Appointment) -> list[DBTaskResult]:
     return [
         task
@@ -236,9 +245,7 @@ def test_book_move_remind_cancel_and_offer_the_time_to_the_waitlist(
 
     # 3. Move the visit to the later free time.
     page.goto(f"/schedule/appointments/{appointment.uuid}/")
-    page.get_by_label("New start").fill(f"{new_start:%Y-%m-%dT%H:%M}")
-    page.get_by_label("Why it moves").fill("Patient asked for a later day")
-    page.get_by_role("button", name="Move", exact=True).click()
+    move_to(page, new_start, "Patient asked for a later day")
     expect(page.get_by_role("status")).to_contain_text("Moved.")
     expect(page.get_by_role("main")).to_contain_text(
         f"{new_start:%A, %B} {new_start.day}, {new_start:%Y %H:%M}–"

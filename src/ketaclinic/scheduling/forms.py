@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
+from typing import cast
 
 from django import forms
 from django.utils import timezone
 
 from ketaclinic.inputs import CalendarDateField, CalendarDateTimeField
 from ketaclinic.patients.forms import DateInput
-from ketaclinic.scheduling.models import AppointmentType
+from ketaclinic.scheduling.models import AppointmentType, Resource
 
 WEEKDAYS = [
     (0, "Mon"),
@@ -22,6 +24,13 @@ WEEKDAYS = [
 SEARCH_DAYS = 56
 
 
+class PlaceChoiceField(forms.ModelChoiceField):
+    """A chair or room, by its name alone (the location is the page's)."""
+
+    def label_from_instance(self, obj) -> str:
+        return obj.name
+
+
 class FindTimeForm(forms.Form):
     type = forms.ModelChoiceField(
         label="Appointment type",
@@ -29,6 +38,12 @@ class FindTimeForm(forms.Form):
         empty_label=None,
     )
     start_date = CalendarDateField(label="From", widget=DateInput())
+    resource = PlaceChoiceField(
+        label="Chair or room",
+        queryset=Resource.objects.none(),
+        required=False,
+        empty_label="Any free one",
+    )
     weekdays = forms.TypedMultipleChoiceField(
         label="Days that suit the patient",
         choices=WEEKDAYS,
@@ -46,6 +61,11 @@ class FindTimeForm(forms.Form):
         required=False,
         widget=forms.TimeInput(attrs={"type": "time"}),
     )
+
+    def __init__(self, *args, location=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        places = Resource.objects.filter(location=location, active=True)
+        cast(PlaceChoiceField, self.fields["resource"]).queryset = places
 
     def clean_start_date(self) -> date:
         start = self.cleaned_data["start_date"]
@@ -78,6 +98,7 @@ class BookForm(forms.Form):
     type = forms.ModelChoiceField(queryset=AppointmentType.objects.filter(active=True))
     starts_at = CalendarDateTimeField()
     notes = forms.CharField(required=False, max_length=500)
+    resource = forms.IntegerField(required=False)
 
     def clean_starts_at(self) -> datetime:
         value = self.cleaned_data["starts_at"]
@@ -86,18 +107,24 @@ class BookForm(forms.Form):
         return value
 
 
+class MoveDayForm(forms.Form):
+    """The day a visit may move to: the page then offers that day's free times."""
+
+    move_day = CalendarDateField(label="Move to the day", widget=DateInput())
+
+
 class MoveForm(forms.Form):
-    starts_at = CalendarDateTimeField(
-        label="New start",
-        widget=forms.DateTimeInput(
-            attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
-        ),
-    )
+    """A new start, chosen among the free times offered (`times`)."""
+
+    starts_at = CalendarDateTimeField(label="New start", widget=forms.RadioSelect)
     reason = forms.CharField(label="Why it moves", max_length=200)
 
-    def __init__(self, *args, zone=None, **kwargs):
+    def __init__(self, *args, zone=None, times: Sequence[datetime] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.zone = zone
+        self.fields["starts_at"].widget.choices = [
+            (f"{moment:%Y-%m-%dT%H:%M}", f"{moment:%H:%M}") for moment in times
+        ]
 
     def clean_starts_at(self) -> datetime:
         value = self.cleaned_data["starts_at"]

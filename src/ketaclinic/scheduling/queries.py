@@ -116,6 +116,7 @@ class ScheduleLoader:
         exclude_appointment_id: int | None = None,
         patient_id: int | None = None,
         inquiry_id: int | None = None,
+        resource_id: int | None = None,
     ) -> None:
         self.location = location
         self.patient_id, self.inquiry_id = patient_id, inquiry_id
@@ -142,6 +143,15 @@ class ScheduleLoader:
                 )
                 .order_by("id")
                 .values_list("id", "kind")
+            ]
+        if resource_id is not None:
+            # The chair or room asked for: the visit takes it, not another of
+            # its kind.
+            asked = dict(self.resources).get(resource_id)
+            self.resources = [
+                (pk, need)
+                for pk, need in self.resources
+                if need != asked or pk == resource_id
             ]
         self.people: list[tuple[int, str, int]] = []
         self.hours: dict[tuple[int, int], list[tuple[time, time]]] = defaultdict(list)
@@ -374,6 +384,7 @@ def slot_inputs(
     exclude_appointment_id: int | None = None,
     patient_id: int | None = None,
     inquiry_id: int | None = None,
+    resource_id: int | None = None,
 ) -> SlotInputs:
     """Everything the slot finder needs for one window, in a fixed number of
     queries whatever the bookings."""
@@ -386,6 +397,7 @@ def slot_inputs(
         exclude_appointment_id=exclude_appointment_id,
         patient_id=patient_id,
         inquiry_id=inquiry_id,
+        resource_id=resource_id,
     )
     return loader.window(
         earliest=earliest,
@@ -417,6 +429,7 @@ def find_free(
     exclude_appointment_id: int | None = None,
     patient_id: int | None = None,
     inquiry_id: int | None = None,
+    resource_id: int | None = None,
     weekdays: frozenset[int] | None = None,
     day_window: tuple[time, time] | None = None,
 ) -> list[slots.Slot]:
@@ -430,6 +443,7 @@ def find_free(
         exclude_appointment_id=exclude_appointment_id,
         patient_id=patient_id,
         inquiry_id=inquiry_id,
+        resource_id=resource_id,
     )
     found: list[slots.Slot] = []
     cursor, step = earliest, SEARCH_WINDOW
@@ -459,18 +473,28 @@ ROW_MINUTES = 5
 @dataclass(frozen=True)
 class DayCalendar:
     """One day at a location as a grid: chairs and rooms as columns, 5-minute
-    rows, a block per visit and place."""
+    rows, a block per visit and place, a cell to book per free half hour of
+    the opening hours still ahead, and the row of "now" when the day is today."""
 
     resources: list[Resource]
     blocks: list[dict]
     rows: int
     times: list[dict]
     closed: bool
+    free_cells: list[dict]
+    now_row: int | None
 
 
-def day_calendar(location: Location, day: date) -> DayCalendar:
-    """Queries: opening hours, resources, allocations with their appointments
-    and patients, staff allocations (4)."""
+# The calendar offers each free half hour of a chair or room to book.
+FREE_CELL_MINUTES = 30
+
+
+def day_calendar(
+    location: Location, day: date, now: datetime | None = None
+) -> DayCalendar:
+    """Queries: opening hours, closures, resources, allocations with their
+    appointments and patients, staff allocations (5)."""
+    now = now or datetime.now(UTC)
     start = datetime.combine(day, time.min, location.zone)
     end = datetime.combine(day + timedelta(days=1), time.min, location.zone)
     hours = list(OpeningHours.objects.filter(location=location, weekday=day.weekday()))
@@ -480,6 +504,7 @@ def day_calendar(location: Location, day: date) -> DayCalendar:
     grid_end = datetime.combine(day, last, location.zone)
     resources = list(Resource.objects.filter(location=location, active=True))
     column = {resource.pk: index + 2 for index, resource in enumerate(resources)}
+    names = defaultdict(str, {resource.pk: resource.name for resource in resources})
     allocations = (
         Allocation.objects.filter(
             active=True,
@@ -488,7 +513,9 @@ def day_calendar(location: Location, day: date) -> DayCalendar:
             ends_at__gt=start,
         )
         .select_related(
-            "appointment__patient", "appointment__inquiry", "appointment__type"
+            "appointment__patient",
+            "appointment__inquiry",
+            "appointment__type",
         )
         .order_by("starts_at")
     )
@@ -504,6 +531,7 @@ def day_calendar(location: Location, day: date) -> DayCalendar:
                 "start": allocation.starts_at,
                 "end": allocation.ends_at,
                 "column": column.get(allocation.resource_id),
+                "place": names[allocation.resource_id],
             },
         )
         block["start"] = min(block["start"], allocation.starts_at)
@@ -517,16 +545,42 @@ def day_calendar(location: Location, day: date) -> DayCalendar:
         nurses[appointment_id].add(f"{first_name} {last_name[:1]}.")
     rows = int((grid_end - grid_start).total_seconds() // (ROW_MINUTES * 60))
     row_seconds = ROW_MINUTES * 60
+
+    def row_of(moment: datetime) -> int:
+        return int((moment - grid_start).total_seconds() // row_seconds) + 2
+
+    held: dict[int, set[int]] = defaultdict(set)
     for block in blocks.values():
         # Start rounded down and end rounded up: a block never looks shorter
         # than the visit, so a chair never looks free while it is held.
-        first_row = max(
-            int((block["start"] - grid_start).total_seconds() // row_seconds), 0
-        )
+        first_row = max(row_of(block["start"]), 2)
         last_row = math.ceil((block["end"] - grid_start).total_seconds() / row_seconds)
-        block["row"] = first_row + 2
-        block["span"] = max(last_row - first_row, 1)
+        block["row"] = first_row
+        block["span"] = max(last_row + 2 - first_row, 1)
         block["staff"] = ", ".join(sorted(nurses[block["appointment"].pk]))
+        held[block["column"]].update(range(first_row, first_row + block["span"]))
+    free_cells = []
+    step = timedelta(minutes=FREE_CELL_MINUTES)
+    closure = Closure.objects.filter(
+        location=location, starts_on__lte=day, ends_on__gte=day
+    ).exists()
+    for opening in [] if closure else hours:
+        cell = datetime.combine(day, opening.opens, location.zone)
+        closes = datetime.combine(day, opening.closes, location.zone)
+        while cell + step <= closes:
+            cell_rows = range(row_of(cell), row_of(cell + step))
+            for resource in resources if cell >= now else []:
+                if held[column[resource.pk]].isdisjoint(cell_rows):
+                    free_cells.append(
+                        {
+                            "resource": resource,
+                            "start": cell,
+                            "column": column[resource.pk],
+                            "row": cell_rows.start,
+                            "span": len(cell_rows),
+                        }
+                    )
+            cell += step
     times = [
         {
             "label": (grid_start + timedelta(minutes=ROW_MINUTES * n)).strftime(
@@ -542,6 +596,8 @@ def day_calendar(location: Location, day: date) -> DayCalendar:
         rows=rows,
         times=times,
         closed=not hours,
+        free_cells=free_cells,
+        now_row=row_of(now) if grid_start <= now < grid_end else None,
     )
 
 

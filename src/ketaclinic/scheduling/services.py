@@ -189,6 +189,7 @@ def _slot_at(
     staff_ids: list[int] | None,
     exclude_appointment_id: int | None = None,
     attendee: Attendee = Attendee(),
+    resource_id: int | None = None,
 ) -> tuple[slots.Slot | None, queries.SlotInputs]:
     inputs = queries.slot_inputs(
         location=location,
@@ -200,6 +201,7 @@ def _slot_at(
         exclude_appointment_id=exclude_appointment_id,
         patient_id=attendee.patient_id,
         inquiry_id=attendee.inquiry_id,
+        resource_id=resource_id,
     )
     slot = None
     if starts_at >= earliest_start(appointment_type):
@@ -275,8 +277,10 @@ def appointment_book(
     staff_ids: list[int] | None = None,
     notes: str = "",
     inquiry=None,
+    resource_id: int | None = None,
 ) -> Appointment:
-    """Book one visit, holding a chair/room and staff for each of its phases.
+    """Book one visit, holding a chair/room and staff for each of its phases
+    (the chair or room `resource_id` when one is asked for).
 
     The visit is for a patient, or (a free consultation) for a lead that has
     no chart yet: exactly one of `patient` and `inquiry`.
@@ -291,7 +295,12 @@ def appointment_book(
     def book() -> Appointment:
         with transaction.atomic():
             slot, inputs = _slot_at(
-                location, appointment_type, starts_at, staff_ids, attendee=attendee
+                location,
+                appointment_type,
+                starts_at,
+                staff_ids,
+                attendee=attendee,
+                resource_id=resource_id,
             )
             if slot is None:
                 raise BookingRefused(

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ketaclinic.accounts.access import staff_required
-from ketaclinic.accounts.permissions import Perm
+from ketaclinic.accounts.permissions import Perm, can
 from ketaclinic.accounts.requests import AppRequest, StaffRequest
 from ketaclinic.clinics.models import Resource
 from ketaclinic.inputs import OUT_OF_RANGE, calendar_date
@@ -45,13 +45,23 @@ def _parse_day(request: AppRequest, location) -> date:
 def calendar_day(request: StaffRequest) -> HttpResponse:
     """One day at the active location: chairs and rooms as columns.
 
-    Queries: session, user, locations, opening hours, resources, allocations
-    with their appointments and patients, staff allocations (7).
+    A free cell's link comes back here with the chair and the time
+    (`?resource=&at=`): the page then finds the patient to book there.
+
+    Queries: session, user, locations, opening hours, closures, resources,
+    allocations with their appointments and patients, staff allocations (8).
     """
     location = _location(request)
     day = _parse_day(request, location)
     calendar = queries.day_calendar(location, day)
-    patients_seen(request.actor, purpose=f"Schedule of {day:%b %-d, %Y}")
+    cell = _chosen_cell(request, calendar)
+    text = request.GET.get("q", "")[:100] if cell else ""
+    matches = list(patient_search(request.user, text)[:8]) if text else []
+    patients_seen(
+        request.actor,
+        purpose=f"Schedule of {day:%b %-d, %Y}"
+        + (f', searched patients for "{text}"' if text else ""),
+    )
     return render(
         request,
         "scheduling/day.html",
@@ -59,12 +69,26 @@ def calendar_day(request: StaffRequest) -> HttpResponse:
             "day": day,
             "previous": day - timedelta(days=1),
             "next": day + timedelta(days=1),
-            "resources": calendar.resources,
-            "blocks": calendar.blocks,
-            "rows": calendar.rows,
-            "times": calendar.times,
-            "closed": calendar.closed,
+            "calendar": calendar,
+            "cell": cell,
+            "q": text,
+            "matches": matches,
         },
+    )
+
+
+def _chosen_cell(request: StaffRequest, calendar: queries.DayCalendar) -> dict | None:
+    """The free cell named by `?resource=&at=HH:MM`, when the user may book."""
+    if not can(request.user, Perm.SCHEDULE_EDIT):
+        return None
+    resource, at = request.GET.get("resource", ""), request.GET.get("at", "")
+    return next(
+        (
+            cell
+            for cell in calendar.free_cells
+            if str(cell["resource"].pk) == resource and f"{cell['start']:%H:%M}" == at
+        ),
+        None,
     )
 
 
@@ -134,6 +158,7 @@ def book(request: StaffRequest, patient_uuid) -> HttpResponse:
                     appointment_type=form.cleaned_data["type"],
                     starts_at=form.cleaned_data["starts_at"],
                     notes=form.cleaned_data["notes"],
+                    resource_id=form.cleaned_data["resource"],
                 )
             except services.BookingRefused as refused:
                 return render(
@@ -142,7 +167,8 @@ def book(request: StaffRequest, patient_uuid) -> HttpResponse:
                     {
                         "patient": patient,
                         "form": forms.FindTimeForm(
-                            initial={"type": form.cleaned_data["type"]}
+                            initial={"type": form.cleaned_data["type"]},
+                            location=location,
                         ),
                         "refused": refused.message,
                         "found": _slot_rows(refused.alternatives, location),
@@ -155,14 +181,21 @@ def book(request: StaffRequest, patient_uuid) -> HttpResponse:
         messages.error(request, "That time could not be read; pick one from the list.")
         return redirect(request.path)
     searching = "type" in request.GET
+    # From the calendar's free cell: its day, time and chair are filled in.
     find = forms.FindTimeForm(
         request.GET if searching else None,
-        initial={"start_date": request.GET.get("start_date") or timezone.localdate()},
+        initial={
+            "start_date": request.GET.get("start_date") or timezone.localdate(),
+            "not_before": request.GET.get("not_before"),
+            "resource": request.GET.get("resource"),
+        },
+        location=location,
     )
     found = []
-    chosen_type = None
+    chosen_type = chosen_resource = None
     if searching and find.is_valid():
         chosen_type = find.cleaned_data["type"]
+        chosen_resource = find.cleaned_data["resource"]
         day_start = datetime.combine(
             find.cleaned_data["start_date"], time.min, location.zone
         )
@@ -178,6 +211,7 @@ def book(request: StaffRequest, patient_uuid) -> HttpResponse:
                 weekdays=frozenset(weekdays) if weekdays else None,
                 day_window=find.day_window(),
                 patient_id=patient.pk,
+                resource_id=chosen_resource.pk if chosen_resource else None,
             ),
             location,
         )
@@ -187,7 +221,13 @@ def book(request: StaffRequest, patient_uuid) -> HttpResponse:
     return render(
         request,
         "scheduling/book.html",
-        {"patient": patient, "form": find, "found": found, "chosen_type": chosen_type},
+        {
+            "patient": patient,
+            "form": find,
+            "found": found,
+            "chosen_type": chosen_type,
+            "chosen_resource": chosen_resource,
+        },
     )
 
 
@@ -216,12 +256,24 @@ STATUS_BUTTONS = {
 
 
 def _appointment_page(
-    request: AppRequest, appointment: Appointment, *, status: int = 200, **extra
+    request: AppRequest,
+    appointment: Appointment,
+    *,
+    status: int = 200,
+    **extra,
 ) -> HttpResponse:
     """The appointment page, offering only what the visit allows now (the
-    rules: Appointment.open_statuses)."""
+    rules: Appointment.open_statuses). A move picks a day (`?move_day=`), then
+    one of that day's free times; a refused move offers the nearest ones.
+    A move sent back (refused, or with a field missing) shows what was sent."""
     zone = appointment.location.zone
     open_now = appointment.open_statuses(timezone.now())
+    sent = request.POST if request.method == "POST" else None
+    asked = sent if sent and "move_day" in sent else request.GET
+    day_form = forms.MoveDayForm(asked if "move_day" in asked else None)
+    times = [t.astimezone(zone) for t in extra.get("alternatives", [])]
+    if not times and day_form.is_valid():
+        times = _free_starts_on(appointment, day_form.cleaned_data["move_day"])
     context = {
         "appointment": appointment,
         "allocations": appointment.allocations.filter(active=True).select_related(
@@ -235,12 +287,36 @@ def _appointment_page(
             if value in open_now
         ],
         "can_cancel": Appointment.Status.CANCELLED in open_now,
-        "move_form": forms.MoveForm(zone=zone),
+        "day_form": day_form,
+        "move_form": forms.MoveForm(sent, zone=zone, times=times),
+        "move_times": times,
         "cancel_form": forms.CancelForm(),
         "history": queries.appointment_history(appointment),
         **extra,
     }
     return render(request, "scheduling/appointment.html", context, status=status)
+
+
+def _free_starts_on(appointment: Appointment, day: date) -> list[datetime]:
+    """The times the visit could start on `day`, in the location's time."""
+    zone = appointment.location.zone
+    day_start = datetime.combine(day, time.min, zone)
+    earliest = max(day_start, services.earliest_start(appointment.type))
+    found = queries.find_free(
+        location=appointment.location,
+        appointment_type=appointment.type,
+        earliest=earliest,
+        latest=day_start + timedelta(days=1),
+        count=MOVE_TIMES,
+        exclude_appointment_id=appointment.pk,
+        patient_id=appointment.patient_id,
+        inquiry_id=appointment.inquiry_id,
+    )
+    return [slot.start.astimezone(zone) for slot in found]
+
+
+# At most this many free times are offered for a day a visit moves to.
+MOVE_TIMES = 48
 
 
 @staff_required(Perm.SCHEDULE_VIEW)
@@ -301,13 +377,12 @@ def appointment_move(request: StaffRequest, appointment_uuid):
                 request,
                 appointment,
                 status=409,
-                move_form=form,
                 refused=refused.message,
                 alternatives=[s.start.astimezone(zone) for s in refused.alternatives],
             )
         messages.success(request, "Moved.")
         return redirect("scheduling:appointment", appointment.uuid)
-    return _appointment_page(request, appointment, status=400, move_form=form)
+    return _appointment_page(request, appointment, status=400)
 
 
 @staff_required(Perm.SCHEDULE_VIEW)

@@ -11,7 +11,40 @@
     }
   });
 
+  // A form sent back with errors: focus moves to the first field marked, so
+  // a keyboard or screen-reader user lands on what needs correcting.
+  document.addEventListener("DOMContentLoaded", function () {
+    var marked = document.querySelector(".has-error");
+    var control = marked && marked.querySelector("input:not([type=hidden]), select, textarea");
+    if (control) {
+      control.focus();
+    }
+  });
+
+  // A field marked with an error, once answered, loses its error message.
+  function answered(marked) {
+    var boxes = marked.querySelectorAll("input[type=radio], input[type=checkbox]");
+    if (boxes.length) {
+      return Array.prototype.some.call(boxes, function (box) { return box.checked; });
+    }
+    var control = marked.querySelector("input, select, textarea");
+    return Boolean(control && control.value.trim());
+  }
+  function clearWhenAnswered(event) {
+    var marked = event.target.closest && event.target.closest(".has-error");
+    if (!marked || !answered(marked)) {
+      return;
+    }
+    marked.classList.remove("has-error");
+    marked.querySelectorAll(".error").forEach(function (error) { error.hidden = true; });
+    marked.querySelectorAll("[aria-invalid]").forEach(function (control) {
+      control.removeAttribute("aria-invalid");
+    });
+  }
+  document.addEventListener("input", clearWhenAnswered);
+
   document.addEventListener("change", function (event) {
+    clearWhenAnswered(event);
     var target = event.target;
     // <select data-autosubmit>: sends its form when changed.
     if (target.matches("select[data-autosubmit]")) {
