@@ -11,12 +11,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from ketaclinic.scheduling.models import (
-    Appointment,
-    Closure,
-    Location,
-    OpeningHours,
-)
+from ketaclinic.clinics.models import Closure, Location, OpeningHours
+from ketaclinic.scheduling.models import Appointment
 from tests.e2e.accessibility import assert_accessible
 from tests.e2e.test_scheduling import INFUSION, demo_patients
 

@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from ketaclinic.clinics.models import Closure, Resource
 from ketaclinic.scheduling import queries
-from ketaclinic.scheduling.models import Appointment, Closure, Resource
+from ketaclinic.scheduling.models import Appointment
 from tests.scheduling.factories import open_clinic, works
 from tests.scheduling.test_booking import book, local, next_weekday
 

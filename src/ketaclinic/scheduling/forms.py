@@ -7,9 +7,10 @@ from typing import cast
 from django import forms
 from django.utils import timezone
 
+from ketaclinic.clinics.models import Resource
 from ketaclinic.inputs import CalendarDateField, CalendarDateTimeField
 from ketaclinic.patients.forms import DateInput
-from ketaclinic.scheduling.models import AppointmentType, Resource
+from ketaclinic.scheduling.models import AppointmentType
 
 WEEKDAYS = [
     (0, "Mon"),
