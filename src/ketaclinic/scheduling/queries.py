@@ -16,7 +16,7 @@ from django.db import connection
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import Role
-from ketaclinic.scheduling import slots
+from ketaclinic.scheduling import eligibility, slots
 from ketaclinic.scheduling.models import (
     Allocation,
     Appointment,
@@ -493,6 +493,7 @@ def day_calendar(location: Location, day: date) -> DayCalendar:
         .select_related(
             "appointment__patient", "appointment__inquiry", "appointment__type"
         )
+        .annotate(urgent=eligibility.urgent_open("appointment__patient"))
         .order_by("starts_at")
     )
     blocks: dict[tuple[int, int], dict] = {}
@@ -507,6 +508,7 @@ def day_calendar(location: Location, day: date) -> DayCalendar:
                 "start": allocation.starts_at,
                 "end": allocation.ends_at,
                 "column": column.get(allocation.resource_id),
+                "urgent": allocation.urgent,
             },
         )
         block["start"] = min(block["start"], allocation.starts_at)
@@ -560,6 +562,7 @@ def week_calendar(location: Location, monday: date) -> list[dict]:
         )
         .exclude(status=Appointment.Status.CANCELLED)
         .select_related("patient", "inquiry", "type")
+        .annotate(urgent=eligibility.urgent_open())
     )
     places = defaultdict(set)
     for appointment_id, name in Allocation.objects.filter(
