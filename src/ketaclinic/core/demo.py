@@ -412,7 +412,8 @@ INTAKE_PATIENTS = 10
 
 
 def _in_treatment(location: Location) -> int:
-    from ketaclinic.intake import services as intake
+    """Their decisions were signed long ago, as the demo's other history is
+    written (no message to the patient today)."""
     from ketaclinic.scheduling import eligibility
 
     provider = User.objects.get(username="provider")
@@ -425,13 +426,12 @@ def _in_treatment(location: Location) -> int:
             continue
         if eligibility.current_decision(patient) is not None:
             continue
-        intake.decision_sign(
-            actor=Actor.system(provider),
+        eligibility.ScreeningDecision.objects.create(
             patient=patient,
-            outcome="candidate",
+            outcome=eligibility.ScreeningDecision.Outcome.CANDIDATE,
             indication="depression",
             rationale="Demo decision: in treatment.",
-            findings=[],
+            signed_by=provider,
         )
         signed += 1
     return signed
