@@ -33,7 +33,7 @@ from ketaclinic.inquiries.models import (
     StageChange,
     Submission,
 )
-from ketaclinic.intake.models import UrgentTask
+from ketaclinic.intake.services import urgent_task_raise
 from ketaclinic.patients import services as patient_services
 from ketaclinic.patients.models import Patient
 from ketaclinic.scheduling import services as schedule
@@ -671,13 +671,11 @@ def inquiry_convert(*, actor: Actor, inquiry: Inquiry, **fields) -> Patient:
             # The crisis answer follows the patient: an urgent task on the
             # chart (its banner links back to this lead), alerting no one
             # again: the lead's own alert went out when it was answered.
-            UrgentTask.objects.create(
+            when = current.last_submission_at.astimezone(current.location.zone)
+            urgent_task_raise(
                 patient=patient,
-                message=CRISIS_LEAD_TASK.format(
-                    day=current.last_submission_at.astimezone(
-                        current.location.zone
-                    ).strftime("%b %-d, %Y")
-                ),
+                message=CRISIS_LEAD_TASK.format(day=f"{when:%b %-d, %Y}"),
+                alert=False,
             )
         audit_record(
             actor=actor,

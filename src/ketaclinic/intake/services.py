@@ -243,16 +243,22 @@ def after_hours_instruction() -> str:
 
 
 def urgent_task_raise(
-    *, patient, message: str, response: QuestionnaireResponse | None = None
+    *,
+    patient,
+    message: str,
+    response: QuestionnaireResponse | None = None,
+    alert: bool = True,
 ) -> UrgentTask:
     """An urgent suicide-risk task, inside the caller's transaction: on the
     worklist and the chart at once, the patient's lead marked urgent on the
-    board, and an email and a text message to each provider of the location
-    (or the fallback, `urgent_alert_recipients`), sent after commit."""
+    board, and (unless `alert` is off: staff heard of it already) an email and
+    a text message to each provider of the location (or the fallback,
+    `urgent_alert_recipients`), sent after commit."""
     task = UrgentTask.objects.create(
         patient=patient, response=response, message=message[:300]
     )
-    _alert_staff(patient, task)
+    if alert:
+        _alert_staff(patient, task)
     _lead_urgent(patient, task.message)
     return task
 

@@ -24,6 +24,9 @@ from ketaclinic.clinical import overrides
 from ketaclinic.intake.models import ScreeningDecision, UrgentTask
 from ketaclinic.scheduling.models import AppointmentType
 
+# The longest reason kept for one acknowledgement (the page's field says so).
+REASON_CHARS = 1000
+
 NO_DECISION = (
     "An infusion is booked only for a candidate: {name} has no signed screening "
     "decision yet. A provider screens the patient and signs “Candidate” first."
@@ -101,4 +104,7 @@ def acknowledgements(
     """The acknowledgements given (as kept on the appointment, with who gave
     them) and those still missing."""
     given, missing = overrides.overrides_given(check.to_acknowledge, reasons)
-    return [{**item.as_record(), "by": by} for item in given], missing
+    return [
+        {**item.as_record(), "reason": item.reason[:REASON_CHARS], "by": by}
+        for item in given
+    ], missing

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from ketaclinic.inputs import CalendarDateField, CalendarDateTimeField
 from ketaclinic.patients.forms import DateInput
+from ketaclinic.scheduling.eligibility import REASON_CHARS
 from ketaclinic.scheduling.models import AppointmentType
 
 WEEKDAYS = [
@@ -141,7 +142,7 @@ class AcknowledgeForm(forms.Form):
         for item in self.needed:
             self.fields[f"ack_{item.key}"] = forms.CharField(
                 label=f"Acknowledge the open urgent task: {item.about}",
-                max_length=1000,
+                max_length=REASON_CHARS,
                 widget=forms.Textarea(attrs={"rows": 2}),
                 help_text="Why the infusion is booked while this task is open "
                 "(for example: assessed today by the provider, safety plan in "
