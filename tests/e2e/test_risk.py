@@ -23,6 +23,19 @@ from tests.e2e.test_scheduling import INFUSION, demo_patients
 pytestmark = pytest.mark.e2e
 
 
+def serious_violations(page, selector: str) -> list[str]:
+    """What axe-core finds critical or serious in the part of the page this
+    change added."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page, context={"include": [[selector]]}).response
+    return [
+        f"{v['id']}: {v['help']}"
+        for v in found["violations"]
+        if v["impact"] in ("critical", "serious")
+    ]
+
+
 def test_a_safety_answer_puts_the_banner_on_the_chart_and_booking_asks_first(
     new_page, sign_in
 ):
@@ -59,6 +72,7 @@ def test_a_safety_answer_puts_the_banner_on_the_chart_and_booking_asks_first(
     banner = desk.get_by_test_id("urgent-banner")
     expect(banner).to_contain_text("Urgent: open suicide-risk task.")
     expect(banner).not_to_contain_text(task.message)  # the answers: clinicians only
+    assert serious_violations(desk, "[data-testid=urgent-banner]") == []
 
     # 3. Booking an infusion asks an acknowledgement first, then books.
     desk.get_by_role("link", name="Book", exact=True).click()
@@ -70,6 +84,7 @@ def test_a_safety_answer_puts_the_banner_on_the_chart_and_booking_asks_first(
     asking = desk.get_by_role("form", name="Acknowledge before booking")
     expect(asking).to_contain_text("Nothing is booked until")
     assert not Appointment.objects.filter(patient=patient).exists()
+    assert serious_violations(desk, "form.acknowledge") == []
     asking.get_by_role("button", name="Acknowledge and book").click()
     field = desk.get_by_label(re.compile("^Acknowledge the open urgent task"))
     expect(
@@ -88,3 +103,4 @@ def test_a_safety_answer_puts_the_banner_on_the_chart_and_booking_asks_first(
     desk.goto(f"/schedule/?day={day.isoformat()}")
     block = desk.locator(f'a[href="/schedule/appointments/{booked.uuid}/"]')
     expect(block).to_contain_text("Urgent risk task open")
+    assert serious_violations(desk, ".risk-marker") == []
