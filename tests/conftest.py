@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from django.db.models.signals import post_save
 from django.test import Client
 
 from ketaclinic.accounts.models import User
@@ -81,3 +82,36 @@ def client_for(user: User) -> Client:
 def as_role(world):
     """as_role("nurse") -> a signed-in test client."""
     return lambda role: client_for(world.staff[role])
+
+
+def sign_candidate(patient: Patient, indication: str = "depression"):
+    """A provider's signed "candidate" decision: what an infusion booking needs
+    (ketaclinic.scheduling.eligibility)."""
+    from ketaclinic.treatment.models import ScreeningDecision
+
+    provider = User.objects.filter(role=Role.PROVIDER).first() or make_staff(
+        "candidacy", Role.PROVIDER
+    )
+    return ScreeningDecision.objects.create(
+        patient=patient,
+        outcome=ScreeningDecision.Outcome.CANDIDATE,
+        indication=indication,
+        rationale="Meets the criteria.",
+        signed_by=provider,
+    )
+
+
+@pytest.fixture
+def candidates():
+    """Every patient of the test, made now or later, is a signed candidate:
+    for tests of the schedule itself, not of who may be booked."""
+
+    def screened(sender, instance, created, raw=False, **kwargs):
+        if created and not raw:
+            sign_candidate(instance)
+
+    for patient in Patient.objects.all():
+        sign_candidate(patient)
+    post_save.connect(screened, sender=Patient, dispatch_uid="candidates")
+    yield
+    post_save.disconnect(sender=Patient, dispatch_uid="candidates")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import SessionAuth
 
@@ -108,3 +108,99 @@ def patient_detail(request: StaffRequest, patient_uuid: UUID):
         return queries.patient_for_actor(request.actor, patient_uuid, purpose="API")
     except Http404:
         raise HttpError(404, "No such patient.") from None
+
+
+class BookIn(Schema):
+    """A visit to book at the staff member's active location: the patient,
+    the appointment type's code, the start, and for an infusion while the
+    patient has an open urgent task, a reason per task (key -> reason, the
+    keys a 409 answer lists)."""
+
+    patient: UUID
+    type: str
+    starts_at: datetime
+    notes: str = ""
+    acknowledgements: dict[str, str] = {}
+
+
+class AppointmentOut(Schema):
+    uuid: UUID
+    patient: UUID
+    type: str
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    acknowledgements: list[dict[str, str]]
+
+    @staticmethod
+    def resolve_patient(obj) -> UUID:
+        return obj.patient.uuid
+
+    @staticmethod
+    def resolve_type(obj) -> str:
+        return obj.type.code
+
+
+class ToAcknowledge(Schema):
+    key: str
+    about: str
+
+
+class BookingProblem(Schema):
+    """Why nothing was booked, in plain words; what needs an acknowledgement;
+    the nearest free times when another time would do."""
+
+    detail: str
+    to_acknowledge: list[ToAcknowledge] = []
+    alternatives: list[datetime] = []
+
+
+@api.post(
+    "/appointments",
+    response={201: AppointmentOut, 404: Problem, 409: BookingProblem, **REFUSALS},
+    url_name="appointment_book",
+)
+def appointment_book(request: StaffRequest, payload: BookIn):
+    """Book a visit, under the same rules as the booking page."""
+    from ketaclinic.scheduling import services as scheduling
+    from ketaclinic.scheduling.models import AppointmentType
+
+    require(request, Perm.SCHEDULE_EDIT)
+    if request.location is None:
+        raise HttpError(404, "You work at no location yet.")
+    try:
+        patient = queries.patient_for_actor(
+            request.actor,
+            payload.patient,
+            purpose="API booking",
+            perm=Perm.SCHEDULE_EDIT,
+        )
+    except Http404:
+        raise HttpError(404, "No such patient.") from None
+    kind = AppointmentType.objects.filter(code=payload.type, active=True).first()
+    if kind is None:
+        raise HttpError(404, "No such appointment type.")
+    starts_at = payload.starts_at
+    if starts_at.tzinfo is None:
+        starts_at = starts_at.replace(tzinfo=request.location.zone)
+    try:
+        appointment = scheduling.appointment_book(
+            actor=request.actor,
+            patient=patient,
+            location=request.location,
+            appointment_type=kind,
+            starts_at=starts_at,
+            notes=payload.notes[:500],
+            acknowledgements=payload.acknowledgements,
+        )
+    except scheduling.BookingRefused as refused:
+        needed = getattr(refused, "needed", ())
+        return Status(
+            409,
+            {
+                "detail": refused.message,
+                "to_acknowledge": [{"key": i.key, "about": i.about} for i in needed],
+                "alternatives": [slot.start for slot in refused.alternatives],
+            },
+        )
+    return Status(201, appointment)

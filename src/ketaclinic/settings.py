@@ -333,6 +333,23 @@ KETACLINIC_CONSULTATION_DAYS_AHEAD = env_int(
 KETACLINIC_CRISIS_LINE = env_str("KETACLINIC_CRISIS_LINE", "988")
 KETACLINIC_EMERGENCY_NUMBER = env_str("KETACLINIC_EMERGENCY_NUMBER", "911")
 
+# --- Safety answers ---------------------------------------------------------------
+# A C-SSRS screener answer of real suicidal thoughts (question 2 yes), even with
+# no method, intent or plan, raises an urgent task for a clinician (CLINICAL.md
+# 5.1 rates it low risk; the clinic's policy decides whether it waits for the
+# visit). Off: only moderate or high risk raise a task.
+KETACLINIC_CSSRS_Q2_TASK = env_bool("KETACLINIC_CSSRS_Q2_TASK", True)
+# What a patient who gave a safety answer reads about reaching help when the
+# clinic is closed. Default from CLINICAL.md 3 (discharge instructions:
+# suicidal thoughts -> 911/ER and 988).
+KETACLINIC_AFTER_HOURS_INSTRUCTION = env_str(
+    "KETACLINIC_AFTER_HOURS_INSTRUCTION",
+    "Nobody at the clinic may read your answers until it opens again. If you "
+    "have thoughts of harming yourself, call or text "
+    f"{KETACLINIC_CRISIS_LINE} (Suicide & Crisis Lifeline, at any hour), or call "
+    f"{KETACLINIC_EMERGENCY_NUMBER} or go to the nearest emergency room.",
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

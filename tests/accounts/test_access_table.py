@@ -78,6 +78,7 @@ TABLE: dict[str, tuple[str, set[str] | str]] = {
     "api:openapi-view": ("get", ALL),
     "api:patient_search": ("get", CHART),
     "api:patient_detail": ("get", CHART),
+    "api:appointment_book": ("post", CHART),  # 409: the time is not open
     "api:api-root": ("get", "public"),  # an empty 404: names nothing
     "admin:*": ("get", {A}),  # every admin page sits behind AdminSite.has_permission
     "notifications:list": ("get", AUDIT),
@@ -319,6 +320,22 @@ def url_for(name: str, world) -> str:
     return reverse(name, args=[patient.uuid])
 
 
+def send(client, name: str, url: str, world):
+    """The request of the table's method; an API write posts its JSON body."""
+    method = TABLE[name][0]
+    if name == "api:appointment_book":
+        from tests.scheduling.factories import open_clinic
+
+        open_clinic(world.home)
+        body = {
+            "patient": str(world.patient.uuid),
+            "type": "consultation",
+            "starts_at": "2026-01-01T03:00:00Z",  # past: refused, nothing written
+        }
+        return client.post(url, body, content_type="application/json")
+    return getattr(client, method)(url, follow=name == "admin:*")
+
+
 def is_login_redirect(response) -> bool:
     return response.status_code == 302 and "/sign-in/" in response["Location"]
 
@@ -326,7 +343,7 @@ def is_login_redirect(response) -> bool:
 @pytest.mark.parametrize("name", sorted(TABLE))
 @pytest.mark.parametrize("role", [*sorted(ALL), "anonymous"])
 def test_access(world, name, role):
-    method, allowed = TABLE[name]
+    _method, allowed = TABLE[name]
     url = url_for(name, world)
     if role == "anonymous":
         from django.test import Client
@@ -335,7 +352,7 @@ def test_access(world, name, role):
     else:
         client = client_for(world.staff[role])
     # The admin sends refusals through its own login view: follow it.
-    response = getattr(client, method)(url, follow=name == "admin:*")
+    response = send(client, name, url, world)
     if name == "admin:*" and response.redirect_chain:
         last = response.redirect_chain[-1][0]
         if "/sign-in/" in last:
@@ -352,14 +369,10 @@ def test_access(world, name, role):
         )
         return
     if role in allowed:
-        expected = (
-            (200, 302, 400)
-            if name == "scheduling:appointment_move"
-            else (
-                200,
-                302,
-            )
-        )
+        expected = {
+            "scheduling:appointment_move": (200, 302, 400),
+            "api:appointment_book": (409,),
+        }.get(name, (200, 302))
         assert response.status_code in expected, (
             f"{role} should reach {name}: {response.status_code}"
         )

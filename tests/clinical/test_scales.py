@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ketaclinic.clinical import codes
+from ketaclinic.clinical import codes, scales
 from ketaclinic.clinical.scales import (
     BPI,
     BPI_INTERFERENCE_OUTCOME,
@@ -885,3 +885,25 @@ def test_a_clinic_changes_a_cutoff_with_data_not_code() -> None:
     )
     result = score(stricter, answers_with_total(stricter, 8))
     assert Flag.DEPRESSION_SCREEN_POSITIVE in result.flags
+
+
+THOUGHTS_ONLY = {"q1": 1, "q2": 1, "q3": 0, "q4": 0, "q5": 0, "q6": 0}
+
+
+@pytest.mark.parametrize(
+    ("answers", "policy", "task"),
+    [
+        (THOUGHTS_ONLY, True, True),  # real suicidal thoughts alone: the policy
+        (THOUGHTS_ONLY, False, False),
+        ({"q1": 1, "q2": 0, "q6": 0}, True, False),  # a wish to be dead only
+        (THOUGHTS_ONLY | {"q3": 1}, False, True),  # moderate risk, whatever it says
+    ],
+)
+def test_a_cssrs_q2_yes_raises_a_task_when_the_policy_says_so(answers, policy, task):
+    score = scales.score(scales.CSSRS, answers)
+    assert scales.raises_task(score, cssrs_q2_task=policy) is task
+
+
+def test_the_cssrs_q2_policy_leaves_other_instruments_alone():
+    calm = scales.score(scales.PHQ9, {f"q{n}": 0 for n in range(1, 10)})
+    assert not scales.raises_task(calm, cssrs_q2_task=True)

@@ -45,7 +45,8 @@ TRIALS = [
 
 def patient_without_intake() -> Patient:
     """A demo patient with an email, an English intake, a plain name no other
-    patient shares and no intake yet (the demo has intakes for the first 10)."""
+    patient shares, no intake and no screening decision yet (the demo has
+    intakes for the first 10, and a few new patients after them)."""
     for patient in Patient.objects.filter(mrn__startswith="9").order_by("mrn"):
         name = (patient.first_name, patient.last_name)
         if (
@@ -53,6 +54,7 @@ def patient_without_intake() -> Patient:
             and patient.preferred_language == "en"
             and all(part.isascii() and part.isalpha() for part in name)
             and not Intake.objects.filter(patient=patient).exists()
+            and not ScreeningDecision.objects.filter(patient=patient).exists()
             and not Patient.objects.filter(
                 first_name=patient.first_name, last_name=patient.last_name
             )

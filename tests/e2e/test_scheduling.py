@@ -55,8 +55,11 @@ def outbox(settings, live_server):
 
 
 def demo_patients(count: int) -> list[Patient]:
-    """Demo patients with an email, a plain name no other patient shares, and
-    nothing booked."""
+    """Demo patients with an email, a plain name no other patient shares,
+    nothing booked, and a signed candidate decision (an infusion needs one)."""
+    from ketaclinic.scheduling.eligibility import BookingCheck, booking_check
+
+    infusion = AppointmentType.objects.get(name=INFUSION)
     chosen = []
     for patient in Patient.objects.filter(mrn__startswith="9").order_by("mrn"):
         name = (patient.first_name, patient.last_name)
@@ -64,6 +67,7 @@ def demo_patients(count: int) -> list[Patient]:
             patient.email
             and all(part.isascii() and part.isalpha() for part in name)
             and not Appointment.objects.filter(patient=patient).exists()
+            and booking_check(patient, infusion) == BookingCheck()
             and Patient.objects.filter(
                 first_name=patient.first_name, last_name=patient.last_name
             ).count()

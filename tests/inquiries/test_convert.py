@@ -6,10 +6,12 @@ from __future__ import annotations
 from unittest import mock
 
 import pytest
+from django.urls import reverse
 
 from ketaclinic.audit.actor import Actor
 from ketaclinic.inquiries import services
 from ketaclinic.inquiries.models import Inquiry
+from ketaclinic.intake.models import UrgentTask
 from ketaclinic.patients.models import Patient
 from ketaclinic.scheduling.models import Appointment
 from tests.conftest import client_for
@@ -108,3 +110,34 @@ def test_a_lead_is_converted_once(world, booked_lead):
             date_of_birth="1985-02-04",
             location=world.home,
         )
+
+
+def test_an_urgent_lead_carries_its_crisis_answer_onto_the_chart(world, clinic):
+    lead = make_lead(world.home, crisis=True)
+    assert lead.urgent
+    desk = client_for(world.staff["front_desk"])
+    data = chart_form(desk, lead) | {"date_of_birth": "1985-02-04"}
+    desk.post(f"/leads/{lead.uuid}/convert/", data)
+    patient = Patient.objects.get(first_name="Rosa")
+    task = UrgentTask.objects.get(patient=patient, done_at__isnull=True)
+    assert "harming yourself right now" in task.message
+    chart = desk.get(f"/patients/{patient.uuid}/").content.decode()
+    assert 'data-testid="urgent-banner"' in chart
+    assert f'href="/leads/{lead.uuid}/"' in chart  # the link to the lead
+    # The provider finds it on the worklist, in the chart's banner too.
+    provider = client_for(world.staff["provider"])
+    assert (
+        "harming yourself right now"
+        in provider.get(reverse("intake:worklist")).content.decode()
+    )
+
+
+def test_a_lead_without_a_crisis_answer_leaves_no_task(world, clinic):
+    lead = make_lead(world.home)
+    desk = client_for(world.staff["front_desk"])
+    data = chart_form(desk, lead) | {"date_of_birth": "1985-02-04"}
+    desk.post(f"/leads/{lead.uuid}/convert/", data)
+    patient = Patient.objects.get(first_name="Rosa")
+    assert not patient.urgent_tasks.exists()
+    chart = desk.get(f"/patients/{patient.uuid}/").content.decode()
+    assert "urgent-banner" not in chart

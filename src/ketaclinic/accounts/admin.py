@@ -11,7 +11,7 @@ class StaffAdmin(UserAdmin):
     list_filter = ["role", "is_active", "locations"]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        ("Person", {"fields": ("first_name", "last_name", "title", "email")}),
+        ("Person", {"fields": ("first_name", "last_name", "title", "email", "phone")}),
         ("Work", {"fields": ("role", "locations", "is_active")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )

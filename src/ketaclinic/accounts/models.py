@@ -25,6 +25,12 @@ class User(AbstractUser):
         blank=True,
         help_text="Credentials shown after the name, e.g. RN.",
     )
+    phone = models.CharField(
+        "mobile phone",
+        max_length=32,
+        blank=True,
+        help_text="For urgent alerts by text message (a patient's safety answer).",
+    )
     # Set when an administrator set this person's password or second factor:
     # at the next sign-in they enrol a new authenticator app and choose a new
     # password before anything else.

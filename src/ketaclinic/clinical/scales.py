@@ -1012,6 +1012,20 @@ def score(instrument: Instrument, answers: Mapping[str, int | bool | None]) -> S
     )
 
 
+def raises_task(score: Score, *, cssrs_q2_task: bool) -> bool:
+    """Whether a scored questionnaire needs an urgent task for a clinician: an
+    urgent flag, or, when the clinic's policy says so (``cssrs_q2_task``), a
+    C-SSRS answer of real suicidal thoughts (question 2 yes) even with no
+    method, intent or plan."""
+    if score.urgent:
+        return True
+    return (
+        cssrs_q2_task
+        and score.instrument == CSSRS.code
+        and score.answers.get("q2") == 1
+    )
+
+
 def cssrs_risk(answers: Mapping[str, int | None]) -> CssrsRisk:
     """The C-SSRS screener risk level from checked answers (CLINICAL.md 5.1).
 
@@ -1269,6 +1283,7 @@ __all__ = [
     "Subscale",
     "change",
     "cssrs_risk",
+    "raises_task",
     "for_display",
     "pcl5",
     "score",

@@ -27,11 +27,13 @@ from ketaclinic.patients.models import (
     Patient,
 )
 from ketaclinic.patients.services import luhn_check_digit
+from ketaclinic.scheduling import eligibility, slots
 from ketaclinic.scheduling import queries as schedule_queries
 from ketaclinic.scheduling import services as schedule
-from ketaclinic.scheduling import slots
 from ketaclinic.scheduling.defaults import ensure_default_types
 from ketaclinic.scheduling.models import Appointment, StaffHours
+from ketaclinic.treatment.eligibility import current_decision
+from ketaclinic.treatment.models import ScreeningDecision
 
 LOCATION_SLUG = "denver"
 STAFF = [
@@ -363,6 +365,7 @@ def _book_calendar(location: Location) -> int:
         code = {0: "consultation", 1: "infusion-depression", 2: "infusion-pain"}.get(
             index % 7, "infusion-depression"
         )
+        code = _infusion_or_consultation(patient, types, code)
         # Spread over the coming two weeks and over the day, as a clinic fills.
         day = (now + timedelta(days=1 + index % 12)).astimezone(location.zone).date()
         wanted = datetime.combine(
@@ -388,6 +391,43 @@ def _book_calendar(location: Location) -> int:
         )
         booked += 1
     return booked
+
+
+def _infusion_or_consultation(patient: Patient, types: dict, code: str) -> str:
+    """An infusion only where the booking rule allows it without more
+    (scheduling.eligibility); otherwise a consultation."""
+    check = eligibility.booking_check(patient, types[code])
+    return code if check.allowed and not check.to_acknowledge else "consultation"
+
+
+# The demo patients after the first ten (whose intakes show every screening
+# outcome) are in treatment: signed candidates, but for every tenth, a new
+# patient not screened yet.
+INTAKE_PATIENTS = 10
+
+
+def _in_treatment(location: Location) -> int:
+    """Their decisions were signed long ago, as the demo's other history is
+    written (no message to the patient today)."""
+    provider = User.objects.get(username="provider")
+    patients = Patient.objects.filter(location=location, mrn__startswith="9").order_by(
+        "mrn"
+    )
+    signed = 0
+    for index, patient in enumerate(patients, start=1):
+        if index <= INTAKE_PATIENTS or index % 10 == 1:
+            continue
+        if current_decision(patient) is not None:
+            continue
+        ScreeningDecision.objects.create(
+            patient=patient,
+            outcome=ScreeningDecision.Outcome.CANDIDATE,
+            indication="depression",
+            rationale="Demo decision: in treatment.",
+            signed_by=provider,
+        )
+        signed += 1
+    return signed
 
 
 # Demo patients at every screening outcome (by MRN order), with their intake.
@@ -428,7 +468,7 @@ def _intakes(location: Location) -> int:
     front_desk = User.objects.get(username="frontdesk")
     patients = list(
         Patient.objects.filter(location=location, mrn__startswith="9").order_by("mrn")
-    )[:10]
+    )[:INTAKE_PATIENTS]
     made = 0
     for index, patient in enumerate(patients, start=1):
         if Intake.objects.filter(patient=patient).exists():
@@ -486,8 +526,9 @@ def load_demo(*, password: str) -> DemoResult:
         created_staff = _staff(location, password)
         nurse = User.objects.get(username="nurse")
         created = sum(_patient(i, location, nurse) for i in range(1, PATIENT_COUNT + 1))
-    booked = _book_calendar(location)
     _intakes(location)
+    _in_treatment(location)
+    booked = _book_calendar(location)
     _leads(location)
     return DemoResult(
         created_staff=created_staff, created_patients=created, booked=booked

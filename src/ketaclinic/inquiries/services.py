@@ -34,12 +34,18 @@ from ketaclinic.inquiries.models import (
     StageChange,
     Submission,
 )
+from ketaclinic.intake.services import urgent_task_raise
 from ketaclinic.patients import services as patient_services
 from ketaclinic.patients.models import Patient
 from ketaclinic.scheduling import services as schedule
 from ketaclinic.scheduling.models import Appointment
 
 VISITOR = "visitor (get-started form)"
+# The urgent task a converted lead's crisis answer leaves on the chart.
+CRISIS_LEAD_TASK = (
+    "Get-started form of {day}: answered yes to “Are you thinking about harming "
+    "yourself right now?”. A clinician assesses suicide risk before treatment."
+)
 VISITOR_LINK = "visitor (private link)"
 BookingRefused = schedule.BookingRefused
 
@@ -520,6 +526,25 @@ def urgent_clear(*, actor: Actor, inquiry: Inquiry, reason: str) -> None:
         )
 
 
+def lead_mark_urgent(*, patient, reason: str) -> int:
+    """A safety answer of a patient: the leads converted into them stand
+    urgent on the board again (inside the caller's transaction)."""
+    marked = 0
+    for inquiry in Inquiry.objects.select_for_update().filter(
+        patient=patient, urgent=False
+    ):
+        inquiry.urgent = True
+        inquiry.save(update_fields=["urgent"])
+        _contact_add(
+            user=None,
+            inquiry=inquiry,
+            kind=ContactEntry.Kind.NOTE,
+            summary=f"Urgent again: a safety answer on the chart ({reason})"[:1000],
+        )
+        marked += 1
+    return marked
+
+
 def alert_handle(*, actor: Actor, alert: LeadAlert) -> bool:
     with transaction.atomic():
         handled = LeadAlert.objects.filter(pk=alert.pk, handled_at__isnull=True).update(
@@ -643,6 +668,16 @@ def inquiry_convert(*, actor: Actor, inquiry: Inquiry, **fields) -> Patient:
         current.converted_at = timezone.now()
         current.converted_by = actor.user
         current.save(update_fields=["patient", "converted_at", "converted_by"])
+        if current.urgent:
+            # The crisis answer follows the patient: an urgent task on the
+            # chart (its banner links back to this lead), alerting no one
+            # again: the lead's own alert went out when it was answered.
+            when = current.last_submission_at.astimezone(current.location.zone)
+            urgent_task_raise(
+                patient=patient,
+                message=CRISIS_LEAD_TASK.format(day=f"{when:%b %-d, %Y}"),
+                alert=False,
+            )
         audit_record(
             actor=actor,
             action=Action.UPDATE,

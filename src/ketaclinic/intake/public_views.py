@@ -130,10 +130,11 @@ def wizard(request: AppRequest, intake: Intake, *, staff=None) -> HttpResponse:
                 return HttpResponseRedirect(
                     f"{request.path}?step={context['next_step']}"
                 )
-            if result.urgent:
+            if services.raises_task(result):
                 context.update(
                     next_url=f"{request.path}?step={context['next_step']}",
                     clinic_phone=intake.patient.location.phone,
+                    after_hours=services.after_hours_instruction(),
                 )
                 return render(request, "intake/public/crisis.html", context)
             return HttpResponseRedirect(f"{request.path}?step={context['next_step']}")
@@ -245,9 +246,10 @@ def _questionnaire(
             )
         except LinkUsed:
             return redirect(request.path)  # recorded by another tap: never twice
-        if result.urgent:
+        if services.raises_task(result):
             context["next_url"] = request.path
             context["clinic_phone"] = row.patient.location.phone
+            context["after_hours"] = services.after_hours_instruction()
             return render(request, "intake/public/crisis.html", context)
         return redirect(request.path)
     return render(request, "intake/public/questionnaire.html", context)

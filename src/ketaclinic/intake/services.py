@@ -4,8 +4,10 @@ with its audit entry; messages go out on commit."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -25,12 +27,12 @@ from ketaclinic.intake.models import (
     QuestionnaireResponse,
     UrgentTask,
 )
-from ketaclinic.intake.signals import journey_step
+from ketaclinic.intake.signals import journey_step, urgent_raised
 from ketaclinic.links import tokens as links
 from ketaclinic.links.services import link_spend
 from ketaclinic.links.tokens import Link
 from ketaclinic.notifications import services as notifications
-from ketaclinic.patients.text import signed_name_matches
+from ketaclinic.patients.text import parse_phone, signed_name_matches
 
 
 class IntakeRefused(Exception):
@@ -186,12 +188,77 @@ def questionnaire_request_send(
     return row
 
 
-def providers_of(patient) -> list[User]:
-    return list(
-        User.objects.filter(
-            locations=patient.location, role=Role.PROVIDER, is_active=True
-        ).exclude(email="")
+@dataclass(frozen=True)
+class AlertRecipient:
+    """Who hears of a safety answer at once, and how: by email, by text
+    message (a number in international form), or both."""
+
+    name: str
+    email: str = ""
+    phone: str = ""
+
+
+def _reachable(users) -> list[AlertRecipient]:
+    found = [
+        AlertRecipient(str(user), user.email, parse_phone(user.phone) or "")
+        for user in users
+    ]
+    return [recipient for recipient in found if recipient.email or recipient.phone]
+
+
+def urgent_alert_recipients(location) -> list[AlertRecipient]:
+    """The providers of the location who can be reached by email or text; when
+    none can, the clinic managers; when none of them either, the location's
+    own phone, by text message."""
+    staff = User.objects.filter(locations=location, is_active=True).order_by("id")
+    for role in (Role.PROVIDER, Role.MANAGER):
+        reachable = _reachable(staff.filter(role=role))
+        if reachable:
+            return reachable
+    phone = parse_phone(location.phone)
+    return [AlertRecipient(location.name, phone=phone)] if phone else []
+
+
+# The task's words when only the clinic's C-SSRS policy raises it (question 2
+# yes alone is low risk on CLINICAL.md 5.1's triage).
+CSSRS_Q2_TASK_MESSAGE = (
+    "answered yes to “Have you actually had any thoughts of killing yourself?”: "
+    "a clinician assesses suicide risk today (the clinic's policy for real "
+    "suicidal thoughts)."
+)
+
+
+def raises_task(result: scales.Score) -> bool:
+    """Whether a scored questionnaire raises an urgent task, under the clinic's
+    policy (KETACLINIC_CSSRS_Q2_TASK)."""
+    return scales.raises_task(result, cssrs_q2_task=settings.KETACLINIC_CSSRS_Q2_TASK)
+
+
+def after_hours_instruction() -> str:
+    """What a patient who gave a safety answer reads about help when the clinic
+    is closed (KETACLINIC_AFTER_HOURS_INSTRUCTION)."""
+    return settings.KETACLINIC_AFTER_HOURS_INSTRUCTION
+
+
+def urgent_task_raise(
+    *,
+    patient,
+    message: str,
+    response: QuestionnaireResponse | None = None,
+    alert: bool = True,
+) -> UrgentTask:
+    """An urgent suicide-risk task, inside the caller's transaction: on the
+    worklist and the chart at once, the patient's lead marked urgent on the
+    board, and (unless `alert` is off: staff heard of it already) an email and
+    a text message to each provider of the location (or the fallback,
+    `urgent_alert_recipients`), sent after commit."""
+    task = UrgentTask.objects.create(
+        patient=patient, response=response, message=message[:300]
     )
+    if alert:
+        _alert_staff(patient, task)
+    _lead_urgent(patient, task.message)
+    return task
 
 
 def questionnaire_record(
@@ -205,7 +272,7 @@ def questionnaire_record(
     link: Link | None = None,
 ) -> tuple[QuestionnaireResponse, scales.Score]:
     """Score and keep every answer. A safety answer raises an urgent task for the
-    providers of the patient's location, on their worklist and by email.
+    providers of the patient's location (`urgent_task_raise`).
 
     Each questionnaire is recorded once per intake (AlreadyRecorded) and once
     per questionnaire link (LinkUsed), checked inside the write-locked
@@ -249,33 +316,49 @@ def questionnaire_record(
             current.status = Intake.Status.IN_PROGRESS
             current.save(update_fields=["answers", "status"])
             intake.answers, intake.status = current.answers, current.status
-        if result.urgent:
+        if raises_task(result):
             message = "; ".join(flag.message for flag in result.flags if flag.urgent)
-            task = UrgentTask.objects.create(
+            urgent_task_raise(
                 patient=patient,
                 response=response,
-                message=f"{definition.name}: {message}"[:300],
+                message=f"{definition.name}: {message or CSSRS_Q2_TASK_MESSAGE}",
             )
-            _alert_providers(patient, task)
     return response, result
 
 
-def _alert_providers(patient, task: UrgentTask) -> None:
-    worklist = links.absolute_url(reverse("intake:worklist"))
-    for provider in providers_of(patient):
-        notifications.email_queue(
-            to=provider.email,
-            template="urgent_task",
-            context={
-                "provider": provider,
-                "mrn": patient.mrn,
-                "message": task.message,
-                "url": worklist,
-            },
-            purpose="urgent_task",
-            dedupe_key=f"urgent:{task.pk}:{provider.pk}",
-            location=patient.location,
-        )
+def _alert_staff(patient, task: UrgentTask) -> None:
+    location = patient.location
+    context = {
+        "mrn": patient.mrn,
+        "message": task.message,
+        "clinic": location.name,
+        "url": links.absolute_url(reverse("intake:worklist")),
+    }
+    for recipient in urgent_alert_recipients(location):
+        who = {**context, "recipient": recipient}
+        if recipient.email:
+            notifications.email_queue(
+                to=recipient.email,
+                template="urgent_task",
+                context=who,
+                purpose="urgent_task",
+                dedupe_key=f"urgent:{task.pk}:{recipient.email}",
+                location=location,
+            )
+        if recipient.phone:
+            notifications.sms_queue(
+                to=recipient.phone,
+                template="urgent_task",
+                context=who,
+                purpose="urgent_task",
+                dedupe_key=f"urgent-sms:{task.pk}:{recipient.phone}",
+                location=location,
+            )
+
+
+def _lead_urgent(patient, reason: str) -> None:
+    """The patient's lead, if any, stands urgent on the leads board."""
+    urgent_raised.send(sender=UrgentTask, patient=patient, reason=reason)
 
 
 def urgent_task_done(*, actor: Actor, task: UrgentTask, note: str) -> None:

@@ -296,3 +296,25 @@ def latest_height_cm(patient: Patient, measurements: list[BodyMeasurement]):
         .first()
     )
     return older
+
+
+@dataclass(frozen=True)
+class UrgentRisk:
+    """The open urgent suicide-risk tasks of a patient, and the leads with a
+    crisis answer that became this chart: the urgent banner shown wherever
+    staff act on the patient (patients/_urgent_banner.html)."""
+
+    tasks: list
+    crisis_leads: list
+
+    def __bool__(self) -> bool:
+        return bool(self.tasks or self.crisis_leads)
+
+
+def urgent_risk(patient: Patient) -> UrgentRisk:
+    """One query; a second only when a task is open (its leads)."""
+    tasks = list(patient.urgent_tasks.filter(done_at__isnull=True).order_by("pk"))
+    if not tasks:
+        return UrgentRisk([], [])
+    leads = list(patient.inquiries.filter(crisis=True).order_by("created_at"))
+    return UrgentRisk(tasks, leads)

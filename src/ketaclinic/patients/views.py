@@ -115,6 +115,7 @@ def _chart_context(request: AppRequest, patient: Patient) -> dict:
         )
     return {
         "patient": patient,
+        "urgent": queries.urgent_risk(patient),
         "chart": chart,
         "clinical": clinical,
         "weights": weights,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from ketaclinic.clinics.models import Resource
 from ketaclinic.inputs import CalendarDateField, CalendarDateTimeField
 from ketaclinic.patients.forms import DateInput
+from ketaclinic.scheduling.eligibility import REASON_CHARS
 from ketaclinic.scheduling.models import AppointmentType
 
 WEEKDAYS = [
@@ -157,3 +158,27 @@ class WaitlistForm(forms.Form):
         if a and b and b < a:
             self.add_error("latest", "This must not be before “From”.")
         return cleaned
+
+
+class AcknowledgeForm(forms.Form):
+    """One reason per open urgent task, to book an infusion despite it
+    (scheduling.eligibility)."""
+
+    def __init__(self, *args, needed=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.needed = tuple(needed)
+        for item in self.needed:
+            self.fields[f"ack_{item.key}"] = forms.CharField(
+                label=f"Acknowledge the open urgent task: {item.about}",
+                max_length=REASON_CHARS,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text="Why the infusion is booked while this task is open "
+                "(for example: assessed today by the provider, safety plan in "
+                "place).",
+                error_messages={
+                    "required": "Give your reason to book despite this task."
+                },
+            )
+
+    def reasons(self) -> dict[str, str]:
+        return {item.key: self.data.get(f"ack_{item.key}", "") for item in self.needed}

@@ -215,6 +215,10 @@ class Appointment(models.Model):
     booked_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
     )
+    # An infusion booked while the patient had an open urgent suicide-risk
+    # task: one acknowledgement per task, with its reason and who gave it
+    # ({"kind", "key", "about", "reason", "by"}; scheduling.eligibility).
+    acknowledgements = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 

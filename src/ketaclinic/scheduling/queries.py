@@ -17,7 +17,7 @@ from django.db import connection
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import Role
 from ketaclinic.clinics.models import Closure, Location, OpeningHours, Resource
-from ketaclinic.scheduling import slots
+from ketaclinic.scheduling import eligibility, slots
 from ketaclinic.scheduling.models import (
     Allocation,
     Appointment,
@@ -517,6 +517,7 @@ def day_calendar(
             "appointment__inquiry",
             "appointment__type",
         )
+        .annotate(urgent=eligibility.urgent_open("appointment__patient"))
         .order_by("starts_at")
     )
     blocks: dict[tuple[int, int], dict] = {}
@@ -532,6 +533,7 @@ def day_calendar(
                 "end": allocation.ends_at,
                 "column": column.get(allocation.resource_id),
                 "place": names[allocation.resource_id],
+                "urgent": allocation.urgent,
             },
         )
         block["start"] = min(block["start"], allocation.starts_at)
@@ -613,6 +615,7 @@ def week_calendar(location: Location, monday: date) -> list[dict]:
         )
         .exclude(status=Appointment.Status.CANCELLED)
         .select_related("patient", "inquiry", "type")
+        .annotate(urgent=eligibility.urgent_open())
     )
     places = defaultdict(set)
     for appointment_id, name in Allocation.objects.filter(

@@ -8,7 +8,7 @@ in; the loser gets the next free times.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -17,9 +17,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ketaclinic.audit.services import Action, Actor, audit_record
+from ketaclinic.clinical import overrides
 from ketaclinic.clinics.models import Closure, Location
 from ketaclinic.inputs import OUT_OF_RANGE, in_calendar
-from ketaclinic.scheduling import notify, queries, slots
+from ketaclinic.scheduling import eligibility, notify, queries, slots
 from ketaclinic.scheduling.models import (
     Allocation,
     Appointment,
@@ -31,6 +32,7 @@ from ketaclinic.scheduling.words import duration_words
 
 T = TypeVar("T")
 
+FROM_A_LINK = "This visit cannot be booked from a link: please call the clinic."
 # How far ahead alternatives are looked for when a time cannot be booked.
 ALTERNATIVES_WINDOW = timedelta(days=28)
 ALTERNATIVES_COUNT = 5
@@ -45,6 +47,19 @@ class BookingRefused(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+class NotEligible(BookingRefused):
+    """The patient may not be booked for this (scheduling.eligibility): no
+    other time would help."""
+
+
+@dataclass
+class AcknowledgementNeeded(BookingRefused):
+    """An infusion for a patient with open urgent tasks: each needs its
+    acknowledgement, with a reason (`acknowledgements` of appointment_book)."""
+
+    needed: tuple[overrides.OverrideNeeded, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -278,13 +293,17 @@ def appointment_book(
     notes: str = "",
     inquiry=None,
     resource_id: int | None = None,
+    acknowledgements: Mapping[str, str] | None = None,
 ) -> Appointment:
     """Book one visit, holding a chair/room and staff for each of its phases
     (the chair or room `resource_id` when one is asked for).
 
     The visit is for a patient, or (a free consultation) for a lead that has
     no chart yet: exactly one of `patient` and `inquiry`.
-    Raises BookingRefused with a reason and the nearest free times.
+    Raises BookingRefused with a reason and the nearest free times;
+    NotEligible when the patient may not have this visit at all, and
+    AcknowledgementNeeded when an open urgent task needs its acknowledgement
+    (`acknowledgements`: key -> reason) first (scheduling.eligibility).
     """
     if (patient is None) == (inquiry is None):
         raise ValueError("Book a visit for a patient or for a lead, not both.")
@@ -294,6 +313,7 @@ def appointment_book(
 
     def book() -> Appointment:
         with transaction.atomic():
+            acknowledged = _eligible(actor, patient, appointment_type, acknowledgements)
             slot, inputs = _slot_at(
                 location,
                 appointment_type,
@@ -322,6 +342,7 @@ def appointment_book(
                 ends_at=slot.end,
                 booked_by=actor.user,
                 notes=notes,
+                acknowledgements=acknowledged,
             )
             _allocate(appointment, slot)
             transaction.on_commit(lambda: notify.appointment_booked(appointment))
@@ -331,17 +352,55 @@ def appointment_book(
                 patient=patient,
                 obj=appointment,
                 summary=f"Booked {appointment_type.name} for "
-                f"{slot.start.astimezone(location.zone):%Y-%m-%d %H:%M}",
+                f"{slot.start.astimezone(location.zone):%Y-%m-%d %H:%M}"
+                + "".join(
+                    f"; acknowledged open urgent task “{item['about']}”: "
+                    f"{item['reason']}"
+                    for item in acknowledged
+                ),
             )
         return appointment
 
     try:
         return _until_no_race(book)
+    except (NotEligible, AcknowledgementNeeded):
+        raise
     except BookingRefused as refused:
         refused.alternatives = _alternatives(
             location, appointment_type, starts_at, staff_ids, attendee=attendee
         )
         raise
+
+
+def _eligible(
+    actor: Actor,
+    patient,
+    appointment_type: AppointmentType,
+    reasons: Mapping[str, str] | None,
+) -> list[dict[str, str]]:
+    """The acknowledgements to keep on the visit, or NotEligible /
+    AcknowledgementNeeded (inside the booking's transaction)."""
+    if patient is None:
+        return []  # a lead's free consultation
+    check = eligibility.booking_check(patient, appointment_type)
+    if actor.user is None and (check.refusal or check.to_acknowledge):
+        # A patient's own link: the clinic explains, not the page.
+        raise NotEligible(FROM_A_LINK)
+    if not check.allowed:
+        raise NotEligible(check.refusal)
+    if not check.to_acknowledge:
+        return []
+    given, missing = eligibility.acknowledgements(
+        check, reasons or {}, by=str(actor.user)
+    )
+    if missing:
+        raise AcknowledgementNeeded(
+            "This patient has an open urgent suicide-risk task. To book the "
+            "infusion, acknowledge each open task with your reason: "
+            + "; ".join(item.about for item in missing),
+            needed=missing,
+        )
+    return given
 
 
 def appointment_move(

@@ -19,8 +19,9 @@ from ketaclinic.patients.queries import (
     patient_search,
     patients_seen,
     record_for_actor,
+    urgent_risk,
 )
-from ketaclinic.scheduling import forms, queries, services, slots
+from ketaclinic.scheduling import eligibility, forms, queries, services, slots
 from ketaclinic.scheduling.models import Appointment, WaitlistEntry
 
 
@@ -140,39 +141,80 @@ def _slot_rows(found: list[slots.Slot], location) -> list[dict]:
     return rows
 
 
+def _acknowledged(request: StaffRequest) -> dict[str, str]:
+    """The reasons posted for open urgent tasks, by key."""
+    return {
+        name[len("ack_") :]: request.POST.get(name, "")
+        for name in request.POST
+        if name.startswith("ack_")
+    }
+
+
 @staff_required(Perm.SCHEDULE_EDIT)
 def book(request: StaffRequest, patient_uuid) -> HttpResponse:
-    """Find the next free times for a patient, then book one."""
+    """Find the next free times for a patient, then book one.
+
+    An infusion is refused for a patient who is not a signed candidate, and
+    asks an acknowledgement of each open urgent task first
+    (scheduling.eligibility)."""
     location = _location(request)
     patient = patient_for_actor(
         request.actor, patient_uuid, purpose="Booking", perm=Perm.SCHEDULE_EDIT
     )
+    page = {
+        "patient": patient,
+        "urgent": urgent_risk(patient),
+    }
     if request.method == "POST":
         form = forms.BookForm(request.POST)
         if form.is_valid():
+            chosen = form.cleaned_data["type"]
             try:
                 appointment = services.appointment_book(
                     actor=request.actor,
                     patient=patient,
                     location=location,
-                    appointment_type=form.cleaned_data["type"],
+                    appointment_type=chosen,
                     starts_at=form.cleaned_data["starts_at"],
                     notes=form.cleaned_data["notes"],
                     resource_id=form.cleaned_data["resource"],
+                    acknowledgements=_acknowledged(request),
+                )
+            except services.AcknowledgementNeeded as asked:
+                acknowledge = forms.AcknowledgeForm(
+                    request.POST if _acknowledged(request) else None,
+                    needed=asked.needed,
+                )
+                acknowledge.is_valid()  # the errors beside the empty reasons
+                return render(
+                    request,
+                    "scheduling/book.html",
+                    {
+                        **page,
+                        "form": forms.FindTimeForm(
+                            initial={"type": chosen}, location=location
+                        ),
+                        "acknowledge": acknowledge,
+                        "booking": form.cleaned_data,
+                        "booking_local": form.cleaned_data["starts_at"].astimezone(
+                            location.zone
+                        ),
+                        "chosen_type": chosen,
+                    },
+                    status=409,
                 )
             except services.BookingRefused as refused:
                 return render(
                     request,
                     "scheduling/book.html",
                     {
-                        "patient": patient,
+                        **page,
                         "form": forms.FindTimeForm(
-                            initial={"type": form.cleaned_data["type"]},
-                            location=location,
+                            initial={"type": chosen}, location=location
                         ),
                         "refused": refused.message,
                         "found": _slot_rows(refused.alternatives, location),
-                        "chosen_type": form.cleaned_data["type"],
+                        "chosen_type": chosen,
                     },
                     status=409,
                 )
@@ -193,9 +235,12 @@ def book(request: StaffRequest, patient_uuid) -> HttpResponse:
     )
     found = []
     chosen_type = chosen_resource = None
+    refusal = ""
     if searching and find.is_valid():
         chosen_type = find.cleaned_data["type"]
         chosen_resource = find.cleaned_data["resource"]
+        refusal = eligibility.booking_check(patient, chosen_type).refusal
+    if chosen_type is not None and not refusal:
         day_start = datetime.combine(
             find.cleaned_data["start_date"], time.min, location.zone
         )
@@ -222,11 +267,12 @@ def book(request: StaffRequest, patient_uuid) -> HttpResponse:
         request,
         "scheduling/book.html",
         {
-            "patient": patient,
+            **page,
             "form": find,
             "found": found,
             "chosen_type": chosen_type,
             "chosen_resource": chosen_resource,
+            "refused": refusal,
         },
     )
 
