@@ -14,7 +14,7 @@ from ketaclinic.accounts.locations import location_ids_of
 from ketaclinic.accounts.permissions import Perm, can
 from ketaclinic.accounts.requests import StaffRequest
 from ketaclinic.clinical import overrides, scales, screening
-from ketaclinic.intake import facts, services
+from ketaclinic.intake import facts, review, services
 from ketaclinic.intake.models import (
     ConsentDocument,
     ConsentSignature,
@@ -128,8 +128,11 @@ def worklist(request: StaffRequest) -> HttpResponse:
         .select_related("patient", "done_by")
         .order_by("done_at", "created_at")[:200]
     )
+    to_review = review.intakes_to_review(location_ids_of(request.user))
     patients_seen(request.actor, purpose="Worklist")
-    return render(request, "intake/worklist.html", {"tasks": tasks})
+    return render(
+        request, "intake/worklist.html", {"tasks": tasks, "to_review": to_review}
+    )
 
 
 @require_POST

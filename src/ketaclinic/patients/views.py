@@ -104,6 +104,9 @@ def _chart_context(request: AppRequest, patient: Patient) -> dict:
         from ketaclinic.intake import services as intake
 
         missing_consents, names_to_review = intake.chart_consents(patient)
+    from ketaclinic.intake.review import pending_reports
+
+    reported = pending_reports(patient)
     upcoming = []
     if can(request.user, Perm.SCHEDULE_VIEW):
         upcoming = list(
@@ -119,6 +122,7 @@ def _chart_context(request: AppRequest, patient: Patient) -> dict:
         "upcoming": upcoming,
         "missing_consents": missing_consents,
         "names_to_review": names_to_review,
+        "reported": reported,
     }
 
 
