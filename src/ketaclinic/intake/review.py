@@ -246,16 +246,9 @@ class Reports:
     def allergies(self) -> list[ReportedItem]:
         return [item for item in self.items if item.kind == Kind.ALLERGY]
 
-    def of_kind(self, *kinds: str) -> list[ReportedItem]:
-        return [item for item in self.items if item.kind in kinds]
-
     @property
     def clinical(self) -> list[ReportedItem]:
         return [item for item in self.items if item.clinical]
-
-    @property
-    def other(self) -> list[ReportedItem]:
-        return [item for item in self.items if not item.clinical]
 
     def __bool__(self) -> bool:
         return bool(self.pending)
@@ -371,8 +364,10 @@ def reported_item_review(
     transaction; an item is reviewed once (AlreadyReviewed), however many
     requests arrive together."""
     with transaction.atomic():
+        # The intake's row only: a lock on the patient's or location's row too
+        # would hold up every audit entry of that patient (their foreign keys).
         current = (
-            Intake.objects.select_for_update()
+            Intake.objects.select_for_update(of=("self",))
             .select_related("patient__location")
             .get(pk=intake.pk)
         )
