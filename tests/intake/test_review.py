@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ketaclinic.audit.actor import Actor
@@ -13,7 +14,7 @@ from ketaclinic.audit.models import AuditEvent
 from ketaclinic.intake import review
 from ketaclinic.intake.models import Intake, ReportedItemReview
 from ketaclinic.patients.models import Allergy, Escort, Medication
-from tests.conftest import client_for
+from tests.conftest import client_for, make_patient
 from tests.links.helpers import browsers, race
 
 ANSWERS = {
@@ -176,6 +177,39 @@ def test_the_worklist_leads_to_the_intakes_to_review(world, as_role):
     assert reverse("intake:review", args=[intake.uuid]) in text
     assert "9 items reported, not yet reviewed" in text
     assert "Hopper" not in text
+
+
+def queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_worklist_runs_a_bounded_number_of_queries(world, as_role):
+    """Queries: session, user, locations, urgent tasks, location ids, intakes to
+    review and their reviews, audit entry (lock the chain head, insert, advance)."""
+    client = as_role("nurse")
+    url = reverse("intake:worklist")
+    submitted_intake(world.patient)
+    few = queries(client, url)
+    for n in range(20):
+        submitted_intake(make_patient(world.home, mrn=f"W{n:07d}"))
+    assert queries(client, url) == few
+    assert few <= 11
+
+
+def test_the_review_page_runs_a_bounded_number_of_queries(world, as_role):
+    client = as_role("nurse")
+    many = dict(ANSWERS)
+    many["medications"] = {
+        "medications": "\n".join(f"Drug {n} 10 mg" for n in range(30)),
+        "allergies": "\n".join(f"Substance {n} – rash" for n in range(30)),
+    }
+    few = queries(
+        client, reverse("intake:review", args=[submitted_intake(world.patient).uuid])
+    )
+    intake = submitted_intake(world.patient, many)
+    assert queries(client, reverse("intake:review", args=[intake.uuid])) == few
 
 
 def test_a_manager_reads_the_review_but_cannot_review(world, as_role):
