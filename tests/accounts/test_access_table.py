@@ -99,6 +99,12 @@ TABLE: dict[str, tuple[str, set[str] | str]] = {
     "treatment:screening": ("get", CLINICAL_VIEW),
     "intake:fill": ("get", CHART),
     "intake:consent_name_review": ("post", CLINICAL_VIEW),
+    # Intake answers and their review: clinical staff read them; nurses and
+    # providers review them into the chart (front desk sees on the chart what
+    # is waiting, without the clinical items).
+    "intake:summary": ("get", CLINICAL_VIEW),
+    "intake:review": ("get", CLINICAL_VIEW),
+    "intake:review_item": ("post", CLINICAL_EDIT),
     "intake_public:intake": ("get", "public"),  # the signed link is the key
     "intake_public:questionnaire": ("get", "public"),
     "scheduling:day": ("get", CHART),
@@ -225,6 +231,16 @@ def intake_url_for(name: str, world) -> str:
             text_sha256="0" * 64,
         )
         return reverse(name, args=[signature.pk])
+    if name in ("intake:summary", "intake:review", "intake:review_item"):
+        intake = Intake.objects.create(
+            patient=patient,
+            channel="link",
+            status=Intake.Status.SUBMITTED,
+            answers={"medications": {"allergies": "penicillin – hives"}},
+        )
+        if name == "intake:review_item":
+            return reverse(name, args=[intake.uuid, "allergy-1"])
+        return reverse(name, args=[intake.uuid])
     if name == "intake:fill":
         intake = Intake.objects.create(patient=patient, channel="phone")
         return reverse(name, args=[intake.uuid])

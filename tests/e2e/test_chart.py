@@ -206,10 +206,11 @@ def test_chart_is_usable_on_a_tablet(tablet_page, sign_in):
     sign_in(page, "nurse")
     open_chart(page, patient)
 
-    # Tabbing from the top: the skip link, the menu, then the chart. Each element
-    # shows where the focus is, and is on screen while it has it.
+    # Tabbing from the top: the skip link, the menu, then the chart (its banner of
+    # intake answers to review has two links). Each element shows where the focus
+    # is, and is on screen while it has it.
     reached = []
-    for _ in range(10):
+    for _ in range(12):
         page.keyboard.press("Tab")
         focus = page.evaluate(FOCUS_OF_ACTIVE_ELEMENT)
         reached.append(focus["text"])

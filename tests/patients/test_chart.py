@@ -8,7 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from ketaclinic.accounts.models import User
 from ketaclinic.audit.models import AuditEvent
+from ketaclinic.intake.models import Intake, ReportedItemReview
 from ketaclinic.patients.models import (
     Allergy,
     BodyMeasurement,
@@ -35,6 +37,31 @@ def fill_chart(patient, n: int) -> None:
         )
 
 
+def report(patient, n: int) -> None:
+    """Submitted intakes reporting allergies and medicines, one reviewed."""
+    for i in range(n):
+        intake = Intake.objects.create(
+            patient=patient,
+            channel=Intake.Channel.LINK,
+            status=Intake.Status.SUBMITTED,
+            answers={
+                "medications": {
+                    "allergies": f"Substance {i} – rash\nlatex",
+                    "medications": f"Drug {i} 10 mg",
+                }
+            },
+        )
+        ReportedItemReview.objects.create(
+            intake=intake,
+            patient=patient,
+            item="allergy-2",
+            kind="allergy",
+            reported="latex",
+            decision="rejected",
+            reviewed_by=patient.created_by or User.objects.first(),
+        )
+
+
 def chart_queries(client, patient) -> int:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(reverse("patients:chart", args=[patient.uuid]))
@@ -53,14 +80,18 @@ def test_the_chart_runs_a_bounded_number_of_queries(world, as_role):
     """Queries: session, user, locations, patient, escorts, allergies, medications,
     conditions, measurements, latest height, consent versions and signatures,
     upcoming visits, open urgent tasks (the banner; their crisis leads, one
-    more, only when a task is open), audit entry (lock the chain head, insert,
+    more, only when a task is open), submitted intakes and their reviews (what
+    the patient reported, not yet reviewed: 2), audit entry (lock the chain
+    head, insert,
     advance the head)."""
     client = as_role("nurse")
     fill_chart(world.patient, 2)
+    report(world.patient, 2)
     small = chart_queries(client, world.patient)
     fill_chart(world.patient, 30)
+    report(world.patient, 30)
     assert chart_queries(client, world.patient) == small
-    assert small <= 17  # 16, and the open urgent tasks of the banner
+    assert small <= 19  # 16, the open urgent tasks, the reported answers (2)
 
 
 def test_the_chart_shows_weights_side_by_side_with_units(world, as_role):

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from ketaclinic.records import AppendOnlyQuerySet
+
 
 class Intake(models.Model):
     """One intake of one patient, filled through a private link or by staff."""
@@ -62,6 +64,64 @@ class Intake(models.Model):
     @property
     def locked(self) -> bool:
         return self.status == self.Status.SUBMITTED
+
+
+class ReportedItemReview(models.Model):
+    """A nurse's or provider's review of one thing the patient reported in an
+    intake (an allergy, a medicine, the escort, a correction of their details):
+    accepted as written, accepted with changes, or rejected. What was accepted
+    is written into the chart in the same transaction. Never edited: one review
+    per reported item (`ketaclinic.intake.review`)."""
+
+    class Kind(models.TextChoices):
+        ALLERGY = "allergy", "Allergy"
+        MEDICATION = "medication", "Medicine"
+        ESCORT = "escort", "Escort"
+        PHONE = "phone", "Phone number"
+        EMAIL = "email", "Email address"
+        DETAILS = "details", "Correction of name, date of birth or address"
+
+    class Decision(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted as reported"
+        EDITED = "edited", "Accepted with changes"
+        REJECTED = "rejected", "Not added to the chart"
+
+    intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="reviews")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="+"
+    )
+    item = models.CharField(max_length=40)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    reported = models.CharField("as the patient reported it", max_length=500)
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    recorded = models.CharField("written into the chart", max_length=500, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["reviewed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["intake", "item"], name="one_review_per_reported_item"
+            )
+        ]
+
+    def __str__(self) -> str:
+        decision = self.get_decision_display()
+        return f"{self.get_kind_display()} {self.reported!r}: {decision}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("A review of reported answers cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("A review of reported answers cannot be deleted.")
 
 
 class QuestionnaireResponse(models.Model):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ketaclinic.intake import views
+from ketaclinic.intake import review_views, views
 
 app_name = "intake"
 urlpatterns = [
@@ -18,6 +18,13 @@ urlpatterns = [
         name="questionnaires_send",
     ),
     path("fill/<uuid:intake_uuid>/", views.intake_fill, name="fill"),
+    path("intakes/<uuid:intake_uuid>/", review_views.summary, name="summary"),
+    path("intakes/<uuid:intake_uuid>/review/", review_views.review_page, name="review"),
+    path(
+        "intakes/<uuid:intake_uuid>/review/<slug:item>/",
+        review_views.review_item,
+        name="review_item",
+    ),
     path(
         "signatures/<int:signature_id>/name-review/",
         views.consent_name_review,

@@ -6,10 +6,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from ketaclinic.accounts.access import staff_required
+from ketaclinic.accounts.locations import location_ids_of
 from ketaclinic.accounts.permissions import Perm, can
 from ketaclinic.accounts.requests import StaffRequest
 from ketaclinic.clinical import scales
-from ketaclinic.intake import queries, services
+from ketaclinic.intake import queries, review, services
 from ketaclinic.intake.forms import PublishForm
 from ketaclinic.intake.models import (
     ConsentDocument,
@@ -115,8 +116,11 @@ def questionnaires_send(request: StaffRequest, patient_uuid) -> HttpResponse:
 def worklist(request: StaffRequest) -> HttpResponse:
     """Urgent tasks of the user's locations: open first, oldest first."""
     tasks = queries.worklist(request.user)
+    to_review = review.intakes_to_review(location_ids_of(request.user))
     patients_seen(request.actor, purpose="Worklist")
-    return render(request, "intake/worklist.html", {"tasks": tasks})
+    return render(
+        request, "intake/worklist.html", {"tasks": tasks, "to_review": to_review}
+    )
 
 
 @require_POST

@@ -57,13 +57,13 @@ def booking_check(patient, appointment_type: AppointmentType) -> BookingCheck:
     """Whether `patient` may be booked for `appointment_type`."""
     if appointment_type.kind != AppointmentType.Kind.INFUSION:
         return BookingCheck()
-    answers: list[BookingCheck] = [
-        said
-        for _receiver, said in booking_rules.send(
-            sender=AppointmentType, patient=patient, appointment_type=appointment_type
-        )
-        if isinstance(said, BookingCheck)
-    ]
+    answers: list[BookingCheck] = []
+    for _receiver, said in booking_rules.send(
+        sender=AppointmentType, patient=patient, appointment_type=appointment_type
+    ):
+        answer: object = said
+        if isinstance(answer, BookingCheck):
+            answers.append(answer)
     if not answers:
         return BookingCheck(NO_RULE)
     for check in answers:
