@@ -25,6 +25,7 @@ from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import Perm, Role
 from ketaclinic.accounts.requests import AppRequest, StaffRequest
 from ketaclinic.audit.services import Action, audit_record
+from ketaclinic.words import duration_words
 
 
 class LoginView(auth_views.LoginView):
@@ -136,11 +137,10 @@ def location_switch(request: StaffRequest) -> HttpResponse:
 
 def locked_out(request: AppRequest, original_response=None, credentials=None):
     """What django-axes shows instead of signing in, in plain words."""
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(
         request,
         "accounts/locked_out.html",
-        {"wait": f"{minutes} minute{'s' if minutes != 1 else ''}"},
+        {"wait": duration_words(settings.AXES_COOLOFF_TIME)},
         status=429,
     )
 

@@ -31,7 +31,7 @@ from ketaclinic.intake.models import (
 from ketaclinic.links import tokens as links
 from ketaclinic.links.services import link_spend
 from ketaclinic.links.tokens import Link
-from ketaclinic.patients.text import signed_name_matches
+from ketaclinic.patients.text import format_phone, signed_name_matches
 
 
 class IntakeRefused(Exception):
@@ -547,7 +547,7 @@ def decision_sign(
             context={
                 "outcome": decision.outcome,
                 "clinic": patient.location.name,
-                "phone": patient.location.phone,
+                "phone": format_phone(patient.location.phone),
             },
             key=f"screening:{decision.uuid}",
         )

@@ -316,7 +316,6 @@ def screening_page(request: StaffRequest, patient_uuid) -> HttpResponse:
             "current": current,
             "can_sign": can(request.user, Perm.SIGN),
             "open_tasks": open_tasks,
-            "names": {code: i.name for code, i in scales.INSTRUMENTS.items()},
         },
     )
 
