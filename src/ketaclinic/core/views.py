@@ -3,20 +3,40 @@ from __future__ import annotations
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from ketaclinic.accounts.access import staff_required
-from ketaclinic.accounts.permissions import Perm, can
+from ketaclinic.accounts.permissions import Perm, Role, can
 from ketaclinic.accounts.requests import AppRequest, StaffRequest
+from ketaclinic.core import queries
+from ketaclinic.patients.queries import patients_seen
 
 
 @staff_required()
 def home(request: StaffRequest) -> HttpResponse:
-    """Where each role starts its day."""
-    if can(request.user, Perm.PATIENT_VIEW):
-        return redirect("patients:list")
+    """Where each role starts its day: a nurse at today's chairs, the front
+    desk, providers and managers on their start page, an administrator at the
+    audit log."""
+    if request.user.role == Role.NURSE:
+        return redirect("scheduling:day")
+    if request.user.role in queries.PARTS and can(request.user, Perm.PATIENT_VIEW):
+        return redirect("today")
     if can(request.user, Perm.AUDIT_VIEW):
         return redirect("audit:log")
     return render(request, "core/home.html")
+
+
+@staff_required(Perm.PATIENT_VIEW)
+def today(request: StaffRequest) -> HttpResponse:
+    """The start page: what this role does first today.
+
+    Queries: session, user, locations, one per part shown (2-4), audit entry.
+    """
+    page = queries.today(request.user, request.location, timezone.now())
+    patients_seen(
+        request.actor, purpose=f"Start page of {page.day:%b %-d, %Y}", count=page.shown
+    )
+    return render(request, "core/today.html", {"today": page})
 
 
 def health(request: AppRequest) -> JsonResponse:

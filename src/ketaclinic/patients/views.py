@@ -111,8 +111,13 @@ def _chart_context(request: AppRequest, patient: Patient) -> dict:
             .exclude(status__in=["cancelled", "no_show"])
             .select_related("type")[:10]
         )
+    # The journey is read from the higher layers (lead, visits, intake), as the
+    # consents above are.
+    from ketaclinic.inquiries.queries import journey
+
     return {
         "patient": patient,
+        "journey": journey(patient),
         "chart": chart,
         "clinical": clinical,
         "weights": weights,
