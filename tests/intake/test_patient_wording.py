@@ -86,3 +86,23 @@ def test_check_and_send_shows_every_answer_in_words(intake):
         assert shown in page, shown
     for code in ("chronic_pain", "no_response", "+1303"):
         assert code not in page, code
+
+
+def test_an_escort_phone_with_an_extension_is_refused_in_the_patients_language(
+    world,
+):
+    world.patient.preferred_language = "es"
+    world.patient.save()
+    intake = services.intake_send(
+        actor=Actor.staff(world.staff["front_desk"]), patient=world.patient
+    )
+    response = post_step(
+        patient_browser(intake),
+        intake,
+        "escort",
+        {"name": "Sam", "relation": "amigo", "phone": "(303) 555-0111 ext 4"},
+    )
+    assert response.status_code == 200
+    assert "sin extensión" in response.text
+    intake.refresh_from_db()
+    assert "escort" not in intake.answers

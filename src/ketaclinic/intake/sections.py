@@ -27,6 +27,10 @@ PHONE_MESSAGES = (
     gettext_noop(
         "Enter a valid phone number, e.g. (303) 555-0142 or +44 20 7946 0958."
     ),
+    gettext_noop(
+        "Type a number that reaches the person directly, without an extension "
+        "(only the patient's own phone keeps one)."
+    ),
 )
 
 
