@@ -139,6 +139,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "ketaclinic.accounts.context_processors.staff",
+                "ketaclinic.core.context_processors.clinic",
             ],
             "string_if_invalid": "",
         },

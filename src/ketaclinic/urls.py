@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("leads/", include("ketaclinic.inquiries.urls")),
     path("health/", core_views.health, name="health"),
+    path("today/", core_views.today, name="today"),
     path("", include("ketaclinic.accounts.urls")),
     path("patients/", include("ketaclinic.patients.urls")),
     path("schedule/", include("ketaclinic.scheduling.urls")),

@@ -49,6 +49,7 @@ TABLE: dict[str, tuple[str, set[str] | str]] = {
     "inquiries:amend": ("get", {P}),
     "inquiries:convert": ("get", CHART),
     "health": ("get", "public"),
+    "today": ("get", CHART),  # each role's start page (a nurse starts elsewhere)
     "accounts:login": ("get", "public"),
     "accounts:logout": ("post", "public"),
     "accounts:password_change": ("get", ALL),
@@ -312,6 +313,7 @@ def url_for(name: str, world) -> str:
     if name.startswith("api:") or name in {
         "home",
         "health",
+        "today",
         "patients:list",
         "patients:create",
     }:

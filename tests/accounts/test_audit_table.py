@@ -43,6 +43,7 @@ AUDIT: dict[str, str] = {
     "inquiries:amend": LEAD,
     "inquiries:convert": LEAD,
     "health": NONE,
+    "today": LIST,  # arrivals, leads, urgent tasks, intakes waiting
     "accounts:login": NONE,
     "accounts:logout": NONE,
     "accounts:password_change": NONE,

@@ -16,11 +16,13 @@ def sign_in(client: Client, username: str, password: str):
     )
 
 
-def test_it_signs_in_and_lands_on_the_patient_list(world):
+def test_it_signs_in_and_lands_on_todays_chairs(world):
     client = Client()
     response = sign_in(client, "nurse", PASSWORD)
     assert response.status_code == 302
-    assert client.get("/", follow=True).request["PATH_INFO"] == reverse("patients:list")
+    assert client.get("/", follow=True).request["PATH_INFO"] == reverse(
+        "scheduling:day"
+    )
     assert AuditEvent.objects.filter(action=Action.SIGN_IN, username="nurse").exists()
 
 

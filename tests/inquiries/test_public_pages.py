@@ -25,7 +25,7 @@ def test_an_anonymous_visitor_gets_the_clinic_home_page(client, world, clinic):
 def test_signed_in_staff_go_on_to_their_start_page(world, clinic):
     response = client_for(world.staff["front_desk"]).get("/")
     assert response.status_code == 302
-    assert response["Location"] == "/patients/"
+    assert response["Location"] == "/today/"
 
 
 def test_the_home_page_shows_what_the_manager_wrote(client, world, clinic):

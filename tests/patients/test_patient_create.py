@@ -148,11 +148,38 @@ BAD_INPUTS = [
     ({"phone": "(555) 000-0000"}, "Enter a valid phone number"),
     ({"email": "not-an-email"}, "Enter a valid email address"),
     ({"emergency_contact_phone": "call me"}, "Enter a valid phone number"),
+    # An extension is kept only with the patient's own phone, never dropped.
+    ({"emergency_contact_phone": "(720) 555-0188 ext 4"}, "without an extension"),
+    # No legal name holds an emoji, and search could never find one.
+    ({"first_name": "Marie \U0001f600"}, "no emoji or other symbols"),
+    ({"last_name": "Curie\u2764\ufe0f"}, "no emoji or other symbols"),
     ({"mrn": "12-34"}, "letters and digits only"),
     ({"location": "999999"}, "Select a valid choice"),
     ({"sex_at_birth": "robot"}, "Select a valid choice"),
     ({"notes": "n" * 2001}, "at most 2000 characters"),
 ]
+
+
+def test_a_phone_extension_is_kept_shown_and_kept_again_on_edit(world, as_role):
+    client = as_role("front_desk")
+    response = client.post(
+        reverse("patients:create"), form_data(world, phone="720-555-0123 ext 12")
+    )
+    assert response.status_code == 302
+    patient = Patient.objects.get(last_name="Curie")
+    assert (patient.phone, patient.phone_extension) == ("+17205550123", "12")
+    chart = client.get(reverse("patients:chart", args=[patient.uuid]))
+    assert "(720) 555-0123 ext. 12" in chart.text
+    edit = client.get(reverse("patients:edit", args=[patient.uuid]))
+    assert edit.context["form"]["phone"].value() == "(720) 555-0123 ext. 12"
+
+
+@pytest.mark.parametrize("name", ["O'Brien-Smith", "Núñez", "O´Brien", "J. R.", "李"])
+def test_names_with_letters_and_their_marks_are_accepted(world, as_role, name):
+    response = as_role("front_desk").post(
+        reverse("patients:create"), form_data(world, first_name=name)
+    )
+    assert response.status_code == 302
 
 
 def test_names_may_hold_the_joiners_some_scripts_need(world, as_role):

@@ -361,6 +361,6 @@ def test_a_type_that_needs_a_provider_on_site_fits_only_while_one_works(world, c
     ],
 )
 def test_durations_read_as_words(minutes, words):
-    from ketaclinic.scheduling.words import duration_words
+    from ketaclinic.words import duration_words
 
     assert duration_words(timedelta(minutes=minutes)) == words

@@ -25,13 +25,21 @@ from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import Perm, Role, can
 from ketaclinic.accounts.requests import AppRequest, StaffRequest
 from ketaclinic.audit.services import Action, audit_record
+from ketaclinic.words import duration_words
+
+# The roles whose day starts on the start page (/today/).
+START_PAGE_ROLES = (Role.FRONT_DESK, Role.PROVIDER, Role.MANAGER)
 
 
 @staff_required()
 def start(request: StaffRequest) -> HttpResponse:
-    """Where each role starts its day (the home page, for staff signed in)."""
-    if can(request.user, Perm.PATIENT_VIEW):
-        return redirect("patients:list")
+    """Where each role starts its day (the home page, for staff signed in): a
+    nurse at today's chairs, the front desk, providers and managers on their
+    start page, an administrator at the audit log."""
+    if request.user.role == Role.NURSE:
+        return redirect("scheduling:day")
+    if request.user.role in START_PAGE_ROLES and can(request.user, Perm.PATIENT_VIEW):
+        return redirect("today")
     if can(request.user, Perm.AUDIT_VIEW):
         return redirect("audit:log")
     return render(request, "accounts/start.html")
@@ -146,11 +154,10 @@ def location_switch(request: StaffRequest) -> HttpResponse:
 
 def locked_out(request: AppRequest, original_response=None, credentials=None):
     """What django-axes shows instead of signing in, in plain words."""
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(
         request,
         "accounts/locked_out.html",
-        {"wait": f"{minutes} minute{'s' if minutes != 1 else ''}"},
+        {"wait": duration_words(settings.AXES_COOLOFF_TIME)},
         status=429,
     )
 

@@ -4,3 +4,4 @@ from django.apps import AppConfig
 class AuditConfig(AppConfig):
     name = "ketaclinic.audit"
     label = "audit"
+    verbose_name = "Audit trail"

@@ -876,9 +876,12 @@ _ASKED_IF_Q2_YES = ("q2", 1)
 CSSRS = Instrument(
     code="cssrs_screener",
     name="C-SSRS screener",
+    # Addressed to the patient, who fills it in: the form's own instruction is
+    # for an interviewer ("Ask questions 1 and 2...").
     prompt=(
-        "Ask questions 1 and 2. If the answer to question 2 is yes, ask questions 3, "
-        "4 and 5; if no, go to question 6. Questions 1-5 are about the past month."
+        "Answer questions 1 and 2. If you answer yes to question 2, also answer "
+        "questions 3, 4 and 5; if no, go on to question 6. Questions 1-5 are about "
+        "the past month."
     ),
     recall_period="the past month (questions 1-5); ever and the past 3 months (6)",
     scoring=ScoringKind.CSSRS,

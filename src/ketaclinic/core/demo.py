@@ -17,7 +17,7 @@ from django.utils import timezone
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import Role
 from ketaclinic.audit.actor import Actor
-from ketaclinic.clinics.models import Location, OpeningHours, Resource
+from ketaclinic.clinics.models import Closure, Location, OpeningHours, Resource
 from ketaclinic.patients.models import (
     Allergy,
     BodyMeasurement,
@@ -31,7 +31,7 @@ from ketaclinic.scheduling import eligibility, slots
 from ketaclinic.scheduling import queries as schedule_queries
 from ketaclinic.scheduling import services as schedule
 from ketaclinic.scheduling.defaults import ensure_default_types
-from ketaclinic.scheduling.models import Appointment, StaffHours
+from ketaclinic.scheduling.models import Appointment, AppointmentType, StaffHours
 from ketaclinic.treatment.eligibility import current_decision
 from ketaclinic.treatment.models import ScreeningDecision
 
@@ -520,12 +520,66 @@ def _leads(location: Location) -> int:
     return load_demo_leads(location)
 
 
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    """The n-th given weekday of a month (n = -1: the last)."""
+    if n > 0:
+        first = date(year, month, 1)
+        return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+    last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    return last - timedelta(days=(last.weekday() - weekday) % 7)
+
+
+def us_federal_holidays(year: int) -> list[tuple[date, str]]:
+    """The eleven US federal holidays of `year` (5 U.S.C. 6103), each on the
+    day it is observed: one falling on a Saturday is kept the Friday before,
+    one on a Sunday the Monday after. Eleven rules need no dependency."""
+    mon, thu = 0, 3
+    days = [
+        (date(year, 1, 1), "New Year's Day"),
+        (_nth_weekday(year, 1, mon, 3), "Birthday of Martin Luther King, Jr."),
+        (_nth_weekday(year, 2, mon, 3), "Washington's Birthday"),
+        (_nth_weekday(year, 5, mon, -1), "Memorial Day"),
+        (date(year, 6, 19), "Juneteenth National Independence Day"),
+        (date(year, 7, 4), "Independence Day"),
+        (_nth_weekday(year, 9, mon, 1), "Labor Day"),
+        (_nth_weekday(year, 10, mon, 2), "Columbus Day"),
+        (date(year, 11, 11), "Veterans Day"),
+        (_nth_weekday(year, 11, thu, 4), "Thanksgiving Day"),
+        (date(year, 12, 25), "Christmas Day"),
+    ]
+    shift = {5: -1, 6: 1}  # Saturday -> Friday, Sunday -> Monday
+    return [
+        (day + timedelta(days=shift.get(day.weekday(), 0)), name) for day, name in days
+    ]
+
+
+def _closures(location: Location, today: date) -> None:
+    """The demo clinic closes on the federal holidays of this year and the next
+    (bookings reach a few weeks ahead)."""
+    for year in (today.year, today.year + 1):
+        for day, name in us_federal_holidays(year):
+            Closure.objects.get_or_create(
+                location=location, starts_on=day, ends_on=day, defaults={"reason": name}
+            )
+
+
+def _infusions_need_a_provider() -> None:
+    """The demo clinic gives infusions only while a provider is on site (no
+    provider works its Saturday mornings, so Saturdays hold no infusion)."""
+    AppointmentType.objects.filter(kind=AppointmentType.Kind.INFUSION).update(
+        provider_on_site=True
+    )
+
+
 def load_demo(*, password: str) -> DemoResult:
     with transaction.atomic():
         location = _location()
         created_staff = _staff(location, password)
         nurse = User.objects.get(username="nurse")
         created = sum(_patient(i, location, nurse) for i in range(1, PATIENT_COUNT + 1))
+        ensure_default_types()
+        _infusions_need_a_provider()
+        _closures(location, timezone.localdate(timezone.now(), location.zone))
     _intakes(location)
     _in_treatment(location)
     booked = _book_calendar(location)

@@ -3,8 +3,26 @@ from __future__ import annotations
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 
-from ketaclinic.accounts.requests import AppRequest
+from ketaclinic.accounts.access import staff_required
+from ketaclinic.accounts.permissions import Perm
+from ketaclinic.accounts.requests import AppRequest, StaffRequest
+from ketaclinic.core import queries
+from ketaclinic.patients.queries import patients_seen
+
+
+@staff_required(Perm.PATIENT_VIEW)
+def today(request: StaffRequest) -> HttpResponse:
+    """The start page: what this role does first today.
+
+    Queries: session, user, locations, one per part shown (2-4), audit entry.
+    """
+    page = queries.today(request.user, request.location, timezone.now())
+    patients_seen(
+        request.actor, purpose=f"Start page of {page.day:%b %-d, %Y}", count=page.shown
+    )
+    return render(request, "core/today.html", {"today": page})
 
 
 def health(request: AppRequest) -> JsonResponse:

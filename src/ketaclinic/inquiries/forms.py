@@ -28,7 +28,11 @@ from ketaclinic.inquiries.models import (
     Stage,
 )
 from ketaclinic.patients.forms import PatientForm
-from ketaclinic.patients.text import has_hidden_characters, parse_phone
+from ketaclinic.patients.text import (
+    has_hidden_characters,
+    has_symbols,
+    parse_phone_parts,
+)
 
 MESSAGE_MAX = 2000
 NAME_MAX = 80
@@ -43,6 +47,10 @@ def clean_name(value: str) -> str:
                 "A name cannot hold invisible control or direction characters; "
                 "please type it again."
             )
+        )
+    if has_symbols(value):
+        raise forms.ValidationError(
+            _("Please type your name with letters only: no emoji or other symbols.")
         )
     if value and not any(ch.isalpha() for ch in value):
         raise forms.ValidationError(_("A name needs at least one letter."))
@@ -165,10 +173,18 @@ class GetStartedForm(forms.Form):
         return self.cleaned_data["email"].strip().lower()
 
     def clean_phone(self) -> str:
-        e164 = parse_phone(self.cleaned_data["phone"].strip())
-        if e164 is None:
+        parts = parse_phone_parts(self.cleaned_data["phone"].strip())
+        if parts is None:
             raise forms.ValidationError(
                 _("Enter a phone number we can call, e.g. (303) 555-0142.")
+            )
+        e164, extension = parts
+        if extension:
+            raise forms.ValidationError(
+                _(
+                    "Please give a number that reaches you directly, without an "
+                    "extension."
+                )
             )
         return e164
 

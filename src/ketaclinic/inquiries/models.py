@@ -93,7 +93,9 @@ class Inquiry(models.Model):
     first_name = models.CharField(max_length=80)
     last_name = models.CharField(max_length=80)
     email = models.EmailField(max_length=254)
-    phone = models.CharField(max_length=20, help_text="E.164")
+    phone = models.CharField(
+        max_length=20, help_text="With the area code: (303) 555-0142"
+    )
     preferred_contact = models.CharField(
         max_length=10, choices=ContactMethod.choices, default=ContactMethod.PHONE
     )

@@ -25,11 +25,19 @@ from ketaclinic.notifications import services as messages
 from ketaclinic.patients.text import format_phone
 from ketaclinic.scheduling import ics
 from ketaclinic.scheduling.models import Appointment
+from ketaclinic.words import labels_add
 
 RECEIVED = "inquiry_received"
 CONSULTATION_BOOKED = "consultation_booked"
 CONSULTATION_CANCELLED = "consultation_cancelled"
 LEAD_ALERT = "lead_alert"
+labels_add(
+    {
+        RECEIVED: "Inquiry received",
+        LEAD_ALERT: "New lead (to staff)",
+        "lead_booking_link": "Consultation booking link",
+    }
+)
 
 # Who hears of a lead at its location: the front desk and managers answer new
 # leads; for an urgent one (a yes to the crisis question) providers too.
@@ -150,7 +158,9 @@ def consultation_event(context: dict) -> ics.Event:
             how,
             translation.gettext("Change or cancel: %(url)s")
             % {"url": context["booking_url"]},
-            f"{location.name}: {location.phone}" if location.phone else "",
+            f"{location.name}: {format_phone(location.phone)}"
+            if location.phone
+            else "",
         )
         if part
     )

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -20,8 +20,11 @@ from ketaclinic.inquiries.models import (
     LeadAlert,
     Stage,
 )
+from ketaclinic.intake.models import Intake
+from ketaclinic.patients.models import Patient
 from ketaclinic.patients.queries import record_for_actor
 from ketaclinic.scheduling.models import Appointment, AppointmentType
+from ketaclinic.treatment.models import ScreeningDecision
 
 # A board column shows at most this many leads (its count shows them all).
 CARDS_PER_STAGE = 50
@@ -266,3 +269,100 @@ def upcoming_consultation(inquiry: Inquiry) -> Appointment | None:
         .order_by("starts_at")
         .first()
     )
+
+
+# --- Where a patient is in the journey ----------------------------------------------
+
+# The steps every patient goes through, in order (DESIGN.md "The patient journey").
+JOURNEY: tuple[tuple[str, str], ...] = (
+    ("lead", "Lead"),
+    ("consultation", "Consultation"),
+    ("intake", "Intake"),
+    ("screening", "Screening"),
+    ("plan", "Treatment plan"),
+    ("series", "Infusion series"),
+    ("maintenance", "Maintenance"),
+)
+_STEP_OF_STAGE = {
+    Stage.NEW: "lead",
+    Stage.CONTACTED: "lead",
+    Stage.CONSULTATION_BOOKED: "consultation",
+    Stage.CONSULTATION_DONE: "consultation",
+    Stage.INTAKE_SENT: "intake",
+    Stage.SCREENING: "screening",
+    Stage.CANDIDATE: "plan",
+    Stage.NOT_CANDIDATE: "screening",
+    Stage.PLAN: "plan",
+    Stage.IN_TREATMENT: "series",
+    Stage.MAINTENANCE: "maintenance",
+}
+
+
+@dataclass(frozen=True)
+class Journey:
+    step: str  # a key of JOURNEY
+    note: str  # what holds the patient there, in words ("" when nothing does)
+
+    @property
+    def label(self) -> str:
+        return dict(JOURNEY)[self.step]
+
+    @property
+    def steps(self) -> list[tuple[str, str, str]]:
+        """(key, label, "done" | "current" | "next") for each step."""
+        keys = [key for key, _label in JOURNEY]
+        here = keys.index(self.step)
+        return [
+            (key, label, "done" if i < here else "current" if i == here else "next")
+            for i, (key, label) in enumerate(JOURNEY)
+        ]
+
+
+def journey(patient) -> Journey:
+    """The furthest step the chart (visits, intake, screening decision) or the
+    patient's lead shows. One query."""
+
+    def latest(model, field: str, order: str):
+        rows = model.objects.filter(patient=OuterRef("pk")).order_by(order, "-pk")
+        return Subquery(rows.values(field)[:1])
+
+    visits = Appointment.objects.filter(patient=OuterRef("pk")).exclude(
+        status=Appointment.Status.CANCELLED
+    )
+    facts = (
+        Patient.objects.filter(pk=patient.pk)
+        .annotate(
+            lead_stage=latest(Inquiry, "stage", "-created_at"),
+            infusion=Exists(visits.filter(type__kind=AppointmentType.Kind.INFUSION)),
+            consultation=Exists(
+                visits.filter(type__kind=AppointmentType.Kind.CONSULTATION)
+            ),
+            decision=latest(ScreeningDecision, "outcome", "-signed_at"),
+            intake=latest(Intake, "status", "-created_at"),
+        )
+        .values("lead_stage", "infusion", "consultation", "decision", "intake")
+        .get()
+    )
+    found: list[tuple[str, str]] = []
+    if facts["lead_stage"] in _STEP_OF_STAGE:
+        found.append((_STEP_OF_STAGE[facts["lead_stage"]], ""))
+    if facts["infusion"]:
+        found.append(("series", ""))
+    elif facts["consultation"]:
+        found.append(("consultation", ""))
+    if facts["decision"] == ScreeningDecision.Outcome.CANDIDATE:
+        found.append(("plan", "Candidate: a treatment plan is next"))
+    elif facts["decision"]:
+        found.append(("screening", ScreeningDecision.Outcome(facts["decision"]).label))
+    elif facts["intake"] == Intake.Status.SUBMITTED:
+        found.append(("screening", "Intake sent in: waiting for a decision"))
+    elif facts["intake"]:
+        found.append(
+            ("intake", f"Intake {Intake.Status(facts['intake']).label.lower()}")
+        )
+    if not found:
+        return Journey("lead", "")
+    steps = [key for key, _label in JOURNEY]
+    step = max((step for step, _note in found), key=steps.index)
+    note = next((n for s, n in found if s == step and n), "")
+    return Journey(step, note)

@@ -7,9 +7,11 @@ from typing import Any
 from django.dispatch import receiver
 
 from ketaclinic.accounts.models import User
+from ketaclinic.inquiries.queries import journey
 from ketaclinic.inquiries.services import lead_mark_urgent, stage_follow
 from ketaclinic.intake.signals import journey_step, urgent_raised
 from ketaclinic.patients.models import Patient
+from ketaclinic.patients.signals import chart_shown
 
 
 @receiver(journey_step)
@@ -30,3 +32,11 @@ def lead_stands_urgent(
     sender: Any, *, patient: Patient, reason: str, **kwargs: Any
 ) -> None:
     lead_mark_urgent(patient=patient, reason=reason)
+
+
+@receiver(chart_shown)
+def journey_on_chart(
+    sender: Any, *, patient: Patient, clinical: bool, **kwargs: Any
+) -> dict[str, Any]:
+    """Where the patient is in the journey, shown at the top of the chart."""
+    return {"journey": journey(patient)}

@@ -20,7 +20,8 @@ from ketaclinic.clinical.body import (
 )
 from ketaclinic.clinical.screening import CHECKLIST, TrialOutcome
 from ketaclinic.intake import translations
-from ketaclinic.patients.forms import clean_phone_value
+from ketaclinic.patients.forms import clean_phone_parts, clean_phone_value
+from ketaclinic.patients.text import format_phone
 
 # Messages of ketaclinic.patients.forms.clean_phone_value, for the catalog: the
 # patient reads them in their language (the English stays the source's).
@@ -29,12 +30,23 @@ PHONE_MESSAGES = (
     gettext_noop(
         "Enter a valid phone number, e.g. (303) 555-0142 or +44 20 7946 0958."
     ),
+    gettext_noop(
+        "Type a number that reaches the person directly, without an extension "
+        "(only the patient's own phone keeps one)."
+    ),
 )
 
 
 def clean_phone_translated(value: str) -> str:
     try:
         return clean_phone_value(value, required=True)
+    except forms.ValidationError as error:
+        raise forms.ValidationError([gettext(m) for m in error.messages]) from None
+
+
+def clean_phone_parts_translated(value: str) -> tuple[str, str]:
+    try:
+        return clean_phone_parts(value, required=True)
     except forms.ValidationError as error:
         raise forms.ValidationError([gettext(m) for m in error.messages]) from None
 
@@ -91,11 +103,16 @@ class AboutForm(forms.Form):
     )
 
     def clean_phone(self):
-        return clean_phone_translated(self.cleaned_data["phone"])
+        phone, self._phone_extension = clean_phone_parts_translated(
+            self.cleaned_data["phone"]
+        )
+        return phone
 
     def clean(self):
         super().clean()
         cleaned = self.cleaned_data
+        if cleaned.get("phone"):
+            cleaned["phone_extension"] = self._phone_extension
         if cleaned.get("details_correct") == "no" and not cleaned.get("corrections"):
             self.add_error("corrections", _("Please tell us what to correct."))
         return cleaned
@@ -373,10 +390,57 @@ def answers_of(section: str, form: Any) -> Any:
     return as_json(form.cleaned_data)
 
 
-def form_for(section: str, data: Any = None, saved: Any = None) -> Any:
+def _shown(name: str, field: forms.Field, value: Any, saved: dict) -> str:
+    """An answer as the patient would read it: choice labels, not values."""
+    if name.endswith("phone"):
+        return format_phone(str(value), saved.get(f"{name}_extension", ""))
+    choices = {str(key): label for key, label in getattr(field, "choices", ())}
+    values = value if isinstance(value, list) else [value]
+    return ", ".join(str(choices.get(str(item), item)) for item in values)
+
+
+def summary(section: str, saved: Any) -> list[tuple[str, str]]:
+    """The answers of one section as (question, answer) lines, for the patient
+    to check before sending; questions left empty are left out."""
+    if not saved:
+        return []
+    if section == "antidepressants":
+        fields = TrialForm().fields
+        return [
+            (
+                str(trial.get("drug", "")),
+                "; ".join(
+                    f"{fields[name].label}: {_shown(name, fields[name], value, trial)}"
+                    for name, value in trial.items()
+                    if name in fields and name != "drug" and value not in ("", None)
+                ),
+            )
+            for trial in saved
+        ]
+    form = form_for(section, None, saved)
+    return [
+        (str(field.label), _shown(name, field, saved[name], saved))
+        for name, field in form.fields.items()
+        if saved.get(name) not in (None, "", [])
+    ]
+
+
+def chart_initial(section: str, patient: Any) -> dict[str, Any]:
+    """What the chart already knows, offered in a section not yet answered."""
+    if section == "about":
+        phone = format_phone(patient.phone, patient.phone_extension)
+        return {"phone": phone, "email": patient.email}
+    return {}
+
+
+def form_for(
+    section: str, data: Any = None, saved: Any = None, patient: Any = None
+) -> Any:
     if section == "antidepressants":
         return TrialFormSet(data=data, initial=saved or [], prefix="trial")
     form_class = SECTIONS[section]
+    if not saved and patient is not None:
+        saved = chart_initial(section, patient)
     return form_class(data=data, initial=saved or None)
 
 

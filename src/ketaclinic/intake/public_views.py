@@ -94,7 +94,7 @@ def wizard(request: AppRequest, intake: Intake, *, staff=None) -> HttpResponse:
     }
     if step in forms.SECTIONS:
         saved = intake.answers.get(step)
-        form = forms.form_for(step, request.POST or None, saved)
+        form = forms.form_for(step, request.POST or None, saved, intake.patient)
         if request.method == "POST" and form.is_valid():
             services.intake_save(
                 actor=actor,
@@ -181,7 +181,17 @@ def wizard(request: AppRequest, intake: Intake, *, staff=None) -> HttpResponse:
         with suppress(services.IntakeRefused):
             services.intake_submit(actor=actor, intake=intake)
         return render(request, "intake/public/done.html", {"intake": intake})
-    context.update(missing=unfinished)
+    answered = {
+        key: forms.summary(key, intake.answers.get(key)) for key in forms.SECTIONS
+    }
+    context.update(
+        missing=unfinished,
+        answers=[
+            (key, title, answered.get(key, []))
+            for key, title in steps
+            if key != "review"
+        ],
+    )
     return render(request, "intake/public/review.html", context)
 
 

@@ -30,23 +30,44 @@ from ketaclinic.patients.models import (
     Medication,
     Patient,
 )
-from ketaclinic.patients.text import has_hidden_characters, parse_phone
+from ketaclinic.patients.text import (
+    format_phone,
+    has_hidden_characters,
+    has_symbols,
+    parse_phone_parts,
+)
 
 # Nobody alive was born before this; a typo like 1089 is caught here.
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
 
-def clean_phone_value(value: str, *, required: bool = False) -> str:
+NO_EXTENSION = (
+    "Type a number that reaches the person directly, without an extension "
+    "(only the patient's own phone keeps one)."
+)
+
+
+def clean_phone_parts(value: str, *, required: bool = False) -> tuple[str, str]:
+    """A typed phone number as (E.164, extension): '(303) 555-0142 ext 12' ->
+    ('+13035550142', '12'); ('', '') when left empty."""
     value = (value or "").strip()
     if not value:
         if required:
             raise forms.ValidationError("Enter a phone number.")
-        return ""
-    e164 = parse_phone(value)
-    if e164 is None:
+        return "", ""
+    parts = parse_phone_parts(value)
+    if parts is None:
         raise forms.ValidationError(
             "Enter a valid phone number, e.g. (303) 555-0142 or +44 20 7946 0958."
         )
+    return parts
+
+
+def clean_phone_value(value: str, *, required: bool = False) -> str:
+    """A typed phone number in E.164; an extension is refused, never dropped."""
+    e164, extension = clean_phone_parts(value, required=required)
+    if extension:
+        raise forms.ValidationError(NO_EXTENSION)
     return e164
 
 
@@ -56,10 +77,18 @@ HIDDEN_CHARACTERS = (
 )
 
 
+SYMBOLS = (
+    "A name holds letters, with spaces, hyphens, apostrophes or periods between "
+    "them: no emoji or other symbols. Type it as on the person's ID."
+)
+
+
 def clean_person_name(value: str) -> str:
     value = " ".join((value or "").split())
     if has_hidden_characters(value):
         raise forms.ValidationError(HIDDEN_CHARACTERS)
+    if has_symbols(value):
+        raise forms.ValidationError(SYMBOLS)
     if value and not any(ch.isalpha() for ch in value):
         raise forms.ValidationError("A name needs at least one letter.")
     return value
@@ -124,6 +153,11 @@ class PatientForm(forms.ModelForm):
         if not creating:
             del self.fields["mrn"]
             del self.fields["confirm_not_duplicate"]
+        if self.instance.phone_extension and not self.is_bound:
+            # Shown as typed, so that saving again keeps the extension.
+            self.initial["phone"] = format_phone(
+                self.instance.phone, self.instance.phone_extension
+            )
         for name in ("phone", "emergency_contact_phone"):
             self.fields[name].widget.input_type = "tel"
             self.fields[name].widget.attrs["autocomplete"] = "tel"
@@ -159,7 +193,14 @@ class PatientForm(forms.ModelForm):
         return mrn
 
     def clean_phone(self) -> str:
-        return clean_phone_value(self.cleaned_data["phone"])
+        phone, self._phone_extension = clean_phone_parts(self.cleaned_data["phone"])
+        return phone
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        if "phone" in cleaned:
+            cleaned["phone_extension"] = self._phone_extension
+        return cleaned
 
     def clean_emergency_contact_phone(self) -> str:
         return clean_phone_value(self.cleaned_data["emergency_contact_phone"])

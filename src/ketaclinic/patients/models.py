@@ -36,7 +36,12 @@ class Patient(models.Model):
     )
     gender_identity = models.CharField(max_length=60, blank=True)
     pronouns = models.CharField(max_length=30, blank=True)
-    phone = models.CharField(max_length=20, blank=True, help_text="E.164")
+    phone = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="With the area code, and an extension if any: (303) 555-0142 ext. 12",
+    )
+    phone_extension = models.CharField(max_length=10, blank=True, editable=False)
     email = models.EmailField(max_length=254, blank=True)
     address_line1 = models.CharField("address", max_length=120, blank=True)
     address_line2 = models.CharField("address line 2", max_length=120, blank=True)

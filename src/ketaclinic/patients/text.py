@@ -31,6 +31,17 @@ def has_hidden_characters(value: str) -> bool:
     )
 
 
+def has_symbols(value: str) -> bool:
+    """True when `value` holds an emoji or another symbol (math, currency,
+    pictographs): no legal name has one, and search could never find it."""
+    return any(
+        # ` and ´ are typed as apostrophes on some keyboards (O´Brien).
+        (unicodedata.category(ch) in ("So", "Sk", "Sm", "Sc") and ch not in "`\u00b4")
+        or "\ufe00" <= ch <= "\ufe0f"  # emoji variation selectors
+        for ch in value
+    )
+
+
 def _name_words(value: str) -> list[str]:
     """'Mary-Jane  O’Brien' -> ['mary', 'jane', 'obrien']."""
     key = name_key(value).replace("'", "").replace("\u2019", "")
@@ -59,22 +70,40 @@ def prefix_upper_bound(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def parse_phone(raw: str, region: str = DEFAULT_REGION) -> str | None:
-    """E.164 form of a valid phone number, or None."""
+def parse_phone_parts(raw: str, region: str = DEFAULT_REGION) -> tuple[str, str] | None:
+    """The E.164 form of a valid phone number and its extension, or None:
+    '(303) 555-0142 ext 12' -> ('+13035550142', '12')."""
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_valid_number(number):
         return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164, number.extension or ""
 
 
-def format_phone(e164: str) -> str:
+def parse_phone(raw: str, region: str = DEFAULT_REGION) -> str | None:
+    """E.164 form of a valid phone number (its extension left out), or None."""
+    parts = parse_phone_parts(raw, region)
+    return parts[0] if parts else None
+
+
+def format_phone(e164: str, extension: str = "") -> str:
+    """The one way a phone number is written for people: (303) 555-0142, with
+    'ext. 12' when it has an extension; numbers abroad keep their country code."""
     if not e164:
         return ""
     try:
-        number = phonenumbers.parse(e164, None)
+        number = phonenumbers.parse(e164, DEFAULT_REGION)
     except phonenumbers.NumberParseException:
         return e164
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    if phonenumbers.region_code_for_number(number) == DEFAULT_REGION:
+        written = phonenumbers.format_number(
+            number, phonenumbers.PhoneNumberFormat.NATIONAL
+        )
+    else:
+        written = phonenumbers.format_number(
+            number, phonenumbers.PhoneNumberFormat.INTERNATIONAL
+        )
+    return f"{written} ext. {extension}" if extension else written

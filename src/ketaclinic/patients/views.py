@@ -99,7 +99,8 @@ def _chart_context(request: AppRequest, patient: Patient) -> dict:
         if current is not None and height is not None:
             sex = {"male": Sex.MALE, "female": Sex.FEMALE}.get(patient.sex_at_birth)
             weights = dosing_weights(current.weight_kg, height, sex)
-    # What the apps above patients add to the chart (intake: consents).
+    # What the apps above patients add to the chart (intake: consents and
+    # reported answers; the lead pipeline: the journey).
     said: dict[str, Any] = {}
     for _receiver, context in chart_shown.send(
         sender=Patient, patient=patient, clinical=clinical

@@ -22,11 +22,14 @@ from django_tasks import task
 
 from ketaclinic.links import tokens as links
 from ketaclinic.notifications import services as messages
+from ketaclinic.patients.text import format_phone
 from ketaclinic.scheduling import ics
 from ketaclinic.scheduling.models import Appointment, AppointmentType, WaitlistEntry
+from ketaclinic.words import labels_add
 
 REMINDER = "reminder"
 WAITLIST_OFFER = "waitlist_offer"
+labels_add({REMINDER: "Visit reminder", WAITLIST_OFFER: "Waitlist offer"})
 SENDABLE = (Appointment.Status.BOOKED, Appointment.Status.CONFIRMED)
 
 # Said when an appointment type has no instructions of its own. Sources:
@@ -167,7 +170,9 @@ def visit_event(appointment: Appointment, context: dict) -> ics.Event:
             context["instructions"],
             f"Confirm: {context['confirm_url']}",
             f"Cancel: {context['cancel_url']}",
-            f"{location.name}: {location.phone}" if location.phone else "",
+            f"{location.name}: {format_phone(location.phone)}"
+            if location.phone
+            else "",
         )
         if part
     )

@@ -28,7 +28,7 @@ from ketaclinic.scheduling.models import (
     TimeOff,
     WaitlistEntry,
 )
-from ketaclinic.scheduling.words import duration_words
+from ketaclinic.words import duration_words
 
 T = TypeVar("T")
 

@@ -11,6 +11,7 @@ from ketaclinic.accounts.permissions import Perm, can
 from ketaclinic.audit.services import Action, Actor, audit_record
 from ketaclinic.clinical import overrides, screening
 from ketaclinic.intake.services import email_patient, lead_follows
+from ketaclinic.patients.text import format_phone
 from ketaclinic.treatment.models import ScreeningDecision
 from ketaclinic.treatment.queries import patient_screening
 
@@ -111,7 +112,7 @@ def decision_sign(
             context={
                 "outcome": decision.outcome,
                 "clinic": patient.location.name,
-                "phone": patient.location.phone,
+                "phone": format_phone(patient.location.phone),
             },
             key=f"screening:{decision.uuid}",
         )

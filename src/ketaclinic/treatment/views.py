@@ -7,7 +7,6 @@ from django.shortcuts import redirect, render
 from ketaclinic.accounts.access import forbidden, staff_required
 from ketaclinic.accounts.permissions import Perm, can
 from ketaclinic.accounts.requests import StaffRequest
-from ketaclinic.clinical import scales
 from ketaclinic.patients.queries import patient_for_actor
 from ketaclinic.treatment import queries, services
 from ketaclinic.treatment.forms import DecisionForm
@@ -62,6 +61,5 @@ def screening_page(request: StaffRequest, patient_uuid) -> HttpResponse:
             "current": current,
             "can_sign": can(request.user, Perm.SIGN),
             "open_tasks": found.open_tasks,
-            "names": {code: i.name for code, i in scales.INSTRUMENTS.items()},
         },
     )

@@ -1,18 +1,21 @@
 import re
+from datetime import timedelta
 
 from django import template
 from django.utils.html import format_html, format_html_join
 
 from ketaclinic.clinical import medicines
 from ketaclinic.patients.text import format_phone
+from ketaclinic.words import code_label, duration_words
 
 register = template.Library()
 
 
 @register.filter
-def phone(value: str) -> str:
-    """+13035550142 -> (303) 555-0142; numbers abroad keep their country code."""
-    return format_phone(value or "")
+def phone(value: str, extension: str = "") -> str:
+    """+13035550142 -> (303) 555-0142 (with 'ext. 12' when given one); numbers
+    abroad keep their country code."""
+    return format_phone(value or "", extension or "")
 
 
 @register.filter
@@ -31,8 +34,14 @@ def get_item(mapping, key):
 
 @register.filter
 def humanize_code(value: str) -> str:
-    """suicide_risk -> Suicide risk"""
-    return str(value).replace("_", " ").capitalize()
+    """suicide_risk -> Suicide risk; phq9 -> PHQ-9 (ketaclinic.words)."""
+    return code_label(value)
+
+
+@register.filter
+def duration(value: timedelta) -> str:
+    """1 hour 25 minutes, never 1:25:00."""
+    return duration_words(value)
 
 
 # The id that medicine fields name in their ``list`` attribute.
