@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 from ketaclinic.accounts.models import User
 from ketaclinic.audit.actor import Actor
 from ketaclinic.intake import forms as sections
-from ketaclinic.intake import services
+from ketaclinic.intake import queries, services
 from ketaclinic.intake.models import Intake, ReportedItemReview
 from ketaclinic.intake.questionnaires import instruments_for
 from ketaclinic.patients.models import Allergy
@@ -44,7 +44,7 @@ def intake_done_but_medicines(patient) -> str:
     Intake.objects.filter(pk=intake.pk).update(
         answers=answers, status=Intake.Status.IN_PROGRESS
     )
-    for version in services.consents_missing(patient):
+    for version in queries.consents_missing(patient):
         services.consent_sign(
             actor=actor,
             patient=patient,
