@@ -8,9 +8,10 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
+from ketaclinic.clinics.models import Closure, Location
 from ketaclinic.core.demo import load_demo, us_federal_holidays
 from ketaclinic.scheduling import queries, slots
-from ketaclinic.scheduling.models import Appointment, AppointmentType, Closure, Location
+from ketaclinic.scheduling.models import Appointment, AppointmentType
 
 
 def test_the_federal_holidays_fall_on_their_observed_days():

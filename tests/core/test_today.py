@@ -93,7 +93,7 @@ def test_a_manager_sees_the_clinics_day(day, as_role):
 
 
 def test_a_decided_intake_no_longer_waits(day, as_role):
-    from ketaclinic.intake.models import ScreeningDecision
+    from ketaclinic.treatment.models import ScreeningDecision
 
     waiting = day.home.patients.get(last_name="Waiting")
     ScreeningDecision.objects.create(

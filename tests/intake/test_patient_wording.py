@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from ketaclinic.audit.actor import Actor
-from ketaclinic.intake import sections, services
+from ketaclinic.intake import forms as sections
+from ketaclinic.intake import services
 from ketaclinic.intake.models import Intake
 from ketaclinic.intake.questionnaires import instruments_for
 from tests.intake.test_intake import patient_browser, post_step, url_of

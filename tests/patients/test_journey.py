@@ -12,7 +12,7 @@ from django.urls import reverse
 from ketaclinic.audit.actor import Actor
 from ketaclinic.inquiries.models import Stage
 from ketaclinic.intake import services as intake_services
-from ketaclinic.intake.models import ScreeningDecision
+from ketaclinic.treatment.models import ScreeningDecision
 from tests.inquiries.helpers import make_lead
 from tests.notifications.helpers import make_visit, soon
 
