@@ -17,6 +17,7 @@ urlpatterns = [
     path("patients/", include("ketaclinic.patients.urls")),
     path("schedule/", include("ketaclinic.scheduling.urls")),
     path("intake/", include("ketaclinic.intake.urls")),
+    path("plans/", include("ketaclinic.treatment.plan_urls")),
     path("audit/", include("ketaclinic.audit.urls")),
     path("", include("ketaclinic.scheduling.public_urls")),
     path("messages/", include("ketaclinic.notifications.urls")),

@@ -494,6 +494,9 @@ def load_demo(*, password: str) -> DemoResult:
     booked = _book_calendar(location)
     _intakes(location)
     _leads(location)
+    from ketaclinic.treatment.demo import load_demo_plans
+
+    load_demo_plans(location, password=password)
     return DemoResult(
         created_staff=created_staff, created_patients=created, booked=booked
     )
