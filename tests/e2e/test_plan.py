@@ -1,0 +1,111 @@
+"""A provider writes and signs a treatment plan from the depression protocol for
+a demo candidate, and reads its order sheet."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from ketaclinic.accounts.models import User
+from ketaclinic.audit.actor import Actor
+from ketaclinic.intake import services as intake
+from ketaclinic.intake.models import Intake, ScreeningDecision
+from ketaclinic.patients.models import BodyMeasurement, Condition, Patient
+from ketaclinic.treatment.models import TreatmentPlan
+
+pytestmark = pytest.mark.e2e
+
+
+def new_candidate() -> Patient:
+    """A demo patient with a submitted intake and no decision yet, signed a
+    candidate for depression and weighed this morning."""
+    provider = User.objects.get(username="provider")
+    for patient in Patient.objects.filter(mrn__startswith="9").order_by("mrn"):
+        submitted = Intake.objects.filter(patient=patient, status="submitted")
+        if (
+            submitted.exists()
+            and not ScreeningDecision.objects.filter(patient=patient).exists()
+        ):
+            break
+    else:
+        raise AssertionError("No demo patient waits for a screening decision.")
+    intake.decision_sign(
+        actor=Actor.system(provider),
+        patient=patient,
+        outcome="candidate",
+        indication="depression",
+        rationale="Two adequate trials without response.",
+        findings=[],
+    )
+    Condition.objects.create(
+        patient=patient, icd10_code="F33.2", description="MDD, recurrent severe"
+    )
+    BodyMeasurement.objects.create(
+        patient=patient, measured_at=timezone.now(), weight_kg=Decimal(80)
+    )
+    return patient
+
+
+def test_a_provider_signs_a_plan_and_reads_the_order_sheet(page, sign_in, demo):
+    patient = new_candidate()
+    sign_in(page, "provider")
+    page.goto(f"/patients/{patient.uuid}/")
+    card = page.get_by_role("region", name="Treatment plan")
+    expect(card).to_contain_text("No plan signed")
+    card.get_by_role("link", name="Write a plan").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Write a treatment plan")
+    expect(
+        page.get_by_role("heading", name="Depression: induction series")
+    ).to_be_visible()
+    weights = page.get_by_role("region", name="Dosing weight")
+    for term in ("Actual weight", "Ideal body weight", "Adjusted body weight"):
+        expect(weights.get_by_role("term").filter(has_text=term)).to_be_visible()
+    expect(weights).to_contain_text("80 kg, measured")
+    page.get_by_label("Indication").select_option("F33.2")
+    expect(
+        page.get_by_role("spinbutton", name="Dose per kg", exact=True)
+    ).to_have_value("0.5")
+
+    # A slip of the decimal point: refused beside the field, nothing signed.
+    page.get_by_role("spinbutton", name="Dose per kg", exact=True).fill("5")
+    page.get_by_label("Your password, to sign").fill(demo)
+    page.get_by_role("button", name="Sign the plan").click()
+    expect(page.get_by_text("check the decimal point")).to_be_visible()
+    assert not TreatmentPlan.objects.filter(patient=patient).exists()
+
+    page.get_by_role("spinbutton", name="Dose per kg", exact=True).fill("0.5")
+    page.get_by_label("Your password, to sign").fill(demo)
+    page.get_by_role("button", name="Sign the plan").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Treatment plan, version 1"
+    )
+    expect(page.get_by_text("Plan signed (version 1).")).to_be_visible()
+
+    page.get_by_role("link", name="Order sheet").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Ketamine infusion order sheet"
+    )
+    sheet = page.locator("table.order-sheet")
+    expect(sheet).to_contain_text("40.0 mg")
+    expect(sheet).to_contain_text("0.5 mg/kg x 80 kg = 40 mg")
+    expect(sheet).to_contain_text("4.0 mL")
+    expect(sheet).to_contain_text("150.0 mL/h")
+    expect(
+        page.get_by_text(re.compile(r"Ondansetron 4 mg IV for nausea"))
+    ).to_be_visible()
+    # One printed page: the sheet fits a letter page at print size.
+    page.emulate_media(media="print")
+    expect(page.get_by_role("button", name="Sign out")).to_be_hidden()
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < 1500, f"The order sheet is {height}px tall in print."
+
+    page.emulate_media(media="screen")
+    page.goto(f"/patients/{patient.uuid}/")
+    expect(page.get_by_role("region", name="Treatment plan")).to_contain_text(
+        "Depression: induction series"
+    )
