@@ -137,7 +137,9 @@ class PlanForm(forms.Form):
 
     def __init__(self, *args: Any, conditions: list, amending: bool, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["indication_code"].choices = [
+        indication = self.fields["indication_code"]
+        assert isinstance(indication, forms.ChoiceField)
+        indication.choices = [
             (c.icd10_code, f"{c.icd10_code} {c.description}") for c in conditions
         ]
         for limit in plan_orders.DEFAULT_VITAL_LIMITS:

@@ -73,6 +73,7 @@ def _plan_page(
     if decision is None:
         return render(request, "treatment/plan_form.html", context)
     max_age = settings.KETACLINIC_WEIGHT_MAX_AGE_HOURS
+    protocol: Protocol | None
     if amends is not None:
         protocol = amends.protocol
         initial = initial_from_plan(amends)
@@ -269,15 +270,20 @@ class ProtocolForm(django_forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        low, high, most = (data.get(k) for k in ("usual_low", "usual_high", "hard_max"))
-        if None not in (low, high, most) and not 0 < low <= high <= most:
-            self.add_error(
-                "usual_high",
-                "The usual range must be above 0 and within the hard maximum.",
-            )
-        dose = data.get("amount_per_kg")
-        if None not in (dose, low, high) and not low <= dose <= high:
-            self.add_error("amount_per_kg", "The usual dose must be within its range.")
+        low, high, most, dose = (
+            data.get(k)
+            for k in ("usual_low", "usual_high", "hard_max", "amount_per_kg")
+        )
+        if low is not None and high is not None and most is not None:
+            if not 0 < low <= high <= most:
+                self.add_error(
+                    "usual_high",
+                    "The usual range must be above 0 and within the hard maximum.",
+                )
+            elif dose is not None and not low <= dose <= high:
+                self.add_error(
+                    "amount_per_kg", "The usual dose must be within its range."
+                )
         for name in ("bag_volume_ml", "minutes", "infusions", "within_days"):
             value = data.get(name)
             if value is not None and value <= 0 and name != "bag_volume_ml":
