@@ -98,6 +98,13 @@ def test_the_provider_writes_signs_and_reads_the_order_sheet(world, provider):
         ({"order-0-max_per_session_mg": ""}, None, "in one session"),
         ({"password": "wrong"}, "password", "not your password"),
         ({"amount_per_kg": "abc"}, "amount_per_kg", "number"),
+        ({"amount_per_kg": "NaN"}, "amount_per_kg", "number"),
+        ({"bag_volume_ml": "100000"}, "bag_volume_ml", "1000"),
+        ({"minutes": "99999999999"}, "minutes", "1440"),
+        ({"maintenance_cap_days": "99999999999"}, "maintenance_cap_days", "730"),
+        ({"max_dose_mg": "123456789"}, "max_dose_mg", "digits"),
+        ({"spo2_pause": "9.2"}, "spo2_pause", "plausible"),
+        ({"indication_code": "Z99"}, "indication_code", "valid choice"),
     ],
 )
 def test_bad_input_shows_beside_the_field_and_writes_nothing(
@@ -112,6 +119,12 @@ def test_bad_input_shows_beside_the_field_and_writes_nothing(
     else:
         assert words in " ".join(response.context["form"].errors[field])
     assert 'class="error"' in response.text
+
+
+def test_a_nul_character_is_refused_as_bad_input(world, provider):
+    response = provider.post(new_url(world), form_data(diluent="saline\x00"))
+    assert response.status_code == 400
+    assert not TreatmentPlan.objects.exists()
 
 
 def test_a_dose_outside_the_range_needs_the_override_reason(world, provider):

@@ -14,11 +14,15 @@ from ketaclinic.treatment.models import Protocol, TreatmentPlan
 from ketaclinic.treatment.plans import PlanInput
 
 ORDER_ROWS = 3
+# Bounds of what a form accepts at all; the clinical checks come after.
+BAG_MAX_ML = 1000  # the largest infusion bag in use
+MINUTES_MAX = 24 * 60
+INTERVAL_MAX_DAYS = 730
 
 
 def _decimal(label: str, help_text: str = "", **kwargs: Any) -> forms.DecimalField:
     return forms.DecimalField(
-        label=label, help_text=help_text, max_digits=9, decimal_places=3, **kwargs
+        label=label, help_text=help_text, max_digits=7, decimal_places=3, **kwargs
     )
 
 
@@ -35,7 +39,9 @@ class StandingOrderForm(forms.Form):
         label="Route", choices=[(r, r) for r in plan_orders.ROUTES], initial="IV"
     )
     indication = forms.CharField(label="For", max_length=120, required=False)
-    min_interval_minutes = _whole("At least (minutes apart)", required=False)
+    min_interval_minutes = _whole(
+        "At least (minutes apart)", required=False, max_value=MINUTES_MAX
+    )
     max_per_session_mg = _decimal("At most in one session (mg)", required=False)
 
     def clean(self) -> dict[str, Any]:
@@ -99,22 +105,30 @@ class PlanForm(forms.Form):
         coerce=Decimal,
         help_text="100 mg/mL is never given undiluted.",
     )
-    bag_volume_ml = _decimal("Bag volume (mL)")
+    bag_volume_ml = _decimal("Bag volume (mL)", max_value=BAG_MAX_ML)
     diluent = forms.CharField(label="Diluent", max_length=60)
-    minutes = _whole("Infusion length (minutes)")
+    minutes = _whole("Infusion length (minutes)", max_value=MINUTES_MAX)
     infusions = _whole("Number of infusions", min_value=1, max_value=60)
     within_days = _whole("Within (days)", min_value=1, max_value=365)
     min_days_apart = _whole("At least (days apart)", min_value=0, max_value=60)
-    recovery_minutes = _whole("Recovery (minutes)", "At least 30 minutes.")
+    recovery_minutes = _whole(
+        "Recovery (minutes)", "At least 30 minutes.", max_value=MINUTES_MAX
+    )
     weight_max_age_hours = _whole(
         "Weight freshness window (hours)",
         "A dose is not released on a weight older than this.",
         min_value=1,
         max_value=24 * 30,
     )
-    maintenance_start_days = _whole("First maintenance interval (days)")
-    maintenance_floor_days = _whole("Shortest maintenance interval (days)")
-    maintenance_cap_days = _whole("Longest maintenance interval (days)")
+    maintenance_start_days = _whole(
+        "First maintenance interval (days)", max_value=INTERVAL_MAX_DAYS
+    )
+    maintenance_floor_days = _whole(
+        "Shortest maintenance interval (days)", max_value=INTERVAL_MAX_DAYS
+    )
+    maintenance_cap_days = _whole(
+        "Longest maintenance interval (days)", max_value=INTERVAL_MAX_DAYS
+    )
     override_reason = forms.CharField(
         label="Reason to override the usual dose range",
         required=False,
