@@ -115,6 +115,7 @@ TABLE: dict[str, tuple[str, set[str] | str]] = {
     "plans:detail": ("get", CHART),
     "plans:amend": ("get", {P}),
     "plans:sheet": ("get", CHART),
+    "plans:series": ("get", CHART),
 }
 
 

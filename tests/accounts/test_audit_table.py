@@ -109,6 +109,7 @@ AUDIT: dict[str, str] = {
     "plans:detail": CHART,
     "plans:amend": CHART,
     "plans:sheet": CHART,
+    "plans:series": CHART,
 }
 
 

@@ -197,3 +197,21 @@ class TreatmentPlan(SignedRecord):
     @property
     def in_force(self) -> bool:
         return not hasattr(self, "amended_by")
+
+
+class SeriesVisit(models.Model):
+    """A visit booked as infusion ``number`` of a plan's series."""
+
+    plan = models.ForeignKey(
+        TreatmentPlan, on_delete=models.PROTECT, related_name="series_visits"
+    )
+    appointment = models.OneToOneField(
+        "scheduling.Appointment", on_delete=models.PROTECT, related_name="plan_visit"
+    )
+    number = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["plan", "number"]
+
+    def __str__(self) -> str:
+        return f"Infusion {self.number} of {self.plan}"

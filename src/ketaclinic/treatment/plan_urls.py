@@ -11,4 +11,5 @@ urlpatterns = [
     path("<uuid:plan_uuid>/", plan_views.plan_detail, name="detail"),
     path("<uuid:plan_uuid>/change/", plan_views.plan_amend, name="amend"),
     path("<uuid:plan_uuid>/order-sheet/", plan_views.plan_sheet, name="sheet"),
+    path("<uuid:plan_uuid>/series/", plan_views.plan_series, name="series"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import forms as django_forms
@@ -20,7 +21,7 @@ from ketaclinic.patients.queries import (
     patient_for_actor,
     record_for_actor,
 )
-from ketaclinic.treatment import plans
+from ketaclinic.treatment import plans, series
 from ketaclinic.treatment.models import Protocol, TreatmentPlan
 from ketaclinic.treatment.plan_forms import (
     PlanForm,
@@ -216,6 +217,7 @@ def plan_detail(request: StaffRequest, plan_uuid) -> HttpResponse:
             "patient": plan.patient,
             "sheet": plans.order_sheet(plan),
             "versions": plans.versions_of(plan),
+            "booked": series.series_visits(plan),
             "vital_source": plan_orders.SOURCE_VITAL_LIMITS,
         },
     )
@@ -307,4 +309,65 @@ def protocol_edit(request: StaffRequest, key: str) -> HttpResponse:
         request,
         "treatment/plan_protocol_edit.html",
         {"protocol": protocol, "form": form},
+    )
+
+
+LOCAL_INPUT = "%Y-%m-%dT%H:%M"
+
+
+def _local_times(values: list[str], zone) -> tuple[list[datetime], list[str]]:
+    times, problems = [], []
+    for number, value in enumerate(values, start=1):
+        try:
+            naive = datetime.strptime(value.strip(), LOCAL_INPUT)
+        except ValueError:
+            problems.append(f"Infusion {number}: give a date and a time.")
+            continue
+        times.append(naive.replace(tzinfo=zone))
+    return times, problems
+
+
+@staff_required(Perm.SCHEDULE_EDIT)
+def plan_series(request: StaffRequest, plan_uuid) -> HttpResponse:
+    """Propose the whole series of a signed plan; staff may change any time,
+    then confirm: every visit is booked, or none."""
+    plan = _plan(
+        request, plan_uuid, purpose="Booking a plan's series", perm=Perm.SCHEDULE_EDIT
+    )
+    location = plan.patient.location
+    error = ""
+    proposal: list[datetime] = []
+    if request.method == "POST":
+        times, problems = _local_times(request.POST.getlist("start"), location.zone)
+        if problems:
+            error = " ".join(problems)
+            proposal = times
+        else:
+            try:
+                visits = series.series_confirm(
+                    actor=request.actor, plan=plan, location=location, starts=times
+                )
+            except series.SeriesRefused as refused:
+                error, proposal = refused.message, refused.proposal or times
+            else:
+                messages.success(request, f"Booked {len(visits)} infusions.")
+                return redirect("plans:detail", plan.uuid)
+    else:
+        try:
+            proposal = series.series_propose(plan, location=location)
+        except series.SeriesRefused as refused:
+            error = refused.message
+    return render(
+        request,
+        "treatment/plan_series.html",
+        {
+            "plan": plan,
+            "patient": plan.patient,
+            "error": error,
+            "proposal": [
+                start.astimezone(location.zone).strftime(LOCAL_INPUT)
+                for start in proposal
+            ],
+            "booked": series.series_visits(plan),
+        },
     )

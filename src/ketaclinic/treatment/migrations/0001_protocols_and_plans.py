@@ -132,6 +132,18 @@ class Migration(migrations.Migration):
             model_name='treatmentplan',
             constraint=models.CheckConstraint(condition=models.Q(('amount_per_kg__gt', 0), ('amount_per_kg__lte', models.F('hard_max'))), name='plan_dose_within_hard_maximum'),
         ),
+        migrations.CreateModel(
+            name='SeriesVisit',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('number', models.PositiveIntegerField()),
+                ('appointment', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='plan_visit', to='scheduling.appointment')),
+                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='series_visits', to='treatment.treatmentplan')),
+            ],
+            options={
+                'ordering': ['plan', 'number'],
+            },
+        ),
         ketaclinic.records.AppendOnly(
             model_name="treatmentplan",
             message="signed treatment plans are amended, never edited",
