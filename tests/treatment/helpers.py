@@ -20,11 +20,13 @@ from tests.conftest import PASSWORD
 WEIGHT_KG = Decimal(80)
 
 
-def candidate(world, *, weighed_ago=timedelta(hours=1), outcome="candidate"):
-    """world.patient made a signed candidate for depression, weighed 80 kg and
-    178 cm tall; returns the depression protocol."""
+def candidate(
+    world, *, weighed_ago=timedelta(hours=1), outcome="candidate", patient=None
+):
+    """world.patient (or ``patient``) made a signed candidate for depression,
+    weighed 80 kg and 178 cm tall; returns the depression protocol."""
     protocols_seed()
-    patient = world.patient
+    patient = patient or world.patient
     Condition.objects.create(
         patient=patient, icd10_code="F33.2", description="MDD, recurrent severe"
     )
@@ -51,10 +53,10 @@ def plan_input(protocol, **changes):
     return dataclasses.replace(base, **changes)
 
 
-def sign(world, protocol, *, amends=None, reason="", **changes):
+def sign(world, protocol, *, amends=None, reason="", patient=None, **changes):
     return plans.plan_sign(
         actor=Actor.system(world.staff["provider"]),
-        patient=world.patient,
+        patient=patient or world.patient,
         plan=plan_input(protocol, **changes),
         password=PASSWORD,
         amends=amends,
@@ -62,5 +64,5 @@ def sign(world, protocol, *, amends=None, reason="", **changes):
     )
 
 
-def signed_plan(world):
-    return sign(world, candidate(world))
+def signed_plan(world, patient=None):
+    return sign(world, candidate(world, patient=patient), patient=patient)

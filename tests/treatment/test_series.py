@@ -3,14 +3,16 @@ books every visit or none."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from ketaclinic.audit.actor import Actor
 from ketaclinic.scheduling import services as schedule
-from ketaclinic.scheduling.models import Appointment
+from ketaclinic.scheduling.models import Allocation, Appointment
 from ketaclinic.treatment import series
 from ketaclinic.treatment.models import SeriesVisit
 from tests.conftest import client_for, make_patient
@@ -133,3 +135,48 @@ def test_a_series_that_cannot_fit_says_so(world):
     )
     assert bad.status_code == 200 and "give a date and a time" in bad.text
     assert not Appointment.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_staff_confirming_overlapping_series_at_once_never_half_book(world):
+    """One chair, one nurse seat: two series for the same six times, confirmed
+    at the same moment. One is booked whole, the other not at all. Runs on
+    SQLite and, with DATABASE_URL, on PostgreSQL."""
+    open_clinic(world.home, chairs=1, rooms=0)
+    works(world.staff["nurse"], world.home, at_once=1)
+    other = make_patient(world.home, mrn="T0000098", first_name="Mary")
+    first, second = signed_plan(world), signed_plan(world, patient=other)
+    starts = series.series_propose(first, location=world.home)
+    assert series.series_propose(second, location=world.home) == starts
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def confirm(plan, clerk) -> None:
+        barrier.wait()
+        try:
+            series.series_confirm(
+                actor=Actor.system(clerk), plan=plan, location=world.home, starts=starts
+            )
+            outcomes[plan.patient.mrn] = "booked"
+        except series.SeriesRefused:
+            outcomes[plan.patient.mrn] = "refused"
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=confirm, args=(plan, world.staff[role]))
+        for plan, role in ((first, "front_desk"), (second, "nurse"))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(outcomes.values()) == ["booked", "refused"]
+    counts = sorted(
+        Appointment.objects.filter(patient=patient).count()
+        for patient in (world.patient, other)
+    )
+    assert counts == [0, 6]
+    held = Allocation.objects.filter(resource__isnull=False).order_by("starts_at")
+    spans = [(a.starts_at, a.ends_at) for a in held]
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
