@@ -1,5 +1,6 @@
 """A provider writes and signs a treatment plan from the depression protocol for
-a demo candidate, and reads its order sheet."""
+a demo candidate and reads its order sheet; the front desk books the six-infusion
+series after moving one proposed time, and every visit has its reminders."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from ketaclinic.patients.models import BodyMeasurement, Condition, Patient
 from ketaclinic.treatment.models import TreatmentPlan
 
 pytestmark = pytest.mark.e2e
+
+REMINDER_TASK = "ketaclinic.scheduling.notify.reminder_send"
 
 
 def new_candidate() -> Patient:
@@ -109,3 +112,82 @@ def test_a_provider_signs_a_plan_and_reads_the_order_sheet(page, sign_in, demo):
     expect(page.get_by_role("region", name="Treatment plan")).to_contain_text(
         "Depression: induction series"
     )
+
+
+def another_free_time(plan, proposal: list[str]) -> str:
+    """A free time for the sixth infusion other than the proposed one, within
+    the cadence (as the front desk would pick from the calendar)."""
+    from datetime import datetime
+
+    from ketaclinic.scheduling import queries
+    from ketaclinic.treatment import series
+
+    location = plan.patient.location
+    times = [
+        datetime.strptime(p, "%Y-%m-%dT%H:%M").replace(tzinfo=location.zone)
+        for p in proposal
+    ]
+    free = queries.find_free(
+        location=location,
+        appointment_type=plan.protocol.appointment_type,
+        earliest=series._not_before(times[4], plan, location),
+        latest=series._deadline(times[0], plan, location),
+        count=5,
+        patient_id=plan.patient_id,
+    )
+    other = next(slot.start for slot in free if slot.start != times[5])
+    return other.astimezone(location.zone).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_the_front_desk_books_the_series_after_moving_one_time(
+    page, sign_in, demo, settings, live_server
+):
+    from django.core import mail
+    from django_tasks_db.models import DBTaskResult
+
+    from ketaclinic.scheduling.models import Appointment
+    from tests.notifications.helpers import run_worker
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.KETACLINIC_SMS_BACKEND = "memory"
+    settings.KETACLINIC_BASE_URL = live_server.url
+    mail.outbox = []
+
+    patient = new_candidate()
+    from ketaclinic.treatment import plans as plan_services
+    from ketaclinic.treatment.demo import plan_input_from
+    from ketaclinic.treatment.models import Protocol
+
+    protocol = Protocol.objects.get(key="depression_induction")
+    plan = plan_services.plan_sign(
+        actor=Actor.system(User.objects.get(username="provider")),
+        patient=patient,
+        plan=plan_input_from(protocol, indication_code="F33.2", weight_kg=Decimal(80)),
+        password=demo,
+    )
+    sign_in(page, "frontdesk")
+    page.goto(f"/plans/{plan.uuid}/")
+    page.get_by_role("link", name="Book the series").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Book the series")
+    inputs = page.locator("input[name=start]")
+    expect(inputs).to_have_count(6)
+    proposal = [inputs.nth(n).input_value() for n in range(6)]
+    moved = another_free_time(plan, proposal)
+    page.get_by_label("Infusion 6").fill(moved)
+    page.get_by_role("button", name="Confirm and book all 6").click()
+    expect(page.get_by_text("Booked 6 infusions.")).to_be_visible()
+    series_card = page.get_by_role("region", name="Series")
+    expect(series_card.get_by_role("listitem")).to_have_count(6)
+    visits = Appointment.objects.filter(plan_visit__plan=plan).order_by("starts_at")
+    assert visits.count() == 6
+    zone = patient.location.zone
+    assert visits.last().starts_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M") == moved
+    reminders = DBTaskResult.objects.filter(task_path=REMINDER_TASK)
+    planned = {task.args_kwargs["args"][0] for task in reminders}
+    assert {visit.pk for visit in visits} <= planned
+    # Time passes: the first visit's reminders are due, and the email arrives.
+    first = visits.first()
+    due = [task.pk for task in reminders if task.args_kwargs["args"][0] == first.pk]
+    DBTaskResult.objects.filter(pk__in=due).update(run_after=timezone.now())
+    run_worker()
+    assert any(patient.email in message.to for message in mail.outbox)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from decimal import ROUND_FLOOR, Decimal
 
@@ -12,7 +13,7 @@ from ketaclinic.audit.actor import Actor
 from ketaclinic.clinical import plan_orders
 from ketaclinic.patients.models import BodyMeasurement, Condition, Patient
 from ketaclinic.scheduling.models import Location
-from ketaclinic.treatment import plans
+from ketaclinic.treatment import plans, series
 from ketaclinic.treatment.models import Protocol
 from ketaclinic.treatment.seed import protocols_seed
 
@@ -51,7 +52,8 @@ def plan_input_from(protocol: Protocol, *, indication_code: str, weight_kg: Deci
 
 def load_demo_plans(location: Location, *, password: str) -> int:
     """Protocols, and a signed plan (with a second version) for each demo
-    candidate without one: weighed today, dosed on the depression protocol."""
+    candidate without one: weighed today, dosed on the depression protocol, its
+    series booked."""
     protocols_seed()
     provider = User.objects.get(username="provider")
     protocol = Protocol.objects.get(key="depression_induction")
@@ -91,7 +93,7 @@ def load_demo_plans(location: Location, *, password: str) -> int:
         changed = plan_input_from(
             protocol, indication_code=condition.icd10_code, weight_kg=weight.weight_kg
         )
-        plans.plan_sign(
+        second = plans.plan_sign(
             actor=actor,
             patient=patient,
             plan=dataclasses.replace(changed, vial_mg_per_ml=Decimal(50)),
@@ -99,5 +101,14 @@ def load_demo_plans(location: Location, *, password: str) -> int:
             amends=first,
             reason="Pharmacy stocks 50 mg/mL vials.",
         )
+        # Its series, booked by the front desk.
+        front_desk = Actor.system(User.objects.get(username="frontdesk"))
+        with contextlib.suppress(series.SeriesRefused):
+            series.series_confirm(
+                actor=front_desk,
+                plan=second,
+                location=location,
+                starts=series.series_propose(second, location=location),
+            )
         made += 1
     return made
