@@ -13,9 +13,9 @@ from playwright.sync_api import expect
 
 from ketaclinic.accounts.models import User
 from ketaclinic.audit.actor import Actor
-from ketaclinic.intake import services as intake
-from ketaclinic.intake.models import Intake, ScreeningDecision
+from ketaclinic.intake.models import Intake
 from ketaclinic.patients.models import BodyMeasurement, Condition, Patient
+from ketaclinic.treatment import plans
 from ketaclinic.treatment.models import TreatmentPlan
 
 pytestmark = pytest.mark.e2e
@@ -31,18 +31,17 @@ def new_candidate() -> Patient:
         submitted = Intake.objects.filter(patient=patient, status="submitted")
         if (
             submitted.exists()
-            and not ScreeningDecision.objects.filter(patient=patient).exists()
+            and not plans.ScreeningDecision.objects.filter(patient=patient).exists()
         ):
             break
     else:
         raise AssertionError("No demo patient waits for a screening decision.")
-    intake.decision_sign(
-        actor=Actor.system(provider),
+    plans.ScreeningDecision.objects.create(
         patient=patient,
         outcome="candidate",
         indication="depression",
         rationale="Two adequate trials without response.",
-        findings=[],
+        signed_by=provider,
     )
     Condition.objects.create(
         patient=patient, icd10_code="F33.2", description="MDD, recurrent severe"

@@ -9,7 +9,6 @@ from decimal import Decimal
 from django.utils import timezone
 
 from ketaclinic.audit.actor import Actor
-from ketaclinic.intake.models import ScreeningDecision
 from ketaclinic.patients.models import BodyMeasurement, Condition
 from ketaclinic.treatment import plans
 from ketaclinic.treatment.demo import plan_input_from
@@ -38,7 +37,7 @@ def candidate(
     )
     patient.sex_at_birth = "male"
     patient.save()
-    ScreeningDecision.objects.create(
+    plans.ScreeningDecision.objects.create(
         patient=patient,
         outcome=outcome,
         indication="depression" if outcome == "candidate" else "",
