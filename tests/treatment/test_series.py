@@ -180,3 +180,26 @@ def test_two_staff_confirming_overlapping_series_at_once_never_half_book(world):
     held = Allocation.objects.filter(resource__isnull=False).order_by("starts_at")
     spans = [(a.starts_at, a.ends_at) for a in held]
     assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
+
+
+def test_a_missed_infusion_is_proposed_again_within_the_cadence(world, clinic):
+    plan = signed_plan(world)
+    desk = Actor.system(world.staff["front_desk"])
+    starts = series.series_propose(plan, location=world.home)
+    visits = series.series_confirm(
+        actor=desk, plan=plan, location=world.home, starts=starts
+    )
+    with pytest.raises(series.SeriesRefused, match="Every infusion"):
+        series.series_propose(plan, location=world.home)
+    Appointment.objects.filter(pk=visits[2].pk).update(status="no_show")
+    again = series.series_propose(plan, location=world.home)
+    assert len(again) == 1 and again[0] >= starts[-1] + timedelta(hours=48)
+    kept = [v.starts_at for v in series.kept_visits(plan)]
+    assert series.cadence_problem(kept + again, plan, world.home) == ""
+    page = client_for(world.staff["front_desk"]).get(
+        reverse("plans:series", args=[plan.uuid])
+    )
+    assert "Infusion 6" in page.text and "Infusion 1<" not in page.text
+    series.series_confirm(actor=desk, plan=plan, location=world.home, starts=again)
+    assert len(series.kept_visits(plan)) == 6
+    assert SeriesVisit.objects.filter(plan=plan).order_by("number").last().number == 6

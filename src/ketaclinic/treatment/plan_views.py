@@ -369,5 +369,6 @@ def plan_series(request: StaffRequest, plan_uuid) -> HttpResponse:
                 for start in proposal
             ],
             "booked": series.series_visits(plan),
+            "first_number": len(series.kept_visits(plan)) + 1,
         },
     )

@@ -22,6 +22,8 @@ from ketaclinic.scheduling import services as schedule
 from ketaclinic.scheduling.models import Appointment, AppointmentType, Location
 from ketaclinic.treatment.models import SeriesVisit, TreatmentPlan
 
+GONE = (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW)
+
 # How many later first days a proposal tries when the series does not fit
 # from the earliest one.
 FIRST_DAY_TRIES = 14
@@ -94,6 +96,50 @@ def cadence_problem(
     return ""
 
 
+def _fit(
+    plan: TreatmentPlan,
+    booked_as: AppointmentType,
+    *,
+    location: Location,
+    start: datetime,
+    wanted: int,
+    previous: datetime | None,
+    deadline: datetime | None,
+    weekdays: frozenset[int] | None,
+    day_window: tuple[time, time] | None,
+) -> list[datetime] | None:
+    """``wanted`` free times from ``start`` that keep the cadence after
+    ``previous`` and end before ``deadline`` (the window of the first), or None."""
+    starts: list[datetime] = []
+    cursor = (
+        start if previous is None else max(start, _not_before(previous, plan, location))
+    )
+    latest = deadline or start + timedelta(days=plan.within_days)
+    while len(starts) < wanted:
+        found = schedule_queries.find_free(
+            location=location,
+            appointment_type=booked_as,
+            earliest=cursor,
+            latest=latest,
+            count=1,
+            patient_id=plan.patient_id,
+            weekdays=weekdays,
+            day_window=day_window,
+        )
+        if not found:
+            return None
+        starts.append(found[0].start)
+        if deadline is None and len(starts) == 1:
+            latest = _deadline(starts[0], plan, location)
+        cursor = _not_before(starts[-1], plan, location)
+    return starts
+
+
+def kept_visits(plan: TreatmentPlan) -> list[Appointment]:
+    """The series' visits that count: not cancelled, not missed."""
+    return [visit for visit in series_visits(plan) if visit.status not in GONE]
+
+
 def series_propose(
     plan: TreatmentPlan,
     *,
@@ -102,30 +148,41 @@ def series_propose(
     weekdays: frozenset[int] | None = None,
     day_window: tuple[time, time] | None = None,
 ) -> list[datetime]:
-    """A free time for every infusion of the plan, keeping its cadence."""
+    """A free time for every infusion of the plan not booked yet (a missed or
+    cancelled one is proposed again), keeping its cadence."""
     booked_as = _type_of(plan)
     start = max(earliest or timezone.now(), schedule.earliest_start(booked_as))
+    kept = [visit.starts_at for visit in kept_visits(plan)]
+    wanted = plan.infusions - len(kept)
+    if wanted <= 0:
+        raise SeriesRefused("Every infusion of the series is booked.")
+
+    def fit(
+        start: datetime, previous: datetime | None, deadline: datetime | None
+    ) -> list[datetime] | None:
+        return _fit(
+            plan,
+            booked_as,
+            location=location,
+            start=start,
+            wanted=wanted,
+            previous=previous,
+            deadline=deadline,
+            weekdays=weekdays,
+            day_window=day_window,
+        )
+
+    if kept:
+        starts = fit(start, kept[-1], _deadline(kept[0], plan, location))
+        if starts:
+            return starts
+        raise SeriesRefused(
+            f"The {wanted} infusion(s) left do not fit within {plan.within_days} days "
+            "of the first one. Try other times, or change the plan."
+        )
     for _ in range(FIRST_DAY_TRIES):
-        starts: list[datetime] = []
-        cursor, deadline = start, start + timedelta(days=plan.within_days)
-        while len(starts) < plan.infusions:
-            found = schedule_queries.find_free(
-                location=location,
-                appointment_type=booked_as,
-                earliest=cursor,
-                latest=deadline,
-                count=1,
-                patient_id=plan.patient_id,
-                weekdays=weekdays,
-                day_window=day_window,
-            )
-            if not found:
-                break
-            starts.append(found[0].start)
-            if len(starts) == 1:
-                deadline = _deadline(starts[0], plan, location)
-            cursor = _not_before(starts[-1], plan, location)
-        if len(starts) == plan.infusions:
+        starts = fit(start, None, None)
+        if starts:
             return starts
         day = start.astimezone(location.zone).date() + timedelta(days=1)
         start = _midnight(day, location)
@@ -145,11 +202,13 @@ def series_confirm(
     """Book every visit of the series, or none."""
     if not plan.in_force:
         raise SeriesRefused("This plan was replaced: book from the plan in force.")
-    problem = cadence_problem(starts, plan, location)
+    kept = kept_visits(plan)
+    problem = cadence_problem([v.starts_at for v in kept] + starts, plan, location)
     if problem:
         raise SeriesRefused(problem)
     booked_as = _type_of(plan)
     ordered = sorted(starts)
+    first_number = len(kept) + 1
     try:
         with transaction.atomic():
             visits = [
@@ -164,11 +223,11 @@ def series_confirm(
                         f"plan version {plan.version}"
                     ),
                 )
-                for number, starts_at in enumerate(ordered, start=1)
+                for number, starts_at in enumerate(ordered, start=first_number)
             ]
             SeriesVisit.objects.bulk_create(
                 SeriesVisit(plan=plan, appointment=visit, number=number)
-                for number, visit in enumerate(visits, start=1)
+                for number, visit in enumerate(visits, start=first_number)
             )
             audit_record(
                 actor=actor,
