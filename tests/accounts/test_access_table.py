@@ -116,6 +116,14 @@ TABLE: dict[str, tuple[str, set[str] | str]] = {
     "scheduling:appointment": ("get", CHART),
     "scheduling:appointment_move": ("post", CHART),  # 400: no new time given
     "scheduling:appointment_status": ("post", CHART),
+    "plans:protocols": ("get", CHART),
+    "plans:protocol_edit": ("get", {M}),
+    "plans:list": ("get", CHART),
+    "plans:new": ("get", {P}),
+    "plans:detail": ("get", CHART),
+    "plans:amend": ("get", {P}),
+    "plans:sheet": ("get", CHART),
+    "plans:series": ("get", CHART),
 }
 
 
@@ -257,6 +265,18 @@ def intake_url_for(name: str, world) -> str:
     return reverse(name, args=[patient.uuid])
 
 
+def plans_url_for(name: str, world) -> str:
+    from tests.treatment.helpers import signed_plan
+
+    if name == "plans:protocols":
+        return reverse(name)
+    if name == "plans:protocol_edit":
+        return reverse(name, args=["depression_induction"])
+    if name in ("plans:list", "plans:new"):
+        return reverse(name, args=[world.patient.uuid])
+    return reverse(name, args=[signed_plan(world).uuid])
+
+
 def leads_url_for(name: str, world) -> str:
     from ketaclinic.inquiries.models import ConsultationNote
     from tests.inquiries.helpers import make_lead
@@ -296,6 +316,8 @@ def url_for(name: str, world) -> str:
         return reverse(name, args=[patient.uuid])
     if name.startswith("scheduling:"):
         return schedule_url_for(name, world)
+    if name.startswith("plans:"):
+        return plans_url_for(name, world)
     if name in {"notifications:retry", "calendar_feed"} or name.startswith("visit:"):
         return messages_url_for(name, world)
     entries = {

@@ -107,6 +107,14 @@ AUDIT: dict[str, str] = {
     "scheduling:appointment": CHART,
     "scheduling:appointment_move": CHART,
     "scheduling:appointment_status": CHART,
+    "plans:protocols": NONE,
+    "plans:protocol_edit": NONE,
+    "plans:list": CHART,
+    "plans:new": CHART,
+    "plans:detail": CHART,
+    "plans:amend": CHART,
+    "plans:sheet": CHART,
+    "plans:series": CHART,
 }
 
 

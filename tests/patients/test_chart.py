@@ -81,7 +81,8 @@ def test_the_chart_runs_a_bounded_number_of_queries(world, as_role):
     conditions, measurements, latest height, consent versions and signatures,
     upcoming visits, open urgent tasks (the banner; their crisis leads, one
     more, only when a task is open), submitted intakes and their reviews (what
-    the patient reported, not yet reviewed: 2), the journey, audit entry (lock
+    the patient reported, not yet reviewed: 2), the journey, the
+    treatment plan in force, audit entry (lock
     the chain head, insert, advance the head)."""
     client = as_role("nurse")
     fill_chart(world.patient, 2)
@@ -90,7 +91,7 @@ def test_the_chart_runs_a_bounded_number_of_queries(world, as_role):
     fill_chart(world.patient, 30)
     report(world.patient, 30)
     assert chart_queries(client, world.patient) == small
-    assert small <= 20  # 16, urgent tasks, reported answers (2), the journey
+    assert small <= 21  # 16, urgent tasks, reported answers (2), journey, plan
 
 
 def test_the_chart_shows_weights_side_by_side_with_units(world, as_role):

@@ -36,6 +36,8 @@ class Perm(StrEnum):
     LEAD_WORK = "lead_work"  # the inquiry pipeline: contact, stage, convert
     INTAKE_SEND = "intake_send"  # send intake and questionnaire links, phone intake
     SIGN = "sign"  # sign consultation notes and screening decisions (prescribers)
+    PLAN_VIEW = "plan_view"  # read treatment plans, their order sheets, protocols
+    PROTOCOL_EDIT = "protocol_edit"  # edit the clinic's treatment protocols
     SITE_EDIT = "site_edit"  # the clinic's public pages (home page words)
     CONSENT_EDIT = "consent_edit"  # publish new versions of consent documents
     AUDIT_VIEW = "audit_view"  # search and export the audit log
@@ -62,6 +64,8 @@ MATRIX: dict[Perm, frozenset[Role]] = {
     Perm.LEAD_WORK: frozenset({_F, _N, _P, _M}),
     Perm.INTAKE_SEND: frozenset({_F, _N, _P, _M}),
     Perm.SIGN: frozenset({_P}),
+    Perm.PLAN_VIEW: frozenset({_F, _N, _P, _M}),
+    Perm.PROTOCOL_EDIT: frozenset({_M}),
     Perm.SITE_EDIT: frozenset({_M, _A}),
     Perm.CONSENT_EDIT: frozenset({_M}),
     Perm.AUDIT_VIEW: frozenset({_M, _A}),

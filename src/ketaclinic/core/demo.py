@@ -584,6 +584,9 @@ def load_demo(*, password: str) -> DemoResult:
     _in_treatment(location)
     booked = _book_calendar(location)
     _leads(location)
+    from ketaclinic.treatment.demo import load_demo_plans
+
+    load_demo_plans(location, password=password)
     return DemoResult(
         created_staff=created_staff, created_patients=created, booked=booked
     )

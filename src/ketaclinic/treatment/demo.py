@@ -1,0 +1,114 @@
+"""The demo clinic's protocols and signed plans (ketaclinic.core.demo)."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from decimal import ROUND_FLOOR, Decimal
+
+from django.utils import timezone
+
+from ketaclinic.accounts.models import User
+from ketaclinic.audit.actor import Actor
+from ketaclinic.clinical import plan_orders
+from ketaclinic.clinics.models import Location
+from ketaclinic.patients.models import BodyMeasurement, Condition, Patient
+from ketaclinic.treatment import plans, series
+from ketaclinic.treatment.models import Protocol
+from ketaclinic.treatment.seed import protocols_seed
+
+DEPRESSION_CODE = ("F33.2", "Major depressive disorder, recurrent severe")
+
+
+def plan_input_from(protocol: Protocol, *, indication_code: str, weight_kg: Decimal):
+    """A plan on the protocol's defaults (the demo and the tests start here)."""
+    maintenance = protocol.maintenance
+    step = protocol.titration[0] if protocol.titration else None
+    return plans.PlanInput(
+        protocol=protocol,
+        indication_code=indication_code,
+        weight_basis="actual",
+        amount_per_kg=protocol.amount_per_kg,
+        titration_after=step["after_infusions"] if step else None,
+        titration_amount_per_kg=Decimal(step["amount_per_kg"]) if step else None,
+        max_dose_mg=protocol.cap
+        or (protocol.hard_max * weight_kg).to_integral(rounding=ROUND_FLOOR),
+        bag_volume_ml=protocol.bag_volume_ml,
+        diluent=protocol.diluent,
+        vial_mg_per_ml=Decimal(10),
+        minutes=protocol.minutes,
+        infusions=protocol.infusions,
+        within_days=protocol.within_days,
+        min_days_apart=protocol.min_days_apart,
+        recovery_minutes=protocol.recovery_minutes,
+        weight_max_age_hours=24,
+        maintenance_start_days=maintenance["start_days"],
+        maintenance_floor_days=maintenance["floor_days"],
+        maintenance_cap_days=maintenance["cap_days"],
+        standing_orders=plan_orders.DEFAULT_STANDING_ORDERS,
+        vital_limits=plan_orders.DEFAULT_VITAL_LIMITS,
+    )
+
+
+def load_demo_plans(location: Location, *, password: str) -> int:
+    """Protocols, and a signed plan (with a second version) for each demo
+    candidate without one: weighed today, dosed on the depression protocol, its
+    series booked."""
+    protocols_seed()
+    provider = User.objects.get(username="provider")
+    protocol = Protocol.objects.get(key="depression_induction")
+    made = 0
+    for patient in Patient.objects.filter(location=location, mrn__startswith="9"):
+        if plans.candidate_decision(patient) is None or plans.plan_in_force(patient):
+            continue
+        condition = Condition.objects.filter(
+            patient=patient, icd10_code__startswith="F3"
+        ).first()
+        if condition is None:
+            condition = Condition.objects.create(
+                patient=patient,
+                icd10_code=DEPRESSION_CODE[0],
+                description=DEPRESSION_CODE[1],
+                recorded_by=provider,
+            )
+        last = plans.latest_weight(patient)
+        weight = BodyMeasurement.objects.create(
+            patient=patient,
+            measured_at=timezone.now(),
+            weight_kg=last.weight_kg if last else Decimal(70),
+            recorded_by=provider,
+        )
+        actor = Actor.system(provider)
+        first = plans.plan_sign(
+            actor=actor,
+            patient=patient,
+            plan=plan_input_from(
+                protocol,
+                indication_code=condition.icd10_code,
+                weight_kg=weight.weight_kg,
+            ),
+            password=password,
+        )
+        # A second version: the dose on 50 mg/mL vials, so fewer millilitres.
+        changed = plan_input_from(
+            protocol, indication_code=condition.icd10_code, weight_kg=weight.weight_kg
+        )
+        second = plans.plan_sign(
+            actor=actor,
+            patient=patient,
+            plan=dataclasses.replace(changed, vial_mg_per_ml=Decimal(50)),
+            password=password,
+            amends=first,
+            reason="Pharmacy stocks 50 mg/mL vials.",
+        )
+        # Its series, booked by the front desk.
+        front_desk = Actor.system(User.objects.get(username="frontdesk"))
+        with contextlib.suppress(series.SeriesRefused):
+            series.series_confirm(
+                actor=front_desk,
+                plan=second,
+                location=location,
+                starts=series.series_propose(second, location=location),
+            )
+        made += 1
+    return made

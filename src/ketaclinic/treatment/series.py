@@ -1,0 +1,259 @@
+"""Booking a signed plan's whole series: propose every date, confirm all or none.
+
+The proposal keeps the plan's cadence (how many infusions, within how many days,
+at least how many days and hours apart) and finds each visit a free time with
+the scheduling engine (opening hours, closures, chairs, nurses, the phases of
+the protocol's appointment type). Confirming books every visit in one
+transaction: a time taken meanwhile refuses the whole series, with a fresh
+proposal, and nothing is booked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from ketaclinic.audit.services import Action, Actor, audit_record
+from ketaclinic.clinics.models import Location
+from ketaclinic.scheduling import queries as schedule_queries
+from ketaclinic.scheduling import services as schedule
+from ketaclinic.scheduling.models import Appointment, AppointmentType
+from ketaclinic.treatment.models import SeriesVisit, TreatmentPlan
+
+GONE = (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW)
+
+# How many later first days a proposal tries when the series does not fit
+# from the earliest one.
+FIRST_DAY_TRIES = 14
+
+
+class SeriesRefused(Exception):
+    """The series cannot be proposed or booked; ``proposal`` is a fresh one
+    when there is."""
+
+    def __init__(self, message: str, proposal: list[datetime] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.proposal = proposal or []
+
+
+def _type_of(plan: TreatmentPlan) -> AppointmentType:
+    booked_as = plan.protocol.appointment_type
+    if booked_as is None:
+        raise SeriesRefused(
+            "The plan's protocol names no appointment type: a clinic manager sets "
+            "one under Protocols."
+        )
+    return booked_as
+
+
+def _midnight(day: date, location: Location) -> datetime:
+    return datetime.combine(day, time(0), location.zone)
+
+
+def _not_before(
+    previous: datetime, plan: TreatmentPlan, location: Location
+) -> datetime:
+    day = previous.astimezone(location.zone).date()
+    by_days = _midnight(day + timedelta(days=plan.min_days_apart), location)
+    hours = plan.protocol.min_hours_apart or 0
+    return max(
+        by_days, previous + timedelta(hours=hours), previous + timedelta(minutes=1)
+    )
+
+
+def _deadline(first: datetime, plan: TreatmentPlan, location: Location) -> datetime:
+    day = first.astimezone(location.zone).date()
+    return _midnight(day + timedelta(days=plan.within_days), location)
+
+
+def cadence_problem(
+    starts: list[datetime], plan: TreatmentPlan, location: Location
+) -> str:
+    """Why these times do not keep the plan's cadence, or ''."""
+    if len(starts) != plan.infusions:
+        return f"The series has {plan.infusions} infusions, not {len(starts)}."
+    ordered = sorted(starts)
+    deadline = _deadline(ordered[0], plan, location)
+    for number, (before, after) in enumerate(
+        zip(ordered, ordered[1:], strict=False), start=2
+    ):
+        if after < _not_before(before, plan, location):
+            return (
+                f"Infusion {number} is too close to the one before: at least "
+                f"{plan.min_days_apart} days apart"
+                + (
+                    f" and {plan.protocol.min_hours_apart} hours"
+                    if plan.protocol.min_hours_apart
+                    else ""
+                )
+                + "."
+            )
+    if ordered[-1] >= deadline:
+        return f"The series must fit within {plan.within_days} days."
+    return ""
+
+
+def _fit(
+    plan: TreatmentPlan,
+    booked_as: AppointmentType,
+    *,
+    location: Location,
+    start: datetime,
+    wanted: int,
+    previous: datetime | None,
+    deadline: datetime | None,
+    weekdays: frozenset[int] | None,
+    day_window: tuple[time, time] | None,
+) -> list[datetime] | None:
+    """``wanted`` free times from ``start`` that keep the cadence after
+    ``previous`` and end before ``deadline`` (the window of the first), or None."""
+    starts: list[datetime] = []
+    cursor = (
+        start if previous is None else max(start, _not_before(previous, plan, location))
+    )
+    latest = deadline or start + timedelta(days=plan.within_days)
+    while len(starts) < wanted:
+        found = schedule_queries.find_free(
+            location=location,
+            appointment_type=booked_as,
+            earliest=cursor,
+            latest=latest,
+            count=1,
+            patient_id=plan.patient_id,
+            weekdays=weekdays,
+            day_window=day_window,
+        )
+        if not found:
+            return None
+        starts.append(found[0].start)
+        if deadline is None and len(starts) == 1:
+            latest = _deadline(starts[0], plan, location)
+        cursor = _not_before(starts[-1], plan, location)
+    return starts
+
+
+def kept_visits(plan: TreatmentPlan) -> list[Appointment]:
+    """The series' visits that count: not cancelled, not missed."""
+    return [visit for visit in series_visits(plan) if visit.status not in GONE]
+
+
+def series_propose(
+    plan: TreatmentPlan,
+    *,
+    location: Location,
+    earliest: datetime | None = None,
+    weekdays: frozenset[int] | None = None,
+    day_window: tuple[time, time] | None = None,
+) -> list[datetime]:
+    """A free time for every infusion of the plan not booked yet (a missed or
+    cancelled one is proposed again), keeping its cadence."""
+    booked_as = _type_of(plan)
+    start = max(earliest or timezone.now(), schedule.earliest_start(booked_as))
+    kept = [visit.starts_at for visit in kept_visits(plan)]
+    wanted = plan.infusions - len(kept)
+    if wanted <= 0:
+        raise SeriesRefused("Every infusion of the series is booked.")
+
+    def fit(
+        start: datetime, previous: datetime | None, deadline: datetime | None
+    ) -> list[datetime] | None:
+        return _fit(
+            plan,
+            booked_as,
+            location=location,
+            start=start,
+            wanted=wanted,
+            previous=previous,
+            deadline=deadline,
+            weekdays=weekdays,
+            day_window=day_window,
+        )
+
+    if kept:
+        starts = fit(start, kept[-1], _deadline(kept[0], plan, location))
+        if starts:
+            return starts
+        raise SeriesRefused(
+            f"The {wanted} infusion(s) left do not fit within {plan.within_days} days "
+            "of the first one. Try other times, or change the plan."
+        )
+    for _ in range(FIRST_DAY_TRIES):
+        starts = fit(start, None, None)
+        if starts:
+            return starts
+        day = start.astimezone(location.zone).date() + timedelta(days=1)
+        start = _midnight(day, location)
+    raise SeriesRefused(
+        f"{plan.infusions} infusions within {plan.within_days} days do not fit the "
+        "free times of the coming weeks. Try other days or times, or a later start."
+    )
+
+
+def series_confirm(
+    *,
+    actor: Actor,
+    plan: TreatmentPlan,
+    location: Location,
+    starts: list[datetime],
+) -> list[Appointment]:
+    """Book every visit of the series, or none."""
+    if not plan.in_force:
+        raise SeriesRefused("This plan was replaced: book from the plan in force.")
+    kept = kept_visits(plan)
+    problem = cadence_problem([v.starts_at for v in kept] + starts, plan, location)
+    if problem:
+        raise SeriesRefused(problem)
+    booked_as = _type_of(plan)
+    ordered = sorted(starts)
+    first_number = len(kept) + 1
+    try:
+        with transaction.atomic():
+            visits = [
+                schedule.appointment_book(
+                    actor=actor,
+                    patient=plan.patient,
+                    location=location,
+                    appointment_type=booked_as,
+                    starts_at=starts_at,
+                    notes=(
+                        f"Infusion {number} of {plan.infusions}: {plan.protocol_name}, "
+                        f"plan version {plan.version}"
+                    ),
+                )
+                for number, starts_at in enumerate(ordered, start=first_number)
+            ]
+            SeriesVisit.objects.bulk_create(
+                SeriesVisit(plan=plan, appointment=visit, number=number)
+                for number, visit in enumerate(visits, start=first_number)
+            )
+            audit_record(
+                actor=actor,
+                action=Action.CREATE,
+                patient=plan.patient,
+                obj=plan,
+                summary=f"Booked the series of {len(visits)} infusions",
+            )
+    except schedule.BookingRefused as refused:
+        fresh: list[datetime] = []
+        with contextlib.suppress(SeriesRefused):
+            fresh = series_propose(plan, location=location, earliest=ordered[0])
+        raise SeriesRefused(
+            f"Nothing was booked: {refused.message} Here is a fresh proposal.", fresh
+        ) from None
+    return visits
+
+
+def series_visits(plan: TreatmentPlan) -> list[Appointment]:
+    """The visits booked for this plan's series, any version, in order."""
+    return list(
+        Appointment.objects.filter(
+            plan_visit__plan__patient_id=plan.patient_id,
+            plan_visit__plan__protocol_id=plan.protocol_id,
+        )
+        .select_related("type")
+        .order_by("starts_at")
+    )
