@@ -56,3 +56,44 @@ def medicine_datalist() -> str:
         "", '<option value="{}">', ((name,) for name in medicines.suggestions())
     )
     return format_html('<datalist id="{}">{}</datalist>', MEDICINE_NAMES_ID, options)
+
+
+class CardNode(template.Node):
+    def __init__(self, title, key, nodelist) -> None:
+        self.title, self.key, self.nodelist = title, key, nodelist
+
+    def render(self, context) -> str:
+        title = self.title.resolve(context)
+        key = self.key.resolve(context) if self.key is not None else ""
+        body = self.nodelist.render(context)
+        if not key:
+            return format_html(
+                '<section class="card"><h2>{}</h2>{}</section>', title, body
+            )
+        return format_html(
+            '<section class="card" aria-labelledby="h-{0}"><h2 id="h-{0}">{1}</h2>'
+            "{2}</section>",
+            key,
+            title,
+            body,
+        )
+
+
+@register.tag
+def card(parser, token):
+    """A card: a section with its heading, the one shape of the pages' panels.
+
+        {% card "Escorts" "escorts" %} ... {% endcard %}
+
+    The title (text or a variable) heads the card; the optional key names the
+    heading (id "h-<key>") that labels the section for assistive technology."""
+    bits = token.split_contents()
+    if len(bits) not in (2, 3):
+        raise template.TemplateSyntaxError(
+            "card takes a title and, optionally, a key: {% card title key %}"
+        )
+    title = parser.compile_filter(bits[1])
+    key = parser.compile_filter(bits[2]) if len(bits) == 3 else None
+    nodelist = parser.parse(("endcard",))
+    parser.delete_first_token()
+    return CardNode(title, key, nodelist)

@@ -1,0 +1,36 @@
+"""The page components every app repeats (core/templates/core and the
+`ketaclinic` template library): one shape each, escaped, labelled."""
+
+from __future__ import annotations
+
+import pytest
+from django.template import Context, Template, TemplateSyntaxError
+
+
+def render(source: str, **context) -> str:
+    return Template("{% load ketaclinic %}" + source).render(Context(context))
+
+
+def test_a_card_is_a_section_labelled_by_its_heading():
+    html = render('{% card "Escorts" "escorts" %}<p>None</p>{% endcard %}')
+    assert html == (
+        '<section class="card" aria-labelledby="h-escorts">'
+        '<h2 id="h-escorts">Escorts</h2><p>None</p></section>'
+    )
+
+
+def test_a_card_title_from_a_variable_is_escaped():
+    html = render("{% card title %}body{% endcard %}", title="<b>Plan</b>")
+    assert html == (
+        '<section class="card"><h2>&lt;b&gt;Plan&lt;/b&gt;</h2>body</section>'
+    )
+
+
+def test_a_card_without_a_title_is_refused_when_the_page_is_built():
+    with pytest.raises(TemplateSyntaxError, match="title"):
+        render("{% card %}body{% endcard %}")
+
+
+def test_a_badge_carries_its_tone():
+    html = Template('{% include "core/_badge.html" with text="Signed" tone="ok" %}')
+    assert html.render(Context()).strip() == '<span class="badge ok">Signed</span>'
