@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import (
@@ -12,8 +13,16 @@ from django.core.exceptions import (
     PermissionDenied,
     ValidationError,
 )
-from django.db.models import Model, Q, QuerySet
+from django.db import connection
+from django.db.models import F, Model, Q, QuerySet, TextField, Value
+from django.db.models.fields.tuple_lookups import (
+    Tuple,
+    TupleGreaterThan,
+    TupleLessThan,
+)
+from django.db.models.functions import Cast
 from django.http import Http404
+from django.utils import timezone
 
 from ketaclinic.accounts.locations import location_ids_of
 from ketaclinic.accounts.permissions import Perm, can
@@ -154,37 +163,192 @@ def _prefix(field: str, prefix: str) -> Q:
     return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix_upper_bound(prefix)})
 
 
-def patient_search(user, text: str) -> QuerySet[Patient]:
+def _search_branches(user, text: str) -> list[QuerySet[Patient]]:
+    """The patients a search finds, as querysets that never overlap (so that
+    nothing needs de-duplicating), each one a plain indexed lookup: an OR of
+    the name columns makes the planners scan every patient of the user's
+    locations."""
     terms = SearchTerms.parse(text)
-    qs = patients_for_user(user).select_related("location")
+    qs = patients_for_user(user).order_by()
     if terms.empty:
-        return qs.none()
+        return []
     if terms.mrn:
-        return qs.filter(mrn=terms.mrn)
+        return [qs.filter(mrn=terms.mrn)]
     if terms.email:
-        return qs.filter(email=terms.email)
+        return [qs.filter(email=terms.email)]
     if terms.birth_date:
-        return qs.filter(date_of_birth=terms.birth_date)
+        return [qs.filter(date_of_birth=terms.birth_date)]
     if terms.phone:
-        return qs.filter(phone=terms.phone)
+        return [qs.filter(phone=terms.phone)]
     if terms.any_prefix:
-        # One indexed range scan per name column, combined: an OR of the three
-        # makes the planners scan every patient of the user's locations.
-        base = qs.select_related(None).order_by()
-        return (
-            base.filter(_prefix("last_name_key", terms.any_prefix))
-            .union(
-                base.filter(_prefix("first_name_key", terms.any_prefix)),
-                base.filter(mrn=terms.token),
-            )
-            .order_by("last_name_key", "first_name_key", "id")
-        )
+        # One indexed range scan per column; each later branch leaves out what
+        # an earlier one found.
+        last = _prefix("last_name_key", terms.any_prefix)
+        first = _prefix("first_name_key", terms.any_prefix)
+        return [
+            qs.filter(last),
+            qs.filter(first).exclude(last),
+            qs.filter(mrn=terms.token).exclude(last).exclude(first),
+        ]
     condition = Q()
     if terms.last_prefix:
         condition &= _prefix("last_name_key", terms.last_prefix)
     if terms.first_prefix:
         condition &= _prefix("first_name_key", terms.first_prefix)
-    return qs.filter(condition)
+    return [qs.filter(condition)]
+
+
+def patient_search(user, text: str) -> QuerySet[Patient]:
+    """Every match of a search box entry, in list order (for pickers that
+    show the first few; the patient list pages through `patient_page`)."""
+    branches = _search_branches(user, text)
+    if not branches:
+        return Patient.objects.none()
+    if len(branches) == 1:
+        return branches[0].select_related("location").order_by(*LIST_ORDER)
+    first, *rest = branches
+    return first.union(*rest, all=True).order_by(*LIST_ORDER)
+
+
+# The list's order, with the id last so that it is total: a page ends at a
+# row, and the next page starts right after that row (keyset pagination).
+LIST_ORDER = ("last_name_key", "first_name_key", "id")
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class PatientPage:
+    """One page of the patient list or of a search's matches.
+
+    `count` is exact up to COUNT_CAP; past it, `more_than_cap` is true (the
+    page reads "more than 1,000"): counting 20,000 matches costs more than
+    showing 50 of them. `next_after` and `previous_before` are the cursors of
+    the neighbouring pages (the uuid of the row to continue from), or None.
+    """
+
+    patients: list[Patient]
+    count: int
+    more_than_cap: bool
+    next_after: str | None
+    previous_before: str | None
+    cap: int = COUNT_CAP
+
+    @property
+    def count_text(self) -> str:
+        """ "12", "1,000", or "more than 1,000" past the cap."""
+        if self.more_than_cap:
+            return f"more than {self.cap:,}"
+        return f"{self.count:,}"
+
+    @property
+    def has_other_pages(self) -> bool:
+        return bool(self.next_after or self.previous_before)
+
+
+def _cursor_key(user, cursor: str | None) -> tuple | None:
+    """The list-order key of the row a cursor names (one of the user's
+    patients), or None for a missing or unknown cursor: the first page."""
+    if not cursor:
+        return None
+    try:
+        return (
+            patients_for_user(user).filter(uuid=cursor).values_list(*LIST_ORDER).first()
+        )
+    except (ValueError, ValidationError):
+        return None
+
+
+def _union_all_sql(querysets: list[QuerySet], *, tag: bool = False) -> tuple[str, list]:
+    """UNION ALL of querysets that may each be ordered and sliced (which
+    Django's union() refuses on SQLite): each becomes a derived table. With
+    `tag`, a column `part` says which queryset a row came from."""
+    parts, params = [], []
+    for i, queryset in enumerate(querysets):
+        sql, part_params = queryset.query.sql_with_params()
+        extra = f", {i} AS part" if tag else ""
+        # Django's own SQL with its parameters kept apart: nothing is
+        # interpolated but aliases.
+        parts.append(f"SELECT u{i}.*{extra} FROM ({sql}) AS u{i}")  # noqa: S608
+        params.extend(part_params)
+    return " UNION ALL ".join(parts), params
+
+
+def _capped_count(branches: list[QuerySet[Patient]], cap: int) -> int:
+    """How many rows the branches hold together, counting at most cap + 1 of
+    each: one query, whatever the number of matches."""
+    sql, params = _union_all_sql(
+        [b.order_by().values("id")[: cap + 1] for b in branches]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS matches", params)  # noqa: S608
+        return cursor.fetchone()[0]
+
+
+def _page_rows(
+    branches: list[QuerySet[Patient]], key: tuple | None, backwards: bool, limit: int
+) -> list[Patient]:
+    """Up to `limit` rows in list order after `key` (before it, nearest
+    first, when going backwards). Each branch walks its index in list order
+    from the key; with several branches, only their keys are read (from the
+    indexes) and merged by the database, then the rows of the page by id."""
+    order = [f"-{f}" for f in LIST_ORDER] if backwards else list(LIST_ORDER)
+    if key is not None:
+        lookup = TupleLessThan if backwards else TupleGreaterThan
+        columns = Tuple(*(F(field) for field in LIST_ORDER))
+        branches = [branch.filter(lookup(columns, key)) for branch in branches]
+    if len(branches) == 1:
+        return list(branches[0].select_related("location").order_by(*order)[:limit])
+    sql, params = _union_all_sql(
+        [b.order_by(*order).values_list(*LIST_ORDER)[:limit] for b in branches]
+    )
+    direction = "DESC" if backwards else "ASC"
+    merged = f"{sql} ORDER BY 1 {direction}, 2 {direction}, 3 {direction} LIMIT %s"
+    with connection.cursor() as cursor:
+        cursor.execute(merged, [*params, limit])
+        ids = [row[2] for row in cursor.fetchall()]
+    by_id = Patient.objects.select_related("location").in_bulk(ids)
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def patient_page(
+    user,
+    *,
+    text: str = "",
+    location: Location | None = None,
+    after: str | None = None,
+    before: str | None = None,
+    size: int,
+) -> PatientPage:
+    """A page of a search's matches at the user's locations (`text`), or of
+    the patients of one of the user's locations. Every page costs what the
+    first does: a capped count, the page's keys, its rows (and the cursor's
+    row when there is one)."""
+    if text:
+        branches = _search_branches(user, text)
+    elif location is not None and location.pk in location_ids_of(user):
+        branches = [Patient.objects.filter(location_id=location.pk).order_by()]
+    else:
+        branches = []
+    if not branches:
+        return PatientPage([], 0, False, None, None)
+    backwards = bool(before) and not after
+    key = _cursor_key(user, before if backwards else after)
+    backwards = backwards and key is not None
+    count = _capped_count(branches, COUNT_CAP)
+    rows = _page_rows(branches, key, backwards, size + 1)
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+    has_next = more if not backwards else True
+    has_previous = more if backwards else key is not None
+    return PatientPage(
+        patients=rows,
+        count=min(count, COUNT_CAP),
+        more_than_cap=count > COUNT_CAP,
+        next_after=str(rows[-1].uuid) if rows and has_next else None,
+        previous_before=str(rows[0].uuid) if rows and has_previous else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -256,6 +420,7 @@ class Chart:
     medications: list[Medication]
     conditions: list[Condition]
     measurements: list[BodyMeasurement]
+    height_cm: Decimal | None = None  # the latest active height, however old
 
     @property
     def active_allergies(self) -> list[Allergy]:
@@ -267,32 +432,108 @@ class Chart:
         return len(self.allergies) - len(self.active_allergies)
 
 
+# The columns every chart entry list shares (ChartEntry's).
+_ENTRY_COLUMNS = ("id", "active", "recorded_at", "recorded_by_id", "patient_id")
+
+
+def _own_fields(model: type[Model]) -> list:
+    return [f for f in model._meta.concrete_fields if f.attname not in _ENTRY_COLUMNS]
+
+
+def _from_text(field, text: str | None):
+    """A model field's value from its text form (CAST(... AS text))."""
+    if text is None:
+        return None
+    if field.get_internal_type() == "BooleanField":
+        return text.lower() in ("1", "t", "true")
+    value = field.to_python(text)
+    if isinstance(value, datetime) and timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
+
+
+def _sort_by_meta_ordering(model: type[Model], rows: list) -> list:
+    for name in reversed(model._meta.ordering):
+        attname = name.lstrip("-")
+        rows.sort(
+            key=lambda row: (getattr(row, attname) is None, getattr(row, attname)),
+            reverse=name.startswith("-"),
+        )
+    return rows
+
+
+def entry_lists(patient: Patient, models: tuple[type[Model], ...]) -> list[list]:
+    """Several of the chart's entry lists (escorts, allergies, ...) in one
+    query: the columns they share as they are, each model's own columns as
+    text, turned back into values by their fields; each list in its model's
+    order."""
+    width = max(len(_own_fields(model)) for model in models)
+    querysets = []
+    for number, model in enumerate(models):
+        own = [Cast(f.attname, TextField()) for f in _own_fields(model)]
+        padding = [Value(None, output_field=TextField())] * (width - len(own))
+        querysets.append(
+            model._default_manager.filter(patient=patient)
+            .order_by()
+            .values_list(Value(number), *_ENTRY_COLUMNS, *own, *padding)
+        )
+    first, *rest = querysets
+    lists: list[list] = [[] for _ in models]
+    for number, *values in first.union(*rest, all=True):
+        model = models[number]
+        shared = dict(zip(_ENTRY_COLUMNS, values, strict=False))
+        texts = values[len(_ENTRY_COLUMNS) :]
+        for field, text in zip(_own_fields(model), texts, strict=False):
+            shared[field.attname] = _from_text(field, text)
+        row_values = [shared[f.attname] for f in model._meta.concrete_fields]
+        lists[number].append(model.from_db(connection.alias, None, row_values))
+    return [
+        _sort_by_meta_ordering(model, rows)
+        for model, rows in zip(models, lists, strict=True)
+    ]
+
+
+def _measurements_and_height(
+    patient: Patient, count: int
+) -> tuple[list[BodyMeasurement], Decimal | None]:
+    """The latest weights and, in the same query, the latest active height
+    (which may be older than those)."""
+    mine = BodyMeasurement.objects.filter(patient=patient)
+    sql, params = _union_all_sql(
+        [
+            mine.order_by("-measured_at", "-id")[:count],
+            mine.filter(active=True, height_cm__isnull=False).order_by(
+                "-measured_at", "-id"
+            )[:1],
+        ],
+        tag=True,
+    )
+    rows = list(BodyMeasurement.objects.raw(f"{sql} ORDER BY part, 1", params))
+    measurements = sorted(
+        (row for row in rows if row.part == 0),
+        key=lambda m: (m.measured_at, m.pk),
+        reverse=True,
+    )
+    height = next((row.height_cm for row in rows if row.part == 1), None)
+    return measurements, height
+
+
 def chart_for(patient: Patient, *, clinical: bool, measurements: int = 10) -> Chart:
-    """The chart's lists in one query each (a bounded count whatever the data)."""
-    escorts = list(Escort.objects.filter(patient=patient))
+    """The chart's lists in two queries (a bounded count whatever the data):
+    the entry lists together, then the latest weights with the latest height."""
     if not clinical:
+        (escorts,) = entry_lists(patient, (Escort,))
         return Chart(patient, escorts, [], [], [], [])
+    escorts, allergies, medications, conditions = entry_lists(
+        patient, (Escort, Allergy, Medication, Condition)
+    )
+    weights, height = _measurements_and_height(patient, measurements)
     return Chart(
         patient=patient,
         escorts=escorts,
-        allergies=list(Allergy.objects.filter(patient=patient)),
-        medications=list(Medication.objects.filter(patient=patient)),
-        conditions=list(Condition.objects.filter(patient=patient)),
-        measurements=list(
-            BodyMeasurement.objects.filter(patient=patient)[:measurements]
-        ),
+        allergies=allergies,
+        medications=medications,
+        conditions=conditions,
+        measurements=weights,
+        height_cm=height,
     )
-
-
-def latest_height_cm(patient: Patient, measurements: list[BodyMeasurement]):
-    for measurement in measurements:
-        if measurement.height_cm is not None and measurement.active:
-            return measurement.height_cm
-    older = (
-        BodyMeasurement.objects.filter(
-            patient=patient, active=True, height_cm__isnull=False
-        )
-        .values_list("height_cm", flat=True)
-        .first()
-    )
-    return older
