@@ -157,7 +157,8 @@ def follow(client, response, rel: str) -> tuple[list[list[str]], object]:
 @pytest.mark.parametrize("q", ["", "lo"])
 def test_next_and_previous_walk_every_page_once_in_order(world, as_role, settings, q):
     """Deep pages by cursor: every patient once, in list order, whichever way;
-    a one-word search that matches first and last names lists each once."""
+    a one-word search lists those whose last name matches, then those whose
+    first name does, each once."""
     settings.KETACLINIC_PAGE_SIZE = 5
     for i in range(9):
         make_patient(world.home, last_name=f"Lopez{i % 4}", first_name=f"Ann{i}")
@@ -173,10 +174,13 @@ def test_next_and_previous_walk_every_page_once_in_order(world, as_role, setting
             "last_name_key", "first_name_key", "id", "last_name", "first_name"
         )
     )
-    if q:
-        expected = [
-            row for row in expected if row[0].startswith(q) or row[1].startswith(q)
-        ]
+    if q:  # last names first, then first names
+        by_last = [row for row in expected if row[0].startswith(q)]
+        by_first = sorted(
+            (row for row in expected if row[1].startswith(q) and row not in by_last),
+            key=lambda row: (row[1], row[0], row[2]),
+        )
+        expected = by_last + by_first
     assert names == [f"{row[3]}, {row[4]}" for row in expected]
     assert all(len(page) == 5 for page in pages[:-1]) and len(pages) >= 4
     back, _ = follow(client, last, "prev")

@@ -14,7 +14,16 @@ from django.core.exceptions import (
     ValidationError,
 )
 from django.db import connection
-from django.db.models import F, Model, Q, QuerySet, TextField, Value
+from django.db.models import (
+    Case,
+    F,
+    Model,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.fields.tuple_lookups import (
     Tuple,
     TupleGreaterThan,
@@ -163,57 +172,77 @@ def _prefix(field: str, prefix: str) -> Q:
     return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix_upper_bound(prefix)})
 
 
-def _search_branches(user, text: str) -> list[QuerySet[Patient]]:
-    """The patients a search finds, as querysets that never overlap (so that
-    nothing needs de-duplicating), each one a plain indexed lookup: an OR of
-    the name columns makes the planners scan every patient of the user's
-    locations."""
+# The list's order, with the id last so that it is total: a page ends at a
+# row, and the next page starts right after that row (keyset pagination).
+LIST_ORDER = ("last_name_key", "first_name_key", "id")
+FIRST_NAME_ORDER = ("first_name_key", "last_name_key", "id")
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class Branch:
+    """Part of a search's matches: a condition that no earlier branch's
+    matches meet (so nothing needs de-duplicating), and the order of the
+    index that finds them, per location, already sorted."""
+
+    condition: Q
+    order: tuple[str, str, str] = LIST_ORDER
+
+
+def search_branches(text: str) -> list[Branch]:
+    """What a search box entry finds, branch by branch: one plain indexed
+    lookup each (an OR of the name columns makes the planners scan every
+    patient). A single word finds last names first, then first names, then
+    an MRN with letters."""
     terms = SearchTerms.parse(text)
-    qs = patients_for_user(user).order_by()
     if terms.empty:
         return []
     if terms.mrn:
-        return [qs.filter(mrn=terms.mrn)]
+        return [Branch(Q(mrn=terms.mrn))]
     if terms.email:
-        return [qs.filter(email=terms.email)]
+        return [Branch(Q(email=terms.email))]
     if terms.birth_date:
-        return [qs.filter(date_of_birth=terms.birth_date)]
+        return [Branch(Q(date_of_birth=terms.birth_date))]
     if terms.phone:
-        return [qs.filter(phone=terms.phone)]
+        return [Branch(Q(phone=terms.phone))]
     if terms.any_prefix:
-        # One indexed range scan per column; each later branch leaves out what
-        # an earlier one found.
         last = _prefix("last_name_key", terms.any_prefix)
         first = _prefix("first_name_key", terms.any_prefix)
         return [
-            qs.filter(last),
-            qs.filter(first).exclude(last),
-            qs.filter(mrn=terms.token).exclude(last).exclude(first),
+            Branch(last),
+            Branch(first & ~last, FIRST_NAME_ORDER),
+            Branch(Q(mrn=terms.token) & ~last & ~first),
         ]
     condition = Q()
     if terms.last_prefix:
         condition &= _prefix("last_name_key", terms.last_prefix)
     if terms.first_prefix:
         condition &= _prefix("first_name_key", terms.first_prefix)
-    return [qs.filter(condition)]
+    return [Branch(condition)]
 
 
 def patient_search(user, text: str) -> QuerySet[Patient]:
-    """Every match of a search box entry, in list order (for pickers that
-    show the first few; the patient list pages through `patient_page`)."""
-    branches = _search_branches(user, text)
+    """Every match of a search box entry at the user's locations, in list
+    order (for pickers that show the first few; the patient list pages
+    through `patient_page`)."""
+    branches = search_branches(text)
     if not branches:
         return Patient.objects.none()
+    condition = Q()
+    for branch in branches:
+        condition |= branch.condition
     if len(branches) == 1:
-        return branches[0].select_related("location").order_by(*LIST_ORDER)
-    first, *rest = branches
+        return (
+            patients_for_user(user)
+            .filter(condition)
+            .select_related("location")
+            .order_by(*LIST_ORDER)
+        )
+    # Each branch on its own index, combined without de-duplicating rows.
+    first, *rest = [
+        patients_for_user(user).filter(b.condition).order_by() for b in branches
+    ]
     return first.union(*rest, all=True).order_by(*LIST_ORDER)
-
-
-# The list's order, with the id last so that it is total: a page ends at a
-# row, and the next page starts right after that row (keyset pagination).
-LIST_ORDER = ("last_name_key", "first_name_key", "id")
-COUNT_CAP = 1000
 
 
 @dataclass(frozen=True)
@@ -245,24 +274,44 @@ class PatientPage:
         return bool(self.next_after or self.previous_before)
 
 
-def _cursor_key(user, cursor: str | None) -> tuple | None:
-    """The list-order key of the row a cursor names (one of the user's
-    patients), or None for a missing or unknown cursor: the first page."""
-    if not cursor:
+@dataclass(frozen=True)
+class Cursor:
+    branch: int
+    key: tuple  # in the branch's order
+
+
+def _cursor(user, branches: list[Branch], uuid: str | None) -> Cursor | None:
+    """Where the row a cursor names (one of the user's patients) stands: its
+    branch and its key; None for a missing or unknown cursor, or a row that
+    no longer matches (then the page is the first)."""
+    if not uuid:
         return None
     try:
-        return (
-            patients_for_user(user).filter(uuid=cursor).values_list(*LIST_ORDER).first()
-        )
+        rows = patients_for_user(user).filter(uuid=uuid)
     except (ValueError, ValidationError):
         return None
+    if len(branches) == 1:
+        rows = rows.filter(branches[0].condition).annotate(branch=Value(0))
+    else:
+        rows = rows.annotate(
+            branch=Case(
+                *(When(b.condition, then=Value(i)) for i, b in enumerate(branches)),
+                default=Value(-1),
+            )
+        )
+    row = rows.values("branch", *LIST_ORDER).first()
+    if row is None or row["branch"] < 0:
+        return None
+    branch = branches[row["branch"]]
+    return Cursor(row["branch"], tuple(row[field] for field in branch.order))
 
 
 def _union_all_sql(querysets: list[QuerySet], *, tag: bool = False) -> tuple[str, list]:
     """UNION ALL of querysets that may each be ordered and sliced (which
     Django's union() refuses on SQLite): each becomes a derived table. With
     `tag`, a column `part` says which queryset a row came from."""
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for i, queryset in enumerate(querysets):
         sql, part_params = queryset.query.sql_with_params()
         extra = f", {i} AS part" if tag else ""
@@ -273,11 +322,12 @@ def _union_all_sql(querysets: list[QuerySet], *, tag: bool = False) -> tuple[str
     return " UNION ALL ".join(parts), params
 
 
-def _capped_count(branches: list[QuerySet[Patient]], cap: int) -> int:
-    """How many rows the branches hold together, counting at most cap + 1 of
-    each: one query, whatever the number of matches."""
+def _capped_count(branches: list[Branch], location_ids: list[int], cap: int) -> int:
+    """How many patients the branches find together, counting at most cap + 1
+    of each: one query, whatever the number of matches."""
+    scope = Patient.objects.filter(location_id__in=location_ids).order_by()
     sql, params = _union_all_sql(
-        [b.order_by().values("id")[: cap + 1] for b in branches]
+        [scope.filter(b.condition).values("id")[: cap + 1] for b in branches]
     )
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS matches", params)  # noqa: S608
@@ -285,27 +335,49 @@ def _capped_count(branches: list[QuerySet[Patient]], cap: int) -> int:
 
 
 def _page_rows(
-    branches: list[QuerySet[Patient]], key: tuple | None, backwards: bool, limit: int
+    branches: list[Branch],
+    location_ids: list[int],
+    cursor: Cursor | None,
+    backwards: bool,
+    limit: int,
 ) -> list[Patient]:
-    """Up to `limit` rows in list order after `key` (before it, nearest
-    first, when going backwards). Each branch walks its index in list order
-    from the key; with several branches, only their keys are read (from the
-    indexes) and merged by the database, then the rows of the page by id."""
-    order = [f"-{f}" for f in LIST_ORDER] if backwards else list(LIST_ORDER)
-    if key is not None:
-        lookup = TupleLessThan if backwards else TupleGreaterThan
-        columns = Tuple(*(F(field) for field in LIST_ORDER))
-        branches = [branch.filter(lookup(columns, key)) for branch in branches]
-    if len(branches) == 1:
-        return list(branches[0].select_related("location").order_by(*order)[:limit])
+    """Up to `limit` rows after the cursor (before it, nearest first, when
+    going backwards), branch after branch, each in its order.
+
+    Every branch is walked per location along the index that holds it in
+    order (location, then the names), from the cursor, so that a page reads
+    about `limit` index entries per branch and location, however many match
+    and however deep the page. With more than one walk, only their keys are
+    read and merged by the database, then the rows of the page by id.
+    """
+    walks = []
+    for number, branch in enumerate(branches):
+        order = [f"-{f}" for f in branch.order] if backwards else list(branch.order)
+        matches = Q(branch.condition)
+        if cursor is not None:
+            if (number < cursor.branch) != backwards and number != cursor.branch:
+                continue  # a branch before the cursor's (after it, going back)
+            if number == cursor.branch:
+                lookup = TupleLessThan if backwards else TupleGreaterThan
+                columns = Tuple(*(F(field) for field in branch.order))
+                matches &= Q(lookup(columns, cursor.key))
+        for location_id in location_ids:
+            walk = Patient.objects.filter(matches, location_id=location_id)
+            walks.append((number, walk.order_by(*order), branch.order))
+    if len(walks) == 1:
+        (_, walk, _) = walks[0]
+        return list(walk.select_related("location")[:limit])
     sql, params = _union_all_sql(
-        [b.order_by(*order).values_list(*LIST_ORDER)[:limit] for b in branches]
+        [
+            walk.values_list(Value(number), *order)[:limit]
+            for number, walk, order in walks
+        ]
     )
     direction = "DESC" if backwards else "ASC"
-    merged = f"{sql} ORDER BY 1 {direction}, 2 {direction}, 3 {direction} LIMIT %s"
-    with connection.cursor() as cursor:
-        cursor.execute(merged, [*params, limit])
-        ids = [row[2] for row in cursor.fetchall()]
+    merged = f"{sql} ORDER BY " + ", ".join(f"{n} {direction}" for n in (1, 2, 3, 4))
+    with connection.cursor() as db:
+        db.execute(f"{merged} LIMIT %s", [*params, limit])
+        ids = [row[3] for row in db.fetchall()]
     by_id = Patient.objects.select_related("location").in_bulk(ids)
     return [by_id[pk] for pk in ids if pk in by_id]
 
@@ -321,27 +393,28 @@ def patient_page(
 ) -> PatientPage:
     """A page of a search's matches at the user's locations (`text`), or of
     the patients of one of the user's locations. Every page costs what the
-    first does: a capped count, the page's keys, its rows (and the cursor's
-    row when there is one)."""
+    first does: a capped count, the page (its keys, then its rows, when more
+    than one index is walked), and the cursor's row on a later page."""
+    mine = location_ids_of(user)
     if text:
-        branches = _search_branches(user, text)
-    elif location is not None and location.pk in location_ids_of(user):
-        branches = [Patient.objects.filter(location_id=location.pk).order_by()]
+        branches, location_ids = search_branches(text), mine
+    elif location is not None and location.pk in mine:
+        branches, location_ids = [Branch(Q())], [location.pk]
     else:
-        branches = []
-    if not branches:
+        branches, location_ids = [], []
+    if not branches or not location_ids:
         return PatientPage([], 0, False, None, None)
     backwards = bool(before) and not after
-    key = _cursor_key(user, before if backwards else after)
-    backwards = backwards and key is not None
-    count = _capped_count(branches, COUNT_CAP)
-    rows = _page_rows(branches, key, backwards, size + 1)
+    cursor = _cursor(user, branches, before if backwards else after)
+    backwards = backwards and cursor is not None
+    count = _capped_count(branches, location_ids, COUNT_CAP)
+    rows = _page_rows(branches, location_ids, cursor, backwards, size + 1)
     more = len(rows) > size
     rows = rows[:size]
     if backwards:
         rows.reverse()
     has_next = more if not backwards else True
-    has_previous = more if backwards else key is not None
+    has_previous = more if backwards else cursor is not None
     return PatientPage(
         patients=rows,
         count=min(count, COUNT_CAP),
@@ -453,13 +526,14 @@ def _from_text(field, text: str | None):
 
 
 def _sort_by_meta_ordering(model: type[Model], rows: list) -> list:
-    for name in reversed(model._meta.ordering):
-        attname = name.lstrip("-")
-        rows.sort(
-            key=lambda row: (getattr(row, attname) is None, getattr(row, attname)),
-            reverse=name.startswith("-"),
-        )
+    """Rows in their model's default order (field names only)."""
+    for name in reversed([str(name) for name in model._meta.ordering or ()]):
+        rows.sort(key=_field_key(name.lstrip("-")), reverse=name.startswith("-"))
     return rows
+
+
+def _field_key(attname: str):
+    return lambda row: (getattr(row, attname) is None, getattr(row, attname))
 
 
 def entry_lists(patient: Patient, models: tuple[type[Model], ...]) -> list[list]:
@@ -508,7 +582,9 @@ def _measurements_and_height(
         ],
         tag=True,
     )
-    rows = list(BodyMeasurement.objects.raw(f"{sql} ORDER BY part, 1", params))
+    rows: list[Any] = list(
+        BodyMeasurement.objects.raw(f"{sql} ORDER BY part, 1", params)
+    )
     measurements = sorted(
         (row for row in rows if row.part == 0),
         key=lambda m: (m.measured_at, m.pk),
