@@ -187,6 +187,9 @@ class Branch:
 
     condition: Q
     order: tuple[str, str, str] = LIST_ORDER
+    # Walked location by location (a name range, possibly thousands of rows);
+    # an exact lookup (an MRN, a phone) finds its few rows in one go.
+    per_location: bool = True
 
 
 def search_branches(text: str) -> list[Branch]:
@@ -198,20 +201,20 @@ def search_branches(text: str) -> list[Branch]:
     if terms.empty:
         return []
     if terms.mrn:
-        return [Branch(Q(mrn=terms.mrn))]
+        return [Branch(Q(mrn=terms.mrn), per_location=False)]
     if terms.email:
-        return [Branch(Q(email=terms.email))]
+        return [Branch(Q(email=terms.email), per_location=False)]
     if terms.birth_date:
-        return [Branch(Q(date_of_birth=terms.birth_date))]
+        return [Branch(Q(date_of_birth=terms.birth_date), per_location=False)]
     if terms.phone:
-        return [Branch(Q(phone=terms.phone))]
+        return [Branch(Q(phone=terms.phone), per_location=False)]
     if terms.any_prefix:
         last = _prefix("last_name_key", terms.any_prefix)
         first = _prefix("first_name_key", terms.any_prefix)
         return [
             Branch(last),
             Branch(first & ~last, FIRST_NAME_ORDER),
-            Branch(Q(mrn=terms.token) & ~last & ~first),
+            Branch(Q(mrn=terms.token) & ~last & ~first, per_location=False),
         ]
     condition = Q()
     if terms.last_prefix:
@@ -361,8 +364,13 @@ def _page_rows(
                 lookup = TupleLessThan if backwards else TupleGreaterThan
                 columns = Tuple(*(F(field) for field in branch.order))
                 matches &= Q(lookup(columns, cursor.key))
-        for location_id in location_ids:
-            walk = Patient.objects.filter(matches, location_id=location_id)
+        scopes = (
+            [Q(location_id=pk) for pk in location_ids]
+            if branch.per_location
+            else [Q(location_id__in=location_ids)]
+        )
+        for scope in scopes:
+            walk = Patient.objects.filter(matches, scope)
             walks.append((number, walk.order_by(*order), branch.order))
     if len(walks) == 1:
         (_, walk, _) = walks[0]
