@@ -319,12 +319,18 @@ def build_batch(
         height = Decimal(rng.randint(150, 195))
         weight = Decimal(rng.randint(480, 1400)) / 10
         for visit in range(rng.randint(1, 3)):
+            # Entered in kg and cm: bulk inserts skip the save() that fills
+            # the as-entered values.
+            kg = weight + Decimal(rng.randint(-20, 20)) / 10
+            cm = height if visit == 0 else None
             entries.append(
                 BodyMeasurement(
                     measured_at=datetime(2025, 12, 1, 15, tzinfo=UTC)
                     - timedelta(days=21 * visit + rng.randint(0, 300)),
-                    weight_kg=weight + Decimal(rng.randint(-20, 20)) / 10,
-                    height_cm=height if visit == 0 else None,
+                    weight_kg=kg,
+                    weight_entered=kg,
+                    height_cm=cm,
+                    height_entered=cm,
                     recorded_by=nurse,
                 )
             )

@@ -18,7 +18,6 @@
 #   PORT=8100
 #   SERVER=auto             auto | serve (ketaclinic serve --prod) | gunicorn
 #   REUSE=0                 1: keep an existing bench database, skip generating
-#   EXTRA=1                 1: also time the harder cases (see http_bench.py)
 #   QUIET_LOAD=0.5          before each run, wait (up to QUIET_WAIT=900 s) for
 #                           the 1-minute load average to fall below this:
 #                           other work on the machine skews the timings
@@ -54,7 +53,6 @@ WORKERS="${WORKERS:-2}"
 PORT="${PORT:-8100}"
 SERVER="${SERVER:-auto}"
 REUSE="${REUSE:-0}"
-EXTRA="${EXTRA:-1}"
 OUT="${OUT:-/tmp/ketaclinic-bench}"
 QUIET_LOAD="${QUIET_LOAD:-0.5}"
 NICE="${NICE:-0}"
@@ -165,7 +163,6 @@ wait_for_quiet() {
 
 bench() {  # $1: name
     local extra=()
-    [ "$EXTRA" = 1 ] && extra=(--extra)
     [ "$NICE" != 0 ] && extra+=(--renice-db "$NICE")
     for c in $CONCURRENCY; do
         wait_for_quiet

@@ -77,21 +77,76 @@ def test_viewing_a_chart_is_audited(world, as_role):
 
 
 def test_the_chart_runs_a_bounded_number_of_queries(world, as_role):
-    """Queries: session, user, locations, patient, escorts, allergies, medications,
-    conditions, measurements, latest height, consent versions and signatures,
-    upcoming visits, open urgent tasks (the banner; their crisis leads, one
-    more, only when a task is open), submitted intakes and their reviews (what
-    the patient reported, not yet reviewed: 2), the journey, the
-    treatment plan in force, audit entry (lock
-    the chain head, insert, advance the head)."""
+    """Queries: session, user, locations, second-factor device, patient, the
+    entry lists (escorts, allergies, medications, conditions) in one, the
+    latest weights with the latest height in one, consent versions and
+    signatures, upcoming visits, open urgent tasks (the banner; their crisis
+    leads, one more, only when a task is open), submitted intakes and their
+    reviews (what the patient reported, not yet reviewed: 2), the journey, the
+    treatment plan in force, audit entry (lock the chain head, insert, advance
+    the head)."""
     client = as_role("nurse")
     fill_chart(world.patient, 2)
     report(world.patient, 2)
     small = chart_queries(client, world.patient)
-    fill_chart(world.patient, 30)
+    fill_chart(world.patient, 30)  # the only height is older than 10 weights
     report(world.patient, 30)
     assert chart_queries(client, world.patient) == small
-    assert small <= 21  # 16, urgent tasks, reported answers (2), journey, plan
+    assert small <= 18  # 13, urgent tasks, reported answers (2), journey, plan
+
+
+def test_the_chart_lists_every_entry_in_order_with_its_values(world, as_role):
+    """The entry lists read in one query come back as they were stored."""
+    patient = world.patient
+    patient.sex_at_birth = "male"
+    patient.save()
+    Escort.objects.create(patient=patient, name="Zoe", relation="sister", phone="")
+    Escort.objects.create(
+        patient=patient, name="Bo", relation="friend", phone="+13035550111"
+    )
+    Allergy.objects.create(patient=patient, substance="Latex", active=False)
+    Allergy.objects.create(
+        patient=patient, substance="Penicillin", reaction="hives", severity="severe"
+    )
+    Condition.objects.create(
+        patient=patient,
+        icd10_code="F33.1",
+        description="MDD",
+        onset_date=timezone.localdate() - timedelta(days=400),
+    )
+    BodyMeasurement.objects.create(
+        patient=patient,
+        measured_at=timezone.now() - timedelta(days=90),
+        weight_kg=Decimal("80.5"),
+        height_cm=Decimal("181.0"),
+    )
+    for day in range(12):
+        BodyMeasurement.objects.create(
+            patient=patient,
+            measured_at=timezone.now() - timedelta(days=day),
+            weight_kg=Decimal("80.0") - day,
+        )
+    from ketaclinic.patients.queries import chart_for
+
+    chart = chart_for(patient, clinical=True)
+    assert [e.name for e in chart.escorts] == ["Bo", "Zoe"]
+    assert chart.escorts[0].phone == "+13035550111"
+    assert [(a.substance, a.active) for a in chart.allergies] == [
+        ("Penicillin", True),
+        ("Latex", False),
+    ]
+    assert chart.allergies[0].get_severity_display() == "Severe"
+    assert chart.conditions[0].onset_date == timezone.localdate() - timedelta(days=400)
+    assert chart.conditions[0].recorded_at <= timezone.now()
+    assert [m.weight_kg for m in chart.measurements][:2] == [
+        Decimal("80.000"),
+        Decimal("79.000"),
+    ]
+    assert len(chart.measurements) == 10
+    assert chart.height_cm == Decimal("181.000")
+    page = as_role("nurse").get(reverse("patients:chart", args=[patient.uuid]))
+    assert "Penicillin" in page.text and "hives" in page.text
+    assert "Ideal body weight" in page.text  # the height older than 10 weights
 
 
 def test_the_chart_shows_weights_side_by_side_with_units(world, as_role):

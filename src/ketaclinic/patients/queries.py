@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import (
@@ -12,8 +13,25 @@ from django.core.exceptions import (
     PermissionDenied,
     ValidationError,
 )
-from django.db.models import Model, Q, QuerySet
+from django.db import connection
+from django.db.models import (
+    Case,
+    F,
+    Model,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.fields.tuple_lookups import (
+    Tuple,
+    TupleGreaterThan,
+    TupleLessThan,
+)
+from django.db.models.functions import Cast
 from django.http import Http404
+from django.utils import timezone
 
 from ketaclinic.accounts.locations import location_ids_of
 from ketaclinic.accounts.permissions import Perm, can
@@ -154,37 +172,264 @@ def _prefix(field: str, prefix: str) -> Q:
     return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix_upper_bound(prefix)})
 
 
-def patient_search(user, text: str) -> QuerySet[Patient]:
+# The list's order, with the id last so that it is total: a page ends at a
+# row, and the next page starts right after that row (keyset pagination).
+LIST_ORDER = ("last_name_key", "first_name_key", "id")
+FIRST_NAME_ORDER = ("first_name_key", "last_name_key", "id")
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class Branch:
+    """Part of a search's matches: a condition that no earlier branch's
+    matches meet (so nothing needs de-duplicating), and the order of the
+    index that finds them, per location, already sorted."""
+
+    condition: Q
+    order: tuple[str, str, str] = LIST_ORDER
+    # Walked location by location (a name range, possibly thousands of rows);
+    # an exact lookup (an MRN, a phone) finds its few rows in one go.
+    per_location: bool = True
+
+
+def search_branches(text: str) -> list[Branch]:
+    """What a search box entry finds, branch by branch: one plain indexed
+    lookup each (an OR of the name columns makes the planners scan every
+    patient). A single word finds last names first, then first names, then
+    an MRN with letters."""
     terms = SearchTerms.parse(text)
-    qs = patients_for_user(user).select_related("location")
     if terms.empty:
-        return qs.none()
+        return []
     if terms.mrn:
-        return qs.filter(mrn=terms.mrn)
+        return [Branch(Q(mrn=terms.mrn), per_location=False)]
     if terms.email:
-        return qs.filter(email=terms.email)
+        return [Branch(Q(email=terms.email), per_location=False)]
     if terms.birth_date:
-        return qs.filter(date_of_birth=terms.birth_date)
+        return [Branch(Q(date_of_birth=terms.birth_date), per_location=False)]
     if terms.phone:
-        return qs.filter(phone=terms.phone)
+        return [Branch(Q(phone=terms.phone), per_location=False)]
     if terms.any_prefix:
-        # One indexed range scan per name column, combined: an OR of the three
-        # makes the planners scan every patient of the user's locations.
-        base = qs.select_related(None).order_by()
-        return (
-            base.filter(_prefix("last_name_key", terms.any_prefix))
-            .union(
-                base.filter(_prefix("first_name_key", terms.any_prefix)),
-                base.filter(mrn=terms.token),
-            )
-            .order_by("last_name_key", "first_name_key", "id")
-        )
+        last = _prefix("last_name_key", terms.any_prefix)
+        first = _prefix("first_name_key", terms.any_prefix)
+        return [
+            Branch(last),
+            Branch(first & ~last, FIRST_NAME_ORDER),
+            Branch(Q(mrn=terms.token) & ~last & ~first, per_location=False),
+        ]
     condition = Q()
     if terms.last_prefix:
         condition &= _prefix("last_name_key", terms.last_prefix)
     if terms.first_prefix:
         condition &= _prefix("first_name_key", terms.first_prefix)
-    return qs.filter(condition)
+    return [Branch(condition)]
+
+
+def patient_search(user, text: str) -> QuerySet[Patient]:
+    """Every match of a search box entry at the user's locations, in list
+    order (for pickers that show the first few; the patient list pages
+    through `patient_page`)."""
+    branches = search_branches(text)
+    if not branches:
+        return Patient.objects.none()
+    condition = Q()
+    for branch in branches:
+        condition |= branch.condition
+    if len(branches) == 1:
+        return (
+            patients_for_user(user)
+            .filter(condition)
+            .select_related("location")
+            .order_by(*LIST_ORDER)
+        )
+    # Each branch on its own index, combined without de-duplicating rows.
+    first, *rest = [
+        patients_for_user(user).filter(b.condition).order_by() for b in branches
+    ]
+    return first.union(*rest, all=True).order_by(*LIST_ORDER)
+
+
+@dataclass(frozen=True)
+class PatientPage:
+    """One page of the patient list or of a search's matches.
+
+    `count` is exact up to COUNT_CAP; past it, `more_than_cap` is true (the
+    page reads "more than 1,000"): counting 20,000 matches costs more than
+    showing 50 of them. `next_after` and `previous_before` are the cursors of
+    the neighbouring pages (the uuid of the row to continue from), or None.
+    """
+
+    patients: list[Patient]
+    count: int
+    more_than_cap: bool
+    next_after: str | None
+    previous_before: str | None
+    cap: int = COUNT_CAP
+
+    @property
+    def count_text(self) -> str:
+        """ "12", "1,000", or "more than 1,000" past the cap."""
+        if self.more_than_cap:
+            return f"more than {self.cap:,}"
+        return f"{self.count:,}"
+
+    @property
+    def has_other_pages(self) -> bool:
+        return bool(self.next_after or self.previous_before)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    branch: int
+    key: tuple  # in the branch's order
+
+
+def _cursor(user, branches: list[Branch], uuid: str | None) -> Cursor | None:
+    """Where the row a cursor names (one of the user's patients) stands: its
+    branch and its key; None for a missing or unknown cursor, or a row that
+    no longer matches (then the page is the first)."""
+    if not uuid:
+        return None
+    try:
+        rows = patients_for_user(user).filter(uuid=uuid)
+    except (ValueError, ValidationError):
+        return None
+    if len(branches) == 1:
+        rows = rows.filter(branches[0].condition).annotate(branch=Value(0))
+    else:
+        rows = rows.annotate(
+            branch=Case(
+                *(When(b.condition, then=Value(i)) for i, b in enumerate(branches)),
+                default=Value(-1),
+            )
+        )
+    row = rows.values("branch", *LIST_ORDER).first()
+    if row is None or row["branch"] < 0:
+        return None
+    branch = branches[row["branch"]]
+    return Cursor(row["branch"], tuple(row[field] for field in branch.order))
+
+
+def _union_all_sql(querysets: list[QuerySet], *, tag: bool = False) -> tuple[str, list]:
+    """UNION ALL of querysets that may each be ordered and sliced (which
+    Django's union() refuses on SQLite): each becomes a derived table. With
+    `tag`, a column `part` says which queryset a row came from."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for i, queryset in enumerate(querysets):
+        sql, part_params = queryset.query.sql_with_params()
+        extra = f", {i} AS part" if tag else ""
+        # Django's own SQL with its parameters kept apart: nothing is
+        # interpolated but aliases.
+        parts.append(f"SELECT u{i}.*{extra} FROM ({sql}) AS u{i}")  # noqa: S608
+        params.extend(part_params)
+    return " UNION ALL ".join(parts), params
+
+
+def _capped_count(branches: list[Branch], location_ids: list[int], cap: int) -> int:
+    """How many patients the branches find together, counting at most cap + 1
+    of each: one query, whatever the number of matches."""
+    scope = Patient.objects.filter(location_id__in=location_ids).order_by()
+    sql, params = _union_all_sql(
+        [scope.filter(b.condition).values("id")[: cap + 1] for b in branches]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS matches", params)  # noqa: S608
+        return cursor.fetchone()[0]
+
+
+def _page_rows(
+    branches: list[Branch],
+    location_ids: list[int],
+    cursor: Cursor | None,
+    backwards: bool,
+    limit: int,
+) -> list[Patient]:
+    """Up to `limit` rows after the cursor (before it, nearest first, when
+    going backwards), branch after branch, each in its order.
+
+    Every branch is walked per location along the index that holds it in
+    order (location, then the names), from the cursor, so that a page reads
+    about `limit` index entries per branch and location, however many match
+    and however deep the page. With more than one walk, only their keys are
+    read and merged by the database, then the rows of the page by id.
+    """
+    walks = []
+    for number, branch in enumerate(branches):
+        order = [f"-{f}" for f in branch.order] if backwards else list(branch.order)
+        matches = Q(branch.condition)
+        if cursor is not None:
+            if (number < cursor.branch) != backwards and number != cursor.branch:
+                continue  # a branch before the cursor's (after it, going back)
+            if number == cursor.branch:
+                lookup = TupleLessThan if backwards else TupleGreaterThan
+                columns = Tuple(*(F(field) for field in branch.order))
+                matches &= Q(lookup(columns, cursor.key))
+        scopes = (
+            [Q(location_id=pk) for pk in location_ids]
+            if branch.per_location
+            else [Q(location_id__in=location_ids)]
+        )
+        for scope in scopes:
+            walk = Patient.objects.filter(matches, scope)
+            walks.append((number, walk.order_by(*order), branch.order))
+    if len(walks) == 1:
+        (_, walk, _) = walks[0]
+        return list(walk.select_related("location")[:limit])
+    sql, params = _union_all_sql(
+        [
+            walk.values_list(Value(number), *order)[:limit]
+            for number, walk, order in walks
+        ]
+    )
+    direction = "DESC" if backwards else "ASC"
+    merged = f"{sql} ORDER BY " + ", ".join(f"{n} {direction}" for n in (1, 2, 3, 4))
+    with connection.cursor() as db:
+        db.execute(f"{merged} LIMIT %s", [*params, limit])
+        ids = [row[3] for row in db.fetchall()]
+    by_id = Patient.objects.select_related("location").in_bulk(ids)
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def patient_page(
+    user,
+    *,
+    text: str = "",
+    location: Location | None = None,
+    after: str | None = None,
+    before: str | None = None,
+    size: int,
+) -> PatientPage:
+    """A page of a search's matches at the user's locations (`text`), or of
+    the patients of one of the user's locations. Every page costs what the
+    first does: a capped count, the page (its keys, then its rows, when more
+    than one index is walked), and the cursor's row on a later page."""
+    mine = location_ids_of(user)
+    if text:
+        branches, location_ids = search_branches(text), mine
+    elif location is not None and location.pk in mine:
+        branches, location_ids = [Branch(Q())], [location.pk]
+    else:
+        branches, location_ids = [], []
+    if not branches or not location_ids:
+        return PatientPage([], 0, False, None, None)
+    backwards = bool(before) and not after
+    cursor = _cursor(user, branches, before if backwards else after)
+    backwards = backwards and cursor is not None
+    count = _capped_count(branches, location_ids, COUNT_CAP)
+    rows = _page_rows(branches, location_ids, cursor, backwards, size + 1)
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+    has_next = more if not backwards else True
+    has_previous = more if backwards else cursor is not None
+    return PatientPage(
+        patients=rows,
+        count=min(count, COUNT_CAP),
+        more_than_cap=count > COUNT_CAP,
+        next_after=str(rows[-1].uuid) if rows and has_next else None,
+        previous_before=str(rows[0].uuid) if rows and has_previous else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -256,6 +501,7 @@ class Chart:
     medications: list[Medication]
     conditions: list[Condition]
     measurements: list[BodyMeasurement]
+    height_cm: Decimal | None = None  # the latest active height, however old
 
     @property
     def active_allergies(self) -> list[Allergy]:
@@ -267,35 +513,114 @@ class Chart:
         return len(self.allergies) - len(self.active_allergies)
 
 
+# The columns every chart entry list shares (ChartEntry's).
+_ENTRY_COLUMNS = ("id", "active", "recorded_at", "recorded_by_id", "patient_id")
+
+
+def _own_fields(model: type[Model]) -> list:
+    return [f for f in model._meta.concrete_fields if f.attname not in _ENTRY_COLUMNS]
+
+
+def _from_text(field, text: str | None):
+    """A model field's value from its text form (CAST(... AS text))."""
+    if text is None:
+        return None
+    if field.get_internal_type() == "BooleanField":
+        return text.lower() in ("1", "t", "true")
+    value = field.to_python(text)
+    if isinstance(value, datetime) and timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
+
+
+def _sort_by_meta_ordering(model: type[Model], rows: list) -> list:
+    """Rows in their model's default order (field names only)."""
+    for name in reversed([str(name) for name in model._meta.ordering or ()]):
+        rows.sort(key=_field_key(name.lstrip("-")), reverse=name.startswith("-"))
+    return rows
+
+
+def _field_key(attname: str):
+    return lambda row: (getattr(row, attname) is None, getattr(row, attname))
+
+
+def entry_lists(patient: Patient, models: tuple[type[Model], ...]) -> list[list]:
+    """Several of the chart's entry lists (escorts, allergies, ...) in one
+    query: the columns they share as they are, each model's own columns as
+    text, turned back into values by their fields; each list in its model's
+    order."""
+    width = max(len(_own_fields(model)) for model in models)
+    querysets = []
+    for number, model in enumerate(models):
+        own = [Cast(f.attname, TextField()) for f in _own_fields(model)]
+        padding = [Value(None, output_field=TextField())] * (width - len(own))
+        querysets.append(
+            model._default_manager.filter(patient=patient)
+            .order_by()
+            .values_list(Value(number), *_ENTRY_COLUMNS, *own, *padding)
+        )
+    first, *rest = querysets
+    lists: list[list] = [[] for _ in models]
+    for number, *values in first.union(*rest, all=True):
+        model = models[number]
+        shared = dict(zip(_ENTRY_COLUMNS, values, strict=False))
+        texts = values[len(_ENTRY_COLUMNS) :]
+        for field, text in zip(_own_fields(model), texts, strict=False):
+            shared[field.attname] = _from_text(field, text)
+        row_values = [shared[f.attname] for f in model._meta.concrete_fields]
+        lists[number].append(model.from_db(connection.alias, None, row_values))
+    return [
+        _sort_by_meta_ordering(model, rows)
+        for model, rows in zip(models, lists, strict=True)
+    ]
+
+
+def _measurements_and_height(
+    patient: Patient, count: int
+) -> tuple[list[BodyMeasurement], Decimal | None]:
+    """The latest weights and, in the same query, the latest active height
+    (which may be older than those)."""
+    mine = BodyMeasurement.objects.filter(patient=patient)
+    sql, params = _union_all_sql(
+        [
+            mine.order_by("-measured_at", "-id")[:count],
+            mine.filter(active=True, height_cm__isnull=False).order_by(
+                "-measured_at", "-id"
+            )[:1],
+        ],
+        tag=True,
+    )
+    rows: list[Any] = list(
+        BodyMeasurement.objects.raw(f"{sql} ORDER BY part, 1", params)
+    )
+    measurements = sorted(
+        (row for row in rows if row.part == 0),
+        key=lambda m: (m.measured_at, m.pk),
+        reverse=True,
+    )
+    height = next((row.height_cm for row in rows if row.part == 1), None)
+    return measurements, height
+
+
 def chart_for(patient: Patient, *, clinical: bool, measurements: int = 10) -> Chart:
-    """The chart's lists in one query each (a bounded count whatever the data)."""
-    escorts = list(Escort.objects.filter(patient=patient))
+    """The chart's lists in two queries (a bounded count whatever the data):
+    the entry lists together, then the latest weights with the latest height."""
     if not clinical:
+        (escorts,) = entry_lists(patient, (Escort,))
         return Chart(patient, escorts, [], [], [], [])
+    escorts, allergies, medications, conditions = entry_lists(
+        patient, (Escort, Allergy, Medication, Condition)
+    )
+    weights, height = _measurements_and_height(patient, measurements)
     return Chart(
         patient=patient,
         escorts=escorts,
-        allergies=list(Allergy.objects.filter(patient=patient)),
-        medications=list(Medication.objects.filter(patient=patient)),
-        conditions=list(Condition.objects.filter(patient=patient)),
-        measurements=list(
-            BodyMeasurement.objects.filter(patient=patient)[:measurements]
-        ),
+        allergies=allergies,
+        medications=medications,
+        conditions=conditions,
+        measurements=weights,
+        height_cm=height,
     )
-
-
-def latest_height_cm(patient: Patient, measurements: list[BodyMeasurement]):
-    for measurement in measurements:
-        if measurement.height_cm is not None and measurement.active:
-            return measurement.height_cm
-    older = (
-        BodyMeasurement.objects.filter(
-            patient=patient, active=True, height_cm__isnull=False
-        )
-        .values_list("height_cm", flat=True)
-        .first()
-    )
-    return older
 
 
 @dataclass(frozen=True)

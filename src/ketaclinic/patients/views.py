@@ -7,8 +7,6 @@ from typing import Any
 from django import forms as django_forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -33,29 +31,29 @@ from ketaclinic.patients.signals import chart_shown
 
 @staff_required(Perm.PATIENT_VIEW)
 def patient_list(request: StaffRequest) -> HttpResponse:
-    """The patient list of the active location, or search results.
+    """The patient list of the active location, or search results, a page at a
+    time: "next" and "previous" carry the row to continue from.
 
-    Queries: session, user, locations, then count and page of patients (5).
+    Queries: session, user, locations, then the capped count, the page (two
+    for a one-word search: keys, then rows), the cursor's row on a later
+    page, and the audit entry.
     """
     form = forms.SearchForm(request.GET or None)
     text = form.cleaned_data["q"] if form.is_valid() else ""
-    if text:
-        patients = queries.patient_search(request.user, text)
-    elif request.location is not None:
-        patients = queries.patients_for_user(request.user).filter(
-            location=request.location
-        )
-    else:
-        patients = Patient.objects.none()
-    page = Paginator(patients, settings.KETACLINIC_PAGE_SIZE)
-    page_obj = page.get_page(request.GET.get("page"))
-    prefetch_related_objects(list(page_obj.object_list), "location")
+    page = queries.patient_page(
+        request.user,
+        text=text,
+        location=request.location,
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+        size=settings.KETACLINIC_PAGE_SIZE,
+    )
     queries.patients_seen(
         request.actor,
         purpose=f'Searched patients for "{text}"' if text else "Patient list",
-        count=len(page_obj.object_list),
+        count=len(page.patients),
     )
-    context = {"form": form, "page_obj": page_obj, "q": text}
+    context = {"form": form, "page": page, "q": text}
     # The search box asks for the results alone: the same page's partial.
     template = "patients/patient_list.html" + ("#results" if request.htmx else "")
     return render(request, template, context)
@@ -95,7 +93,7 @@ def _chart_context(request: AppRequest, patient: Patient) -> dict:
     weights = None
     if clinical:
         current = next((m for m in chart.measurements if m.active), None)
-        height = queries.latest_height_cm(patient, chart.measurements)
+        height = chart.height_cm
         if current is not None and height is not None:
             sex = {"male": Sex.MALE, "female": Sex.FEMALE}.get(patient.sex_at_birth)
             weights = dosing_weights(current.weight_kg, height, sex)
