@@ -15,7 +15,7 @@ from ketaclinic.scheduling import services as schedule
 from ketaclinic.scheduling.models import Allocation, Appointment
 from ketaclinic.treatment import series
 from ketaclinic.treatment.models import SeriesVisit
-from tests.conftest import client_for, make_patient
+from tests.conftest import client_for, make_patient, sign_candidate
 from tests.scheduling.factories import open_clinic, works
 from tests.treatment.helpers import signed_plan
 
@@ -67,6 +67,7 @@ def test_a_time_taken_meanwhile_books_none_and_proposes_again(world, clinic):
     plan = signed_plan(world)
     starts = series.series_propose(plan, location=world.home)
     other = make_patient(world.home, mrn="T0000099", first_name="Mary")
+    sign_candidate(other)
     schedule.appointment_book(
         actor=Actor.system(world.staff["front_desk"]),
         patient=other,
