@@ -14,7 +14,7 @@ from ketaclinic.clinical import plan_orders
 from ketaclinic.clinics.models import Location
 from ketaclinic.patients.models import BodyMeasurement, Condition, Patient
 from ketaclinic.treatment import plans, series
-from ketaclinic.treatment.models import Protocol
+from ketaclinic.treatment.models import Protocol, TreatmentPlan
 from ketaclinic.treatment.seed import protocols_seed
 
 DEPRESSION_CODE = ("F33.2", "Major depressive disorder, recurrent severe")
@@ -50,15 +50,29 @@ def plan_input_from(protocol: Protocol, *, indication_code: str, weight_kg: Deci
     )
 
 
+# The demo candidates given a signed plan, and of them those whose series is
+# booked.
+PLANNED_PATIENTS = 4
+BOOKED_SERIES = 2
+
+
 def load_demo_plans(location: Location, *, password: str) -> int:
-    """Protocols, and a signed plan (with a second version) for each demo
-    candidate without one: weighed today, dosed on the depression protocol, its
-    series booked."""
+    """Protocols, and signed plans for the first demo candidates, in the states
+    a clinic sees (weighed today, dosed on the depression protocol): a plan
+    changed once (a second version) with its series booked, a plan with its
+    series booked, and plans signed whose series is not booked yet. The other
+    candidates are left for the front desk to plan and book."""
     protocols_seed()
+    if TreatmentPlan.objects.filter(patient__location=location).exists():
+        return 0  # loaded before: the demo's plans are made once
     provider = User.objects.get(username="provider")
     protocol = Protocol.objects.get(key="depression_induction")
     made = 0
-    for patient in Patient.objects.filter(location=location, mrn__startswith="9"):
+    for patient in Patient.objects.filter(
+        location=location, mrn__startswith="9"
+    ).order_by("mrn"):
+        if made == PLANNED_PATIENTS:
+            break
         if plans.candidate_decision(patient) is None or plans.plan_in_force(patient):
             continue
         condition = Condition.objects.filter(
@@ -89,26 +103,31 @@ def load_demo_plans(location: Location, *, password: str) -> int:
             ),
             password=password,
         )
-        # A second version: the dose on 50 mg/mL vials, so fewer millilitres.
-        changed = plan_input_from(
-            protocol, indication_code=condition.icd10_code, weight_kg=weight.weight_kg
-        )
-        second = plans.plan_sign(
-            actor=actor,
-            patient=patient,
-            plan=dataclasses.replace(changed, vial_mg_per_ml=Decimal(50)),
-            password=password,
-            amends=first,
-            reason="Pharmacy stocks 50 mg/mL vials.",
-        )
-        # Its series, booked by the front desk.
-        front_desk = Actor.system(User.objects.get(username="frontdesk"))
-        with contextlib.suppress(series.SeriesRefused):
-            series.series_confirm(
-                actor=front_desk,
-                plan=second,
-                location=location,
-                starts=series.series_propose(second, location=location),
+        in_force = first
+        if made == 0:
+            # A second version: the dose on 50 mg/mL vials, so fewer millilitres.
+            changed = plan_input_from(
+                protocol,
+                indication_code=condition.icd10_code,
+                weight_kg=weight.weight_kg,
             )
+            in_force = plans.plan_sign(
+                actor=actor,
+                patient=patient,
+                plan=dataclasses.replace(changed, vial_mg_per_ml=Decimal(50)),
+                password=password,
+                amends=first,
+                reason="Pharmacy stocks 50 mg/mL vials.",
+            )
+        if made < BOOKED_SERIES:
+            # Its series, booked by the front desk.
+            front_desk = Actor.system(User.objects.get(username="frontdesk"))
+            with contextlib.suppress(series.SeriesRefused):
+                series.series_confirm(
+                    actor=front_desk,
+                    plan=in_force,
+                    location=location,
+                    starts=series.series_propose(in_force, location=location),
+                )
         made += 1
     return made
