@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
 from django.utils import timezone
@@ -12,9 +13,11 @@ from ketaclinic.accounts.models import User
 from ketaclinic.audit.actor import Actor
 from ketaclinic.clinical import plan_orders
 from ketaclinic.clinics.models import Location
+from ketaclinic.intake.models import QuestionnaireResponse
 from ketaclinic.patients.models import BodyMeasurement, Condition, Patient
+from ketaclinic.scheduling.models import Appointment
 from ketaclinic.treatment import plans, series
-from ketaclinic.treatment.models import Protocol
+from ketaclinic.treatment.models import Protocol, SeriesVisit, TreatmentPlan
 from ketaclinic.treatment.seed import protocols_seed
 
 DEPRESSION_CODE = ("F33.2", "Major depressive disorder, recurrent severe")
@@ -50,10 +53,60 @@ def plan_input_from(protocol: Protocol, *, indication_code: str, weight_kg: Deci
     )
 
 
+# Demo patients whose series ended this many days ago: one overdue for
+# maintenance, one due soon (the depression policy starts at 4 weeks).
+MAINTENANCE_DEMO_DAYS_AGO = (35, 25)
+
+
+def past_series(
+    plan: TreatmentPlan,
+    *,
+    last_on: date,
+    every_days: int = 3,
+    phq9: tuple[int, int] | None = (20, 8),
+) -> list[Appointment]:
+    """The plan's whole series as done in the past, its last infusion on
+    ``last_on`` at 10:00, and PHQ-9 totals before and after it (the history of
+    a patient now in maintenance)."""
+    location = plan.patient.location
+    booked_as = plan.protocol.appointment_type
+    assert booked_as is not None  # the seeded protocols name theirs
+    length = timedelta(minutes=booked_as.minutes)
+    days = [
+        last_on - timedelta(days=every_days * back)
+        for back in range(plan.infusions - 1, -1, -1)
+    ]
+    visits = []
+    for number, day in enumerate(days, start=1):
+        starts_at = datetime.combine(day, time(10), location.zone)
+        visit = Appointment.objects.create(
+            patient=plan.patient,
+            location=location,
+            type=booked_as,
+            starts_at=starts_at,
+            ends_at=starts_at + length,
+            status=Appointment.Status.COMPLETED,
+            notes=f"Infusion {number} of {plan.infusions}: {plan.protocol_name}",
+        )
+        SeriesVisit.objects.create(plan=plan, appointment=visit, number=number)
+        visits.append(visit)
+    if phq9 is not None:
+        for on, total in ((days[0] - timedelta(days=7), phq9[0]), (last_on, phq9[1])):
+            QuestionnaireResponse.objects.create(
+                patient=plan.patient,
+                instrument="phq9",
+                answers={},
+                total=total,
+                source=QuestionnaireResponse.Source.STAFF,
+                completed_at=datetime.combine(on, time(9), location.zone),
+            )
+    return visits
+
+
 def load_demo_plans(location: Location, *, password: str) -> int:
     """Protocols, and a signed plan (with a second version) for each demo
     candidate without one: weighed today, dosed on the depression protocol, its
-    series booked."""
+    series booked (for the first two, done in the past: due for maintenance)."""
     protocols_seed()
     provider = User.objects.get(username="provider")
     protocol = Protocol.objects.get(key="depression_induction")
@@ -101,6 +154,12 @@ def load_demo_plans(location: Location, *, password: str) -> int:
             amends=first,
             reason="Pharmacy stocks 50 mg/mL vials.",
         )
+        if made < len(MAINTENANCE_DEMO_DAYS_AGO):
+            # A series done in the past: due for maintenance.
+            ago = timedelta(days=MAINTENANCE_DEMO_DAYS_AGO[made])
+            past_series(second, last_on=timezone.localdate() - ago)
+            made += 1
+            continue
         # Its series, booked by the front desk.
         front_desk = Actor.system(User.objects.get(username="frontdesk"))
         with contextlib.suppress(series.SeriesRefused):

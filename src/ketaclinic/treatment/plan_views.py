@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from ketaclinic.accounts.access import staff_required
 from ketaclinic.accounts.permissions import Perm, can
@@ -19,9 +20,10 @@ from ketaclinic.patients.models import Patient
 from ketaclinic.patients.queries import (
     chart_for,
     patient_for_actor,
+    patients_seen,
     record_for_actor,
 )
-from ketaclinic.treatment import plans, series
+from ketaclinic.treatment import maintenance, plans, series
 from ketaclinic.treatment.models import Protocol, TreatmentPlan
 from ketaclinic.treatment.plan_forms import (
     PlanForm,
@@ -372,3 +374,12 @@ def plan_series(request: StaffRequest, plan_uuid) -> HttpResponse:
             "first_number": len(series.kept_visits(plan)) + 1,
         },
     )
+
+
+@staff_required(Perm.PLAN_VIEW)
+def maintenance_due(request: StaffRequest) -> HttpResponse:
+    """Who is due or overdue for a maintenance infusion, with the proposed
+    interval, why, and one action to book it."""
+    rows = maintenance.maintenance_due(request.user, timezone.now())
+    patients_seen(request.actor, purpose="Maintenance due", count=len(rows))
+    return render(request, "treatment/maintenance_due.html", {"rows": rows})
