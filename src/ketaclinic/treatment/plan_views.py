@@ -27,6 +27,7 @@ from ketaclinic.treatment import maintenance, plans, series
 from ketaclinic.treatment.models import Protocol, TreatmentPlan
 from ketaclinic.treatment.plan_forms import (
     PlanForm,
+    SeriesPreferencesForm,
     StandingOrderFormSet,
     initial_from_plan,
     initial_from_protocol,
@@ -354,9 +355,17 @@ def plan_series(request: StaffRequest, plan_uuid) -> HttpResponse:
             else:
                 messages.success(request, f"Booked {len(visits)} infusions.")
                 return redirect("plans:detail", plan.uuid)
-    else:
+    asked = any(k in request.GET for k in ("weekdays", "not_before", "not_after"))
+    preferences = SeriesPreferencesForm(request.GET if asked else None)
+    if request.method != "POST" and (not asked or preferences.is_valid()):
+        weekdays = preferences.cleaned_data.get("weekdays") if asked else None
         try:
-            proposal = series.series_propose(plan, location=location)
+            proposal = series.series_propose(
+                plan,
+                location=location,
+                weekdays=frozenset(weekdays) if weekdays else None,
+                day_window=preferences.day_window() if asked else None,
+            )
         except series.SeriesRefused as refused:
             error = refused.message
     return render(
@@ -372,6 +381,7 @@ def plan_series(request: StaffRequest, plan_uuid) -> HttpResponse:
             ],
             "booked": series.series_visits(plan),
             "first_number": len(series.kept_visits(plan)) + 1,
+            "preferences": preferences,
         },
     )
 
