@@ -111,6 +111,7 @@ def load_demo_plans(location: Location, *, password: str) -> int:
     provider = User.objects.get(username="provider")
     protocol = Protocol.objects.get(key="depression_induction")
     made = 0
+    due_left = list(MAINTENANCE_DEMO_DAYS_AGO)
     for patient in Patient.objects.filter(location=location, mrn__startswith="9"):
         if plans.candidate_decision(patient) is None or plans.plan_in_force(patient):
             continue
@@ -154,10 +155,14 @@ def load_demo_plans(location: Location, *, password: str) -> int:
             amends=first,
             reason="Pharmacy stocks 50 mg/mL vials.",
         )
-        if made < len(MAINTENANCE_DEMO_DAYS_AGO):
+        ahead = Appointment.objects.filter(
+            patient=patient, starts_at__gt=timezone.now()
+        ).exclude(status__in=series.GONE)
+        if due_left and not ahead.exists():
             # A series done in the past: due for maintenance.
-            ago = timedelta(days=MAINTENANCE_DEMO_DAYS_AGO[made])
-            past_series(second, last_on=timezone.localdate() - ago)
+            ago = timedelta(days=due_left.pop(0))
+            today = timezone.now().astimezone(location.zone).date()
+            past_series(second, last_on=today - ago)
             made += 1
             continue
         # Its series, booked by the front desk.
