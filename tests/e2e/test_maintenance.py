@@ -4,23 +4,21 @@ maintenance infusion: the booking page opens with the type and the due day."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from ketaclinic.clinics.models import Location
-from ketaclinic.treatment.demo import MAINTENANCE_DEMO_DAYS_AGO
+from ketaclinic.accounts.models import User
+from ketaclinic.treatment.maintenance import maintenance_due
 from ketaclinic.treatment.models import Protocol
 
 pytestmark = pytest.mark.e2e
 
 
 def test_a_provider_follows_book_from_the_maintenance_worklist(page, sign_in, demo):
-    zone = Location.objects.get().zone
-    today = timezone.now().astimezone(zone).date()
-    soon = 28 - MAINTENANCE_DEMO_DAYS_AGO[1]  # the depression policy: 4 weeks
+    rows = maintenance_due(User.objects.get(username="provider"), timezone.now())
+    soon = next(row for row in rows if row.days_left > 0)
     booster = Protocol.objects.get(key="depression_maintenance").appointment_type
     sign_in(page, "provider")
     page.get_by_role("navigation", name="Main").get_by_role(
@@ -29,10 +27,10 @@ def test_a_provider_follows_book_from_the_maintenance_worklist(page, sign_in, de
     expect(page.get_by_role("heading", name="Maintenance due")).to_be_visible()
     overdue = page.get_by_role("row").filter(has_text="overdue by")
     expect(overdue.first).to_contain_text("First maintenance interval")
-    row = page.get_by_role("row").filter(has_text=f"due in {soon} days")
+    row = page.get_by_role("row").filter(has_text=soon.patient.mrn)
+    expect(row).to_contain_text(f"due in {soon.days_left} days")
     expect(row).to_contain_text("4 weeks")
     row.get_by_role("link", name=re.compile("^Book maintenance for")).click()
     expect(page).to_have_url(re.compile(r"/book/"))
-    due = today + timedelta(days=soon)
-    expect(page.get_by_label("From")).to_have_value(due.isoformat())
+    expect(page.get_by_label("From")).to_have_value(soon.due_on.isoformat())
     expect(page.get_by_label("Appointment type")).to_have_value(str(booster.pk))

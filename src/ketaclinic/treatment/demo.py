@@ -66,16 +66,13 @@ def past_series(
     phq9: tuple[int, int] | None = (20, 8),
 ) -> list[Appointment]:
     """The plan's whole series as done in the past, its last infusion on
-    ``last_on`` at 10:00, and PHQ-9 totals before and after it (the history of
-    a patient now in maintenance)."""
+    ``last_on`` (or the open day before it) at 10:00, and PHQ-9 totals before
+    and after it (the history of a patient now in maintenance)."""
     location = plan.patient.location
     booked_as = plan.protocol.appointment_type
     assert booked_as is not None  # the seeded protocols name theirs
     length = timedelta(minutes=booked_as.minutes)
-    days = [
-        last_on - timedelta(days=every_days * back)
-        for back in range(plan.infusions - 1, -1, -1)
-    ]
+    days = _open_days(location, last_on, plan.infusions, every_days)
     visits = []
     for number, day in enumerate(days, start=1):
         starts_at = datetime.combine(day, time(10), location.zone)
@@ -91,7 +88,7 @@ def past_series(
         SeriesVisit.objects.create(plan=plan, appointment=visit, number=number)
         visits.append(visit)
     if phq9 is not None:
-        for on, total in ((days[0] - timedelta(days=7), phq9[0]), (last_on, phq9[1])):
+        for on, total in ((days[0] - timedelta(days=7), phq9[0]), (days[-1], phq9[1])):
             QuestionnaireResponse.objects.create(
                 patient=plan.patient,
                 instrument="phq9",
@@ -101,6 +98,31 @@ def past_series(
                 completed_at=datetime.combine(on, time(9), location.zone),
             )
     return visits
+
+
+def _open_days(
+    location: Location, last_on: date, count: int, every_days: int
+) -> list[date]:
+    """``count`` days the location gave infusions, ``every_days`` apart, the
+    last on ``last_on`` or the open weekday before it (infusions on weekdays
+    with opening hours, never on a closure)."""
+    open_weekdays = set(location.opening_hours.values_list("weekday", flat=True))
+    closed = list(location.closures.values_list("starts_on", "ends_on"))
+
+    def is_open(day: date) -> bool:
+        if open_weekdays and (day.weekday() >= 5 or day.weekday() not in open_weekdays):
+            return False
+        return not any(start <= day <= end for start, end in closed)
+
+    days: list[date] = []
+    day = last_on
+    while len(days) < count:
+        if is_open(day):
+            days.append(day)
+            day -= timedelta(days=every_days)
+        else:
+            day -= timedelta(days=1)
+    return sorted(days)
 
 
 def load_demo_plans(location: Location, *, password: str) -> int:
