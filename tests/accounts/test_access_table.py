@@ -124,6 +124,7 @@ TABLE: dict[str, tuple[str, set[str] | str]] = {
     "plans:amend": ("get", {P}),
     "plans:sheet": ("get", CHART),
     "plans:series": ("get", CHART),
+    "plans:maintenance": ("get", CHART),
 }
 
 
@@ -268,7 +269,7 @@ def intake_url_for(name: str, world) -> str:
 def plans_url_for(name: str, world) -> str:
     from tests.treatment.helpers import signed_plan
 
-    if name == "plans:protocols":
+    if name in ("plans:protocols", "plans:maintenance"):
         return reverse(name)
     if name == "plans:protocol_edit":
         return reverse(name, args=["depression_induction"])

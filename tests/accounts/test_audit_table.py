@@ -115,6 +115,7 @@ AUDIT: dict[str, str] = {
     "plans:amend": CHART,
     "plans:sheet": CHART,
     "plans:series": CHART,
+    "plans:maintenance": LIST,
 }
 
 

@@ -4,6 +4,7 @@ import hashlib
 import io
 
 from django.core.management import call_command
+from django.utils import timezone
 
 from ketaclinic.accounts.models import User
 from ketaclinic.clinics.models import Location, Resource
@@ -24,6 +25,7 @@ from ketaclinic.patients.models import (
 )
 from ketaclinic.patients.services import mrn_is_valid
 from ketaclinic.scheduling.models import Allocation, Appointment
+from ketaclinic.treatment.maintenance import maintenance_due
 from ketaclinic.treatment.models import ScreeningDecision
 
 MODELS = [
@@ -84,6 +86,10 @@ def test_the_demo_clinic_has_what_the_issue_names(db):
     assert Intake.objects.filter(status="in_progress").exists()
     assert UrgentTask.objects.filter(done_at__isnull=True).count() == 1
     assert ConsentVersion.objects.count() == 4
+    # Patients due for maintenance: their series done in the past.
+    due = maintenance_due(User.objects.get(username="provider"), timezone.now())
+    assert len(due) >= 2
+    assert any(row.days_left < 0 for row in due)
 
 
 def test_loading_it_twice_changes_nothing_the_second_time(db):

@@ -4,7 +4,7 @@ books every visit or none."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.db import connection
@@ -204,3 +204,31 @@ def test_a_missed_infusion_is_proposed_again_within_the_cadence(world, clinic):
     series.series_confirm(actor=desk, plan=plan, location=world.home, starts=again)
     assert len(series.kept_visits(plan)) == 6
     assert SeriesVisit.objects.filter(plan=plan).order_by("number").last().number == 6
+
+
+def test_the_series_page_keeps_to_the_patients_days_and_times(world, clinic):
+    plan = signed_plan(world)
+    url = reverse("plans:series", args=[plan.uuid])
+    page = client_for(world.staff["front_desk"]).get(
+        url, {"weekdays": ["1", "3"], "not_before": "13:00"}
+    )
+    assert page.status_code == 200
+    assert "Days that suit the patient" in page.text
+    starts = page.context["proposal"]
+    assert len(starts) == 6
+    for value in starts:
+        local = datetime.strptime(value, "%Y-%m-%dT%H:%M")
+        assert local.weekday() in (1, 3)
+        assert local.time() >= time(13)
+
+
+def test_a_time_window_the_wrong_way_round_is_refused_beside_the_field(world, clinic):
+    plan = signed_plan(world)
+    page = client_for(world.staff["front_desk"]).get(
+        reverse("plans:series", args=[plan.uuid]),
+        {"not_before": "15:00", "not_after": "09:00"},
+    )
+    assert page.status_code == 200
+    assert "This must be later than" in page.text
+    assert page.context["proposal"] == []
+    assert not SeriesVisit.objects.exists()

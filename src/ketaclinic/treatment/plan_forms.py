@@ -10,6 +10,7 @@ from django import forms
 
 from ketaclinic.clinical import plan_orders
 from ketaclinic.clinical.dosing import VIAL_CONCENTRATIONS_MG_PER_ML, WeightBasis
+from ketaclinic.scheduling.forms import FindTimeForm
 from ketaclinic.treatment.models import Protocol, TreatmentPlan
 from ketaclinic.treatment.plans import PlanInput
 
@@ -320,3 +321,14 @@ def orders_initial(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         }
         for r in records[:ORDER_ROWS]
     ]
+
+
+class SeriesPreferencesForm(FindTimeForm):
+    """The patient's preferred days and times for a series: the booking
+    search's own fields (days that suit, not before, starting by), all
+    optional."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("type", "start_date", "resource"):
+            del self.fields[name]

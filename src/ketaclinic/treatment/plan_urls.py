@@ -6,6 +6,7 @@ app_name = "plans"
 urlpatterns = [
     path("protocols/", plan_views.protocol_list, name="protocols"),
     path("protocols/<slug:key>/edit/", plan_views.protocol_edit, name="protocol_edit"),
+    path("maintenance/", plan_views.maintenance_due, name="maintenance"),
     path("patients/<uuid:patient_uuid>/", plan_views.plan_list, name="list"),
     path("patients/<uuid:patient_uuid>/new/", plan_views.plan_new, name="new"),
     path("<uuid:plan_uuid>/", plan_views.plan_detail, name="detail"),

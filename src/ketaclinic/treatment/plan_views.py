@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from ketaclinic.accounts.access import staff_required
 from ketaclinic.accounts.permissions import Perm, can
@@ -19,12 +20,14 @@ from ketaclinic.patients.models import Patient
 from ketaclinic.patients.queries import (
     chart_for,
     patient_for_actor,
+    patients_seen,
     record_for_actor,
 )
-from ketaclinic.treatment import plans, series
+from ketaclinic.treatment import maintenance, plans, series
 from ketaclinic.treatment.models import Protocol, TreatmentPlan
 from ketaclinic.treatment.plan_forms import (
     PlanForm,
+    SeriesPreferencesForm,
     StandingOrderFormSet,
     initial_from_plan,
     initial_from_protocol,
@@ -352,9 +355,17 @@ def plan_series(request: StaffRequest, plan_uuid) -> HttpResponse:
             else:
                 messages.success(request, f"Booked {len(visits)} infusions.")
                 return redirect("plans:detail", plan.uuid)
-    else:
+    asked = any(k in request.GET for k in ("weekdays", "not_before", "not_after"))
+    preferences = SeriesPreferencesForm(request.GET if asked else None)
+    if request.method != "POST" and (not asked or preferences.is_valid()):
+        weekdays = preferences.cleaned_data.get("weekdays") if asked else None
         try:
-            proposal = series.series_propose(plan, location=location)
+            proposal = series.series_propose(
+                plan,
+                location=location,
+                weekdays=frozenset(weekdays) if weekdays else None,
+                day_window=preferences.day_window() if asked else None,
+            )
         except series.SeriesRefused as refused:
             error = refused.message
     return render(
@@ -370,5 +381,15 @@ def plan_series(request: StaffRequest, plan_uuid) -> HttpResponse:
             ],
             "booked": series.series_visits(plan),
             "first_number": len(series.kept_visits(plan)) + 1,
+            "preferences": preferences,
         },
     )
+
+
+@staff_required(Perm.PLAN_VIEW)
+def maintenance_due(request: StaffRequest) -> HttpResponse:
+    """Who is due or overdue for a maintenance infusion, with the proposed
+    interval, why, and one action to book it."""
+    rows = maintenance.maintenance_due(request.user, timezone.now())
+    patients_seen(request.actor, purpose="Maintenance due", count=len(rows))
+    return render(request, "treatment/maintenance_due.html", {"rows": rows})

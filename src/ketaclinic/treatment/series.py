@@ -136,6 +136,17 @@ def _fit(
     return starts
 
 
+def visit_state(visit: Appointment) -> str:
+    """A series visit in plain words: booked, done, or missed and why."""
+    if visit.status == Appointment.Status.COMPLETED:
+        return "Done"
+    if visit.status == Appointment.Status.NO_SHOW:
+        return "Missed (did not come)"
+    if visit.status == Appointment.Status.CANCELLED:
+        return "Missed (cancelled)"
+    return "Booked"
+
+
 def kept_visits(plan: TreatmentPlan) -> list[Appointment]:
     """The series' visits that count: not cancelled, not missed."""
     return [visit for visit in series_visits(plan) if visit.status not in GONE]

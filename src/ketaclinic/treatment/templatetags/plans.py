@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
-from ketaclinic.treatment import plans
+from ketaclinic.treatment import plans, series
 
 register = template.Library()
 
@@ -24,9 +24,14 @@ def num(value) -> str:
 
 @register.inclusion_tag("treatment/_plan_in_force.html", takes_context=True)
 def plan_in_force(context, patient) -> dict:
-    """The chart's card: the plan in force, with a link to every version."""
+    """The chart's cards: the plan in force, with a link to every version, and
+    its series visits (one query more when a plan is in force)."""
+    plan = plans.plan_in_force(patient)
+    visits = series.series_visits(plan) if plan is not None else []
     return {
         "patient": patient,
-        "plan": plans.plan_in_force(patient),
+        "plan": plan,
+        "visits": [(visit, series.visit_state(visit)) for visit in visits],
+        "missed": any(visit.status in series.GONE for visit in visits),
         "perms_granted": context.get("perms_granted", {}),
     }
