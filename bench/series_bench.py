@@ -36,12 +36,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import slots_bench  # noqa: E402  (sets Django up)
-from http_bench import describe_machine, load_average  # noqa: E402
-
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from http_bench import describe_machine, load_average  # noqa: E402
 
 from ketaclinic.accounts.models import User  # noqa: E402
 from ketaclinic.audit.actor import Actor  # noqa: E402
