@@ -70,7 +70,8 @@ def build(
     """The location ``slug`` (built once): ``chairs`` chairs, ``nurses`` nurses
     working Monday to Saturday, and ``weeks`` weeks of depression infusions
     from ``start``, each chair's ``day_plan`` slots taken with probability
-    ``fill``, all by one patient (``mrn``), by bulk inserts."""
+    ``fill``, each chair's by its own patient (MRN ``mrn`` and the chair's
+    number), by bulk inserts."""
     location = Location.objects.filter(slug=slug).first()
     if location is not None:
         return location
@@ -101,13 +102,18 @@ def build(
                 )
                 for d in range(6)
             )
-        patient = Patient.objects.create(
-            mrn=mrn,
-            location=location,
-            first_name="Bench",
-            last_name="Slots",
-            date_of_birth="1980-01-01",
-        )
+        # A patient per chair: nobody is booked in two places at once (the
+        # database refuses that on PostgreSQL).
+        patients = [
+            Patient.objects.create(
+                mrn=f"{mrn}{n:02d}",
+                location=location,
+                first_name="Bench",
+                last_name=f"Chair {n}",
+                date_of_birth="1980-01-01",
+            )
+            for n in range(1, chairs + 1)
+        ]
     kind = ensure_default_types()["infusion-depression"]
     chair_list = list(Resource.objects.filter(location=location).order_by("id"))
     nurse_list = list(
@@ -130,7 +136,7 @@ def build(
                 begin = datetime.combine(local_day, time(hour, minute), location.zone)
                 appointments.append(
                     Appointment(
-                        patient=patient,
+                        patient=patients[index],
                         location=location,
                         type=kind,
                         starts_at=begin,

@@ -88,8 +88,15 @@ def _minus(
     return result
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _aware(value) -> datetime:
-    """A UTC datetime from a raw database value (SQLite gives text)."""
+    """A UTC datetime from a raw database value: microseconds since the epoch
+    (what the bookings query asks PostgreSQL for), text or a naive datetime
+    (SQLite)."""
+    if isinstance(value, int):
+        return _EPOCH + timedelta(microseconds=value)
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
@@ -218,6 +225,15 @@ class ScheduleLoader:
         # (resource or staff, starts_at) indexes stays within the window.
         bounds = [adapt(start - LONGEST_VISIT), adapt(end), adapt(start)]
         parts, params = [], []
+        times = "starts_at, ends_at"
+        if connection.vendor == "postgresql":
+            # As whole microseconds since the epoch: read in C, where the
+            # timestamps would be parsed one by one in Python (most of the
+            # time of a search in a busy clinic).
+            times = ", ".join(
+                f"(EXTRACT(EPOCH FROM {column}) * 1000000)::bigint"
+                for column in ("starts_at", "ends_at")
+            )
         for column, ids in (
             ("resource_id", [pk for pk, _ in self.resources]),
             ("staff_id", [pk for pk, _, _ in self.people]),
@@ -225,7 +241,7 @@ class ScheduleLoader:
             if not ids:
                 continue
             sql = (
-                "SELECT resource_id, staff_id, seat, starts_at, ends_at "  # noqa: S608
+                f"SELECT resource_id, staff_id, seat, {times} "  # noqa: S608
                 f"FROM {table} WHERE active AND {column} IN "
                 f"({','.join(['%s'] * len(ids))}) "
                 "AND starts_at > %s AND starts_at < %s AND ends_at > %s"
