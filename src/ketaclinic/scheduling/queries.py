@@ -93,8 +93,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def _aware(value) -> datetime:
     """A UTC datetime from a raw database value: microseconds since the epoch
-    (what the bookings query asks PostgreSQL for), text or a naive datetime
-    (SQLite)."""
+    (what the bookings query asks for), text or a naive datetime."""
     if isinstance(value, int):
         return _EPOCH + timedelta(microseconds=value)
     if isinstance(value, str):
@@ -226,13 +225,21 @@ class ScheduleLoader:
         bounds = [adapt(start - LONGEST_VISIT), adapt(end), adapt(start)]
         parts, params = [], []
         times = "starts_at, ends_at"
-        if connection.vendor == "postgresql":
-            # As whole microseconds since the epoch: read in C, where the
-            # timestamps would be parsed one by one in Python (most of the
-            # time of a search in a busy clinic).
+        # As whole microseconds since the epoch, read as integers: Django
+        # would parse each timestamp in Python (most of the time of a search
+        # in a busy clinic). SQLite holds UTC text, "YYYY-MM-DD HH:MM:SS" and
+        # ".ffffff" when there are microseconds: the seconds and the
+        # microseconds are read apart (SQLite's own date functions keep only
+        # milliseconds).
+        microseconds = {
+            "postgresql": "(EXTRACT(EPOCH FROM {0}) * 1000000)::bigint",
+            "sqlite": "(CAST(strftime('%%s', substr({0}, 1, 19)) AS INTEGER)"
+            " * 1000000"
+            " + CAST(substr({0} || '.000000', 21, 6) AS INTEGER))",
+        }.get(connection.vendor)
+        if microseconds is not None:
             times = ", ".join(
-                f"(EXTRACT(EPOCH FROM {column}) * 1000000)::bigint"
-                for column in ("starts_at", "ends_at")
+                microseconds.format(column) for column in ("starts_at", "ends_at")
             )
         for column, ids in (
             ("resource_id", [pk for pk, _ in self.resources]),
