@@ -54,23 +54,42 @@ DAY_PLAN = [(8, 0), (9, 30), (11, 0), (12, 30), (14, 0), (15, 30)]
 PHASES = [("Preparation", 0, 15), ("Infusion", 15, 40), ("Recovery", 55, 30)]
 
 
-def build(start: datetime, fill: float) -> Location:
-    location = Location.objects.filter(slug=SLUG).first()
+def build(
+    start: datetime,
+    fill: float,
+    *,
+    slug: str = SLUG,
+    chairs: int = CHAIRS,
+    nurses: int = NURSES,
+    weeks: int = WEEKS,
+    day_plan: list[tuple[int, int]] = DAY_PLAN,
+    mrn: str = "BSLOT0001",
+    opening: tuple[time, time] = (time(8), time(18)),
+    staff_hours: tuple[time, time] = (time(7, 30), time(18, 30)),
+) -> Location:
+    """The location ``slug`` (built once): ``chairs`` chairs, ``nurses`` nurses
+    working Monday to Saturday, and ``weeks`` weeks of depression infusions
+    from ``start``, each chair's ``day_plan`` slots taken with probability
+    ``fill``, each chair's by its own patient (MRN ``mrn`` and the chair's
+    number), by bulk inserts."""
+    location = Location.objects.filter(slug=slug).first()
     if location is not None:
         return location
     with transaction.atomic():
-        location = Location.objects.create(name="Bench slots", slug=SLUG)
+        location = Location.objects.create(name=f"Bench {slug}", slug=slug)
         Resource.objects.bulk_create(
             Resource(location=location, kind="chair", name=f"Chair {n}")
-            for n in range(1, CHAIRS + 1)
+            for n in range(1, chairs + 1)
         )
         OpeningHours.objects.bulk_create(
-            OpeningHours(location=location, weekday=d, opens=time(8), closes=time(18))
+            OpeningHours(
+                location=location, weekday=d, opens=opening[0], closes=opening[1]
+            )
             for d in range(6)
         )
-        for n in range(NURSES):
+        for n in range(nurses):
             nurse = User.objects.create(
-                username=f"bench-slots-nurse{n}", role="nurse", patients_at_once=AT_ONCE
+                username=f"{slug}-nurse{n}", role="nurse", patients_at_once=AT_ONCE
             )
             nurse.locations.add(location)
             StaffHours.objects.bulk_create(
@@ -78,41 +97,46 @@ def build(start: datetime, fill: float) -> Location:
                     staff=nurse,
                     location=location,
                     weekday=d,
-                    starts=time(7, 30),
-                    ends=time(18, 30),
+                    starts=staff_hours[0],
+                    ends=staff_hours[1],
                 )
                 for d in range(6)
             )
-        patient = Patient.objects.create(
-            mrn="BSLOT0001",
-            location=location,
-            first_name="Bench",
-            last_name="Slots",
-            date_of_birth="1980-01-01",
-        )
+        # A patient per chair: nobody is booked in two places at once (the
+        # database refuses that on PostgreSQL).
+        patients = [
+            Patient.objects.create(
+                mrn=f"{mrn}{n:02d}",
+                location=location,
+                first_name="Bench",
+                last_name=f"Chair {n}",
+                date_of_birth="1980-01-01",
+            )
+            for n in range(1, chairs + 1)
+        ]
     kind = ensure_default_types()["infusion-depression"]
-    chairs = list(Resource.objects.filter(location=location).order_by("id"))
-    nurses = list(
-        User.objects.filter(username__startswith="bench-slots-nurse").order_by("id")
+    chair_list = list(Resource.objects.filter(location=location).order_by("id"))
+    nurse_list = list(
+        User.objects.filter(username__startswith=f"{slug}-nurse").order_by("id")
     )
     rng = random.Random(1)
     began = clock.perf_counter()
     appointments, plans = [], []
-    for day in range(WEEKS * 7):
+    for day in range(weeks * 7):
         local_day = start.astimezone(location.zone).date() + timedelta(days=day)
         if local_day.weekday() == 6:
             continue
-        for index, chair in enumerate(chairs):
+        for index, chair in enumerate(chair_list):
             # Chair i is watched by nurse i mod 6, on seat i div 6: never more
             # than her 3 patients at once, so every booking is a valid one.
-            nurse, seat = nurses[index % NURSES], index // NURSES
-            for hour, minute in DAY_PLAN:
+            nurse, seat = nurse_list[index % nurses], index // nurses
+            for hour, minute in day_plan:
                 if rng.random() > fill:
                     continue
                 begin = datetime.combine(local_day, time(hour, minute), location.zone)
                 appointments.append(
                     Appointment(
-                        patient=patient,
+                        patient=patients[index],
                         location=location,
                         type=kind,
                         starts_at=begin,

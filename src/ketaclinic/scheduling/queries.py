@@ -88,8 +88,14 @@ def _minus(
     return result
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _aware(value) -> datetime:
-    """A UTC datetime from a raw database value (SQLite gives text)."""
+    """A UTC datetime from a raw database value: microseconds since the epoch
+    (what the bookings query asks for), text or a naive datetime."""
+    if isinstance(value, int):
+        return _EPOCH + timedelta(microseconds=value)
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
@@ -186,13 +192,28 @@ class ScheduleLoader:
             location=location
         ).values_list("weekday", "opens", "closes"):
             self.opening[weekday].append((opens, closes))
-        days = _days(earliest, latest + self.length, location)
         self.closed: set[date] = set()
+        self.closures_known: tuple[date, date] | None = None
+        # The staff's time off and the patient's own visits are few: read once
+        # for the whole span searched, then sliced per window.
+        self.span = (earliest, latest + self.length)
+        self._held: tuple[list, list] | None = None
+        self._closures(_days(earliest, latest + self.length, location))
+
+    def _closures(self, days: list[date]) -> None:
+        """Know the closures of ``days`` (loaded once for the span first asked,
+        then again only for a window beyond what is known)."""
+        known = self.closures_known
+        if known is not None and known[0] <= days[0] and days[-1] <= known[1]:
+            return
+        first_day = days[0] if known is None else min(days[0], known[0])
+        last_day = days[-1] if known is None else max(days[-1], known[1])
         for first, last in Closure.objects.filter(
-            location=location, starts_on__lte=days[-1], ends_on__gte=days[0]
+            location=self.location, starts_on__lte=last_day, ends_on__gte=first_day
         ).values_list("starts_on", "ends_on"):
             span = (last - first).days
             self.closed.update(first + timedelta(days=n) for n in range(span + 1))
+        self.closures_known = (first_day, last_day)
 
     def _busy(self, start: datetime, end: datetime):
         """Active allocations of this location's chairs or staff in the window:
@@ -203,6 +224,23 @@ class ScheduleLoader:
         # (resource or staff, starts_at) indexes stays within the window.
         bounds = [adapt(start - LONGEST_VISIT), adapt(end), adapt(start)]
         parts, params = [], []
+        times = "starts_at, ends_at"
+        # As whole microseconds since the epoch, read as integers: Django
+        # would parse each timestamp in Python (most of the time of a search
+        # in a busy clinic). SQLite holds UTC text, "YYYY-MM-DD HH:MM:SS" and
+        # ".ffffff" when there are microseconds: the seconds and the
+        # microseconds are read apart (SQLite's own date functions keep only
+        # milliseconds).
+        microseconds = {
+            "postgresql": "(EXTRACT(EPOCH FROM {0}) * 1000000)::bigint",
+            "sqlite": "(CAST(strftime('%%s', substr({0}, 1, 19)) AS INTEGER)"
+            " * 1000000"
+            " + CAST(substr({0} || '.000000', 21, 6) AS INTEGER))",
+        }.get(connection.vendor)
+        if microseconds is not None:
+            times = ", ".join(
+                microseconds.format(column) for column in ("starts_at", "ends_at")
+            )
         for column, ids in (
             ("resource_id", [pk for pk, _ in self.resources]),
             ("staff_id", [pk for pk, _, _ in self.people]),
@@ -210,7 +248,7 @@ class ScheduleLoader:
             if not ids:
                 continue
             sql = (
-                "SELECT resource_id, staff_id, seat, starts_at, ends_at "  # noqa: S608
+                f"SELECT resource_id, staff_id, seat, {times} "  # noqa: S608
                 f"FROM {table} WHERE active AND {column} IN "
                 f"({','.join(['%s'] * len(ids))}) "
                 "AND starts_at > %s AND starts_at < %s AND ends_at > %s"
@@ -245,6 +283,43 @@ class ScheduleLoader:
             present += _minus(working, off[staff_id])
         return _intersect(opening, _merged(present))
 
+    def _read_time_off_and_visits(
+        self, start: datetime, end: datetime
+    ) -> tuple[list, list]:
+        """The staff's time off and the patient's visits within [start, end)."""
+        time_off = []
+        if self.people:
+            time_off = list(
+                TimeOff.objects.filter(
+                    staff_id__in=[p[0] for p in self.people],
+                    starts_at__lt=end,
+                    ends_at__gt=start,
+                ).values_list("staff_id", "starts_at", "ends_at")
+            )
+        theirs = list(
+            visits_overlapping(
+                patient_id=self.patient_id,
+                inquiry_id=self.inquiry_id,
+                start=start,
+                end=end,
+                exclude_appointment_id=self.exclude_appointment_id,
+            ).values_list("starts_at", "ends_at")
+        )
+        return time_off, theirs
+
+    def _time_off_and_visits(self, start: datetime, end: datetime) -> tuple[list, list]:
+        """Those of one window: sliced from the loader's span when the window
+        lies within it (read once), read for the window otherwise."""
+        if not (self.span[0] <= start and end <= self.span[1]):
+            return self._read_time_off_and_visits(start, end)
+        if self._held is None:
+            self._held = self._read_time_off_and_visits(*self.span)
+        time_off, theirs = self._held
+        return (
+            [row for row in time_off if row[1] < end and row[2] > start],
+            [row for row in theirs if row[0] < end and row[1] > start],
+        )
+
     def window(
         self,
         *,
@@ -257,6 +332,7 @@ class ScheduleLoader:
         location = self.location
         window_end = latest + self.length
         days = _days(earliest, window_end, location)
+        self._closures(days)
         by_resource: dict[int, list[slots.Interval]] = defaultdict(list)
         by_staff: dict[int, list[slots.Booked]] = defaultdict(list)
         for resource_id, staff_id, seat, start, stop in self._busy(
@@ -271,14 +347,10 @@ class ScheduleLoader:
             slots.ResourceCalendar(pk, need, tuple(sorted(by_resource[pk], key=_start)))
             for pk, need in self.resources
         ]
+        time_off, theirs = self._time_off_and_visits(earliest, window_end)
         off = defaultdict(list)
-        if self.people:
-            for staff_id, start, stop in TimeOff.objects.filter(
-                staff_id__in=[p[0] for p in self.people],
-                starts_at__lt=window_end,
-                ends_at__gt=earliest,
-            ).values_list("staff_id", "starts_at", "ends_at"):
-                off[staff_id].append((start, stop))
+        for staff_id, start, stop in time_off:
+            off[staff_id].append((start, stop))
         staff = []
         for staff_id, role, capacity in self.people:
             working = [
@@ -304,14 +376,7 @@ class ScheduleLoader:
         if self.presence is not None:
             opening = self._with_provider(opening, days, earliest, window_end)
         # The patient is held too: a visit never overlaps another of theirs.
-        theirs = visits_overlapping(
-            patient_id=self.patient_id,
-            inquiry_id=self.inquiry_id,
-            start=earliest,
-            end=window_end,
-            exclude_appointment_id=self.exclude_appointment_id,
-        ).values_list("starts_at", "ends_at")
-        opening = tuple(_minus(list(opening), list(theirs)))
+        opening = tuple(_minus(list(opening), theirs))
         request = slots.SlotRequest(
             phases=self.phases,
             open=opening,
@@ -323,6 +388,43 @@ class ScheduleLoader:
             day_window=day_window,
         )
         return SlotInputs(request, resources, staff)
+
+    def find_free(
+        self,
+        *,
+        earliest: datetime,
+        latest: datetime,
+        count: int = 10,
+        weekdays: frozenset[int] | None = None,
+        day_window: tuple[time, time] | None = None,
+        first_window: timedelta | None = None,
+    ) -> list[slots.Slot]:
+        """The next `count` free times starting between `earliest` and `latest`:
+        walks forward in growing windows (the first ``first_window`` long,
+        SEARCH_WINDOW by default), loading each window's bookings, and stops as
+        soon as it has found enough. One loader serves many searches (a series
+        proposal makes one per visit)."""
+        found: list[slots.Slot] = []
+        cursor, step = earliest, first_window or SEARCH_WINDOW
+        while len(found) < count and cursor < latest:
+            end = min(cursor + step, latest)
+            inputs = self.window(
+                earliest=cursor,
+                latest=end,
+                count=count - len(found),
+                weekdays=weekdays,
+                day_window=day_window,
+            )
+            seen = {slot.start for slot in found}
+            found += [
+                slot
+                for slot in slots.find_slots(
+                    inputs.request, inputs.resources, inputs.staff
+                )
+                if slot.start not in seen
+            ]
+            cursor, step = end, step * 2
+        return found[:count]
 
 
 def visits_overlapping(
@@ -445,25 +547,13 @@ def find_free(
         inquiry_id=inquiry_id,
         resource_id=resource_id,
     )
-    found: list[slots.Slot] = []
-    cursor, step = earliest, SEARCH_WINDOW
-    while len(found) < count and cursor < latest:
-        end = min(cursor + step, latest)
-        inputs = loader.window(
-            earliest=cursor,
-            latest=end,
-            count=count - len(found),
-            weekdays=weekdays,
-            day_window=day_window,
-        )
-        seen = {slot.start for slot in found}
-        found += [
-            slot
-            for slot in slots.find_slots(inputs.request, inputs.resources, inputs.staff)
-            if slot.start not in seen
-        ]
-        cursor, step = end, step * 2
-    return found[:count]
+    return loader.find_free(
+        earliest=earliest,
+        latest=latest,
+        count=count,
+        weekdays=weekdays,
+        day_window=day_window,
+    )
 
 
 # The calendar grid: 5-minute rows, so that a block covers its visit exactly.

@@ -29,6 +29,10 @@ GONE = (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW)
 # from the earliest one.
 FIRST_DAY_TRIES = 14
 
+# Each visit is one free time, most often found on the first day searched: the
+# search loads a day's bookings first, then two days, four...
+ONE_VISIT_WINDOW = timedelta(days=1)
+
 
 class SeriesRefused(Exception):
     """The series cannot be proposed or booked; ``proposal`` is a fresh one
@@ -99,7 +103,7 @@ def cadence_problem(
 
 def _fit(
     plan: TreatmentPlan,
-    booked_as: AppointmentType,
+    loader: schedule_queries.ScheduleLoader,
     *,
     location: Location,
     start: datetime,
@@ -117,15 +121,13 @@ def _fit(
     )
     latest = deadline or start + timedelta(days=plan.within_days)
     while len(starts) < wanted:
-        found = schedule_queries.find_free(
-            location=location,
-            appointment_type=booked_as,
+        found = loader.find_free(
             earliest=cursor,
             latest=latest,
             count=1,
-            patient_id=plan.patient_id,
             weekdays=weekdays,
             day_window=day_window,
+            first_window=ONE_VISIT_WINDOW,
         )
         if not found:
             return None
@@ -168,13 +170,22 @@ def series_propose(
     wanted = plan.infusions - len(kept)
     if wanted <= 0:
         raise SeriesRefused("Every infusion of the series is booked.")
+    # One loader for every search of the proposal: the chairs, the staff and
+    # their hours, the opening hours and the closures are read once.
+    loader = schedule_queries.ScheduleLoader(
+        location=location,
+        appointment_type=booked_as,
+        earliest=start,
+        latest=start + timedelta(days=FIRST_DAY_TRIES + plan.within_days),
+        patient_id=plan.patient_id,
+    )
 
     def fit(
         start: datetime, previous: datetime | None, deadline: datetime | None
     ) -> list[datetime] | None:
         return _fit(
             plan,
-            booked_as,
+            loader,
             location=location,
             start=start,
             wanted=wanted,
