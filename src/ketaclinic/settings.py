@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "ketaclinic.audit",
     "ketaclinic.intake",
     "ketaclinic.treatment",
+    "ketaclinic.infusions",
     "ketaclinic.notifications",
     "ketaclinic.core.admin_apps.KetaclinicAdminConfig",
     "django.contrib.auth",

@@ -125,6 +125,8 @@ TABLE: dict[str, tuple[str, set[str] | str]] = {
     "plans:sheet": ("get", CHART),
     "plans:series": ("get", CHART),
     "plans:maintenance": ("get", CHART),
+    "infusions:session": ("get", CHART),
+    "infusions:check_in": ("post", {N, P}),
 }
 
 
@@ -278,6 +280,14 @@ def plans_url_for(name: str, world) -> str:
     return reverse(name, args=[signed_plan(world).uuid])
 
 
+def infusions_url_for(name: str, world) -> str:
+    from tests.infusions.helpers import checked_in, today_visit
+
+    if name == "infusions:check_in":
+        return reverse(name, args=[today_visit(world).uuid])
+    return reverse(name, args=[checked_in(world).uuid])
+
+
 def leads_url_for(name: str, world) -> str:
     from ketaclinic.inquiries.models import ConsultationNote
     from tests.inquiries.helpers import make_lead
@@ -319,6 +329,8 @@ def url_for(name: str, world) -> str:
         return schedule_url_for(name, world)
     if name.startswith("plans:"):
         return plans_url_for(name, world)
+    if name.startswith("infusions:"):
+        return infusions_url_for(name, world)
     if name in {"notifications:retry", "calendar_feed"} or name.startswith("visit:"):
         return messages_url_for(name, world)
     entries = {

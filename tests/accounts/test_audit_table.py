@@ -116,6 +116,8 @@ AUDIT: dict[str, str] = {
     "plans:sheet": CHART,
     "plans:series": CHART,
     "plans:maintenance": LIST,
+    "infusions:session": CHART,
+    "infusions:check_in": CHART,
 }
 
 

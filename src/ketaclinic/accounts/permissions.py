@@ -38,6 +38,8 @@ class Perm(StrEnum):
     SIGN = "sign"  # sign consultation notes and screening decisions (prescribers)
     PLAN_VIEW = "plan_view"  # read treatment plans, their order sheets, protocols
     PROTOCOL_EDIT = "protocol_edit"  # edit the clinic's treatment protocols
+    INFUSION_VIEW = "infusion_view"  # the infusion board and session charts
+    INFUSION_CHART = "infusion_chart"  # chart an infusion: checks, pump, vitals
     SITE_EDIT = "site_edit"  # the clinic's public pages (home page words)
     CONSENT_EDIT = "consent_edit"  # publish new versions of consent documents
     AUDIT_VIEW = "audit_view"  # search and export the audit log
@@ -66,6 +68,8 @@ MATRIX: dict[Perm, frozenset[Role]] = {
     Perm.SIGN: frozenset({_P}),
     Perm.PLAN_VIEW: frozenset({_F, _N, _P, _M}),
     Perm.PROTOCOL_EDIT: frozenset({_M}),
+    Perm.INFUSION_VIEW: frozenset({_F, _N, _P, _M}),
+    Perm.INFUSION_CHART: frozenset({_N, _P}),
     Perm.SITE_EDIT: frozenset({_M, _A}),
     Perm.CONSENT_EDIT: frozenset({_M}),
     Perm.AUDIT_VIEW: frozenset({_M, _A}),
