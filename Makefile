@@ -37,7 +37,7 @@ lint: $(STAMP)
 ## Update and compile the Spanish catalogs of the public pages (needs gettext's
 ## xgettext and msgfmt; the compiled catalog is committed, so nothing else does).
 messages: $(STAMP)
-	for app in links inquiries intake; do \
+	for app in links inquiries intake infusions; do \
 		(cd src/ketaclinic/$$app && DJANGO_SETTINGS_MODULE=ketaclinic.settings \
 			$(abspath $(BIN))/python -m django makemessages -l es --no-location) && \
 		msgfmt --check -o src/ketaclinic/$$app/locale/es/LC_MESSAGES/django.mo \

@@ -373,3 +373,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
 CSRF_FAILURE_VIEW = "ketaclinic.core.views.csrf_failure"
+
+# --- Infusion day: discharge ---------------------------------------------------------
+# The discharge score the nurses chart in recovery (CLINICAL.md 3.1-3.2): "padss"
+# (modified PADSS, the score made for discharge home, the default) or "aldrete"
+# (modified Aldrete, made for leaving phase I recovery).
+KETACLINIC_DISCHARGE_SCALE = env_choice(
+    "KETACLINIC_DISCHARGE_SCALE", "padss", ("padss", "aldrete")
+)

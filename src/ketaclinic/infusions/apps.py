@@ -5,3 +5,6 @@ class InfusionsConfig(AppConfig):
     name = "ketaclinic.infusions"
     verbose_name = "Infusion day"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from ketaclinic.infusions import receivers  # noqa: F401

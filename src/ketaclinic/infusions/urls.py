@@ -12,3 +12,25 @@ urlpatterns = [
     # Recovery, discharge, note (discharge_views)
     # The board (board_views)
 ]
+
+# Recovery, discharge and the session note (discharge_views)
+from ketaclinic.infusions import discharge_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "<uuid:session_uuid>/discharge/",
+        discharge_views.discharge_patient,
+        name="discharge",
+    ),
+    path(
+        "<uuid:session_uuid>/instructions/",
+        discharge_views.instructions,
+        name="instructions",
+    ),
+    path("<uuid:session_uuid>/note/sign/", discharge_views.note_sign, name="note_sign"),
+    path(
+        "<uuid:session_uuid>/note/co-sign/",
+        discharge_views.note_cosign,
+        name="note_cosign",
+    ),
+]
