@@ -127,6 +127,11 @@ TABLE: dict[str, tuple[str, set[str] | str]] = {
     "plans:maintenance": ("get", CHART),
     "infusions:session": ("get", CHART),
     "infusions:check_in": ("post", {N, P}),
+    # Recovery, discharge and the session note
+    "infusions:discharge": ("post", {N, P}),
+    "infusions:instructions": ("get", CHART),
+    "infusions:note_sign": ("post", {N, P}),
+    "infusions:note_cosign": ("post", {P}),
 }
 
 

@@ -118,6 +118,10 @@ AUDIT: dict[str, str] = {
     "plans:maintenance": LIST,
     "infusions:session": CHART,
     "infusions:check_in": CHART,
+    "infusions:discharge": CHART,
+    "infusions:instructions": CHART,
+    "infusions:note_sign": CHART,
+    "infusions:note_cosign": CHART,
 }
 
 

@@ -1,0 +1,231 @@
+"""Recovery, discharge, instructions and the note through the pages."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from ketaclinic.infusions.models import CoSignature, Discharge, Override, SessionNote
+from tests.conftest import PASSWORD, client_for
+from tests.infusions.discharge_helpers import discharged, in_recovery
+
+pytestmark = pytest.mark.django_db
+
+READY = {
+    "item_activity": "2",
+    "item_nausea": "2",
+    "item_pain": "2",
+    "item_bleeding": "2",
+    "escort_seen": "on",
+}
+
+
+def page(session):
+    return reverse("infusions:session", args=[session.uuid])
+
+
+def test_recovery_shows_the_countdown_the_score_and_the_escort(world):
+    session = in_recovery(world, stopped_minutes_ago=10)
+    html = client_for(world.staff["nurse"]).get(page(session)).content.decode()
+    assert "Recovery and discharge" in html
+    assert "20 minutes to go" in html
+    assert "I have seen Sam Lee, brother" in html
+    # The score's choices are clinical.recovery's words.
+    assert "knows who and where they are and the date, and walks steadily" in html
+    assert "Bleeding at the drip site" in html
+    assert 'type="radio"' in html
+
+
+def test_a_front_desk_reader_sees_recovery_without_the_form(world):
+    session = in_recovery(world)
+    html = client_for(world.staff["front_desk"]).get(page(session)).content.decode()
+    assert "Recovery and discharge" in html
+    assert "I have seen" not in html
+
+
+def test_discharge_from_the_page(world):
+    session = in_recovery(world)
+    client = client_for(world.staff["nurse"])
+    response = client.post(reverse("infusions:discharge", args=[session.uuid]), READY)
+    assert response.status_code == 302
+    record = Discharge.objects.get()
+    assert record.escort_name == "Sam Lee, brother"
+    html = client.get(page(session)).content.decode()
+    assert "Discharged" in html and "Print the instructions" in html
+    assert "Draft" in html and "Sign the note" in html
+    assert "Dose:" in html or "Checked in at" in html  # the draft's text
+
+
+def test_a_missing_answer_is_shown_beside_its_field(world):
+    session = in_recovery(world)
+    data = {k: v for k, v in READY.items() if k != "item_pain"}
+    response = client_for(world.staff["nurse"]).post(
+        reverse("infusions:discharge", args=[session.uuid]), data
+    )
+    assert response.status_code == 200
+    form = response.context["discharge_form"]
+    assert "item_pain" in form.errors
+    assert not Discharge.objects.exists()
+
+
+def test_nonsense_answers_are_refused_without_a_server_error(world):
+    session = in_recovery(world)
+    data = {**READY, "item_activity": "9", "override_by": "nobody"}
+    response = client_for(world.staff["nurse"]).post(
+        reverse("infusions:discharge", args=[session.uuid]), data
+    )
+    assert response.status_code == 200
+    assert not Discharge.objects.exists()
+
+
+def test_too_early_says_why_and_a_provider_overrides_on_the_spot(world):
+    session = in_recovery(world, stopped_minutes_ago=5)
+    client = client_for(world.staff["nurse"])
+    url = reverse("infusions:discharge", args=[session.uuid])
+    response = client.post(url, READY)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "25 minutes to go" in html
+    assert "Choose the provider who agrees." in html
+    provider = world.staff["provider"]
+    response = client.post(
+        url,
+        {
+            **READY,
+            "override_by": provider.pk,
+            "override_secret": PASSWORD,
+            "override_reason": "Steady and awake; escort waiting.",
+        },
+    )
+    assert response.status_code == 302
+    override = Override.objects.get(session=session)
+    assert override.by == provider and override.about == "recovery_minimum"
+    html = client.get(page(session)).content.decode()
+    assert "Provider&#x27;s override by" in html or "Provider's override by" in html
+
+
+def test_the_instructions_page_is_in_the_patients_language(world):
+    world.patient.preferred_language = "es"
+    world.patient.save()
+    world.home.phone = "+13035550100"
+    world.home.save()
+    session = discharged(world)
+    response = client_for(world.staff["front_desk"]).get(
+        reverse("infusions:instructions", args=[session.uuid])
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'lang="es"' in html
+    assert "Después de su infusión de ketamina" in html
+    assert "988" in html and "911" in html
+    assert "(303) 555-0100" in html
+
+
+def test_sign_cosign_and_amend_from_the_page(world):
+    session = discharged(world)
+    nurse = client_for(world.staff["nurse"])
+    url = reverse("infusions:note_sign", args=[session.uuid])
+    response = nurse.post(url, {"text": "Uneventful infusion.", "secret": "wrong"})
+    assert response.status_code == 200
+    assert "secret" in response.context["note_form"].errors
+    response = nurse.post(url, {"text": "Uneventful infusion.", "secret": PASSWORD})
+    assert response.status_code == 302
+    note = SessionNote.objects.get()
+    provider = client_for(world.staff["provider"])
+    response = provider.post(
+        reverse("infusions:note_cosign", args=[session.uuid]),
+        {"note": note.pk, "secret": PASSWORD},
+    )
+    assert response.status_code == 302
+    assert CoSignature.objects.get().by == world.staff["provider"]
+    response = nurse.post(
+        url,
+        {
+            "text": "Uneventful infusion; mild nausea at 10 minutes.",
+            "secret": PASSWORD,
+            "amends": note.pk,
+            "amendment_reason": "Nausea left out.",
+        },
+    )
+    assert response.status_code == 302
+    html = nurse.get(page(session)).content.decode()
+    assert html.count('data-testid="note-version"') == 2
+    assert "Uneventful infusion." in html  # the original, kept
+    assert "Nausea left out." in html
+    assert "co-signed by Provider" in html
+
+
+def test_bad_note_version_numbers_do_not_break(world):
+    session = discharged(world)
+    nurse = client_for(world.staff["nurse"])
+    for amends in ("abc", "99999"):
+        response = nurse.post(
+            reverse("infusions:note_sign", args=[session.uuid]),
+            {"text": "x", "secret": PASSWORD, "amends": amends},
+        )
+        assert response.status_code == 302
+    assert not SessionNote.objects.exists()
+    response = client_for(world.staff["provider"]).post(
+        reverse("infusions:note_cosign", args=[session.uuid]), {"note": "x"}
+    )
+    assert response.status_code == 302
+
+
+def test_the_chart_lists_the_sessions(world):
+    session = discharged(world)
+    client = client_for(world.staff["nurse"])
+    client.post(
+        reverse("infusions:note_sign", args=[session.uuid]),
+        {"text": "Signed.", "secret": PASSWORD},
+    )
+    html = client.get(reverse("patients:chart", args=[world.patient.uuid])).content
+    html = html.decode()
+    assert 'data-testid="chart-infusion"' in html
+    assert "10 of 10" in html
+    assert "signed, not co-signed" in html
+    assert page(session) in html
+    front = client_for(world.staff["front_desk"]).get(
+        reverse("patients:chart", args=[world.patient.uuid])
+    )
+    assert 'data-testid="chart-infusion"' not in front.content.decode()
+
+
+def test_the_chart_reads_the_sessions_in_one_query_however_many(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.infusions.discharge_helpers import discharged as make
+
+    client = client_for(world.staff["nurse"])
+    url = reverse("patients:chart", args=[world.patient.uuid])
+    make(world)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    one = count()
+    # More sessions (other days' appointments would be refused at check-in:
+    # copy today's session's shape instead).
+    from ketaclinic.infusions.models import Session
+
+    first = Session.objects.get()
+    for _ in range(4):
+        visit = first.appointment
+        visit.pk = None
+        visit.uuid = uuid.uuid4()
+        visit.save()
+        Session.objects.create(
+            appointment=visit,
+            patient=first.patient,
+            location=first.location,
+            plan=first.plan,
+            checked_in_at=first.checked_in_at,
+            checked_in_by=first.checked_in_by,
+        )
+    assert count() == one
+    html = client.get(url).content.decode()
+    assert html.count('data-testid="chart-infusion"') == 5

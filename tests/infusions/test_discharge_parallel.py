@@ -1,0 +1,38 @@
+"""Two nurses discharge the same patient at the same moment: one discharge."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from ketaclinic.infusions.models import Discharge, Session
+from ketaclinic.notifications.models import OutboundMessage
+from tests.conftest import client_for, make_staff
+from tests.infusions.discharge_helpers import in_recovery
+from tests.links.helpers import race
+
+READY = {
+    "item_activity": "2",
+    "item_nausea": "2",
+    "item_pain": "2",
+    "item_bleeding": "2",
+    "escort_seen": "on",
+}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_parallel_double_discharge_gives_one(world):
+    session = in_recovery(world)
+    second = make_staff("nurse2", "nurse", world.home)
+    clients = [client_for(world.staff["nurse"]), client_for(second)]
+    for client in clients:
+        client.raise_request_exception = False
+    url = reverse("infusions:discharge", args=[session.uuid])
+    responses = race(2, lambda i: clients[i].post(url, READY))
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [200, 302], codes
+    refused = next(r for r in responses if r.status_code == 200)
+    assert "Already discharged" in refused.content.decode()
+    assert Discharge.objects.filter(session=session).count() == 1
+    assert Session.objects.get(pk=session.pk).state == "discharged"
+    assert OutboundMessage.objects.filter(purpose="discharge_instructions").count() == 1
