@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -208,15 +209,17 @@ def test_the_chart_reads_the_sessions_in_one_query_however_many(world):
         return len(ctx.captured_queries)
 
     one = count()
-    # More sessions (other days' appointments would be refused at check-in:
-    # copy today's session's shape instead).
+    # More sessions on earlier days (check-in is for today's visits only:
+    # copy today's session instead).
     from ketaclinic.infusions.models import Session
 
     first = Session.objects.get()
-    for _ in range(4):
+    for days in range(1, 5):
         visit = first.appointment
         visit.pk = None
         visit.uuid = uuid.uuid4()
+        visit.starts_at -= timedelta(days=days)
+        visit.ends_at -= timedelta(days=days)
         visit.save()
         Session.objects.create(
             appointment=visit,
@@ -229,3 +232,15 @@ def test_the_chart_reads_the_sessions_in_one_query_however_many(world):
     assert count() == one
     html = client.get(url).content.decode()
     assert html.count('data-testid="chart-infusion"') == 5
+
+
+def test_the_same_form_sent_twice_discharges_once(world):
+    session = in_recovery(world)
+    client = client_for(world.staff["nurse"])
+    url = reverse("infusions:discharge", args=[session.uuid])
+    data = {**READY, "client_id": str(uuid.uuid4())}
+    assert client.post(url, data).status_code == 302
+    assert client.post(url, data).status_code == 302  # the same discharge
+    assert Discharge.objects.count() == 1
+    other = client.post(url, {**READY, "client_id": str(uuid.uuid4())}, follow=True)
+    assert "Already discharged" in other.content.decode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -76,6 +77,10 @@ class DischargeForm(forms.Form):
             strip=False,
             help_text=SECRET_HELP,
             widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        )
+        # Made when the form is shown: sending it twice discharges once.
+        self.fields["client_id"] = forms.UUIDField(
+            required=False, widget=forms.HiddenInput, initial=uuid.uuid4
         )
         self.fields["override_reason"] = forms.CharField(
             label="Why the patient may leave now",

@@ -59,8 +59,13 @@ def discharge_patient(request: StaffRequest, session_uuid) -> HttpResponse:
                 override_by=data.get("override_by"),
                 override_secret=data.get("override_secret") or "",
                 override_reason=data.get("override_reason") or "",
+                client_id=data.get("client_id"),
             )
         except InfusionRefused as refused:
+            if Discharge.objects.filter(session=session).exists():
+                # Discharged meanwhile (by someone else): the page says by whom.
+                messages.error(request, " ".join(refused.errors.values()))
+                return redirect("infusions:session", session.uuid)
             _refusal_into(form, refused)
         else:
             messages.success(
