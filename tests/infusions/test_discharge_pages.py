@@ -244,3 +244,31 @@ def test_the_same_form_sent_twice_discharges_once(world):
     assert Discharge.objects.count() == 1
     other = client.post(url, {**READY, "client_id": str(uuid.uuid4())}, follow=True)
     assert "Already discharged" in other.content.decode()
+
+
+def test_the_pages_read_in_plain_words(world):
+    from tests.conftest import make_patient
+    from tests.core.test_plain_words import CODE, _Page
+    from tests.infusions.test_notes import charted
+
+    other = make_patient(world.home, first_name="Mary", phone="+13035550177")
+    recovering = in_recovery(world, other, stopped_minutes_ago=5)
+    done = charted(world)
+    nurse = client_for(world.staff["nurse"])
+    nurse.post(
+        reverse("infusions:note_sign", args=[done.uuid]),
+        {"text": "Signed.", "secret": PASSWORD},
+    )
+    urls = [
+        page(recovering),
+        page(done),
+        reverse("infusions:instructions", args=[done.uuid]),
+        reverse("patients:chart", args=[world.patient.uuid]),
+    ]
+    refused = nurse.post(reverse("infusions:discharge", args=[recovering.uuid]), READY)
+    pages = [nurse.get(url) for url in urls] + [refused]
+    for response in pages:
+        assert response.status_code == 200
+        text = _Page()
+        text.feed(response.content.decode())
+        assert CODE.findall(" ".join(text.text)) == [], response.request["PATH_INFO"]

@@ -98,6 +98,7 @@ def test_the_draft_says_what_was_charted(world):
     assert "Systolic blood pressure: lowest 122, highest 122 mmHg" in text
     assert "discharge score (modified PADSS) 10 of 10: passes".lower() in text.lower()
     assert "to Sam Lee, brother (the escort named at check-in" in text
+    assert "Recovery lasted 45 minutes (at least 30 planned)." in text
 
 
 def test_no_signing_before_discharge(world):

@@ -27,7 +27,10 @@ class DischargeForm(forms.Form):
         for item in discharge.items(which):
             field = forms.TypedChoiceField(
                 label=item.label,
-                choices=[(points, words) for points, words in item.options],
+                choices=[
+                    (points, f"{words} ({points} of 2)")
+                    for points, words in item.options
+                ],
                 coerce=int,
                 widget=forms.RadioSelect,
                 required=item.key not in computed,

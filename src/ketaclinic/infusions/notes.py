@@ -21,6 +21,7 @@ from ketaclinic.accounts.permissions import Perm, can
 from ketaclinic.accounts.services import credentials_match
 from ketaclinic.audit.services import Action, Actor, audit_record
 from ketaclinic.clinical import dosing
+from ketaclinic.clinical.recovery import RECOVERY_MINUTES_FLOOR
 from ketaclinic.infusions import queries
 from ketaclinic.infusions.models import (
     CoSignature,
@@ -279,6 +280,10 @@ def draft(session: Session, *, chart: dict | None = None) -> str:
         score = record.score or {}
         if score.get("words"):
             add(str(score["words"]))
+        if session.stopped_at:
+            lasted = int((record.charted_at - session.stopped_at).total_seconds() // 60)
+            minimum = max(session.recovery_minutes, RECOVERY_MINUTES_FLOOR)
+            add(f"Recovery lasted {lasted} minutes (at least {minimum} planned).")
         add(
             f"Discharged at {at(record.charted_at)} by {record.by} to "
             f"{record.escort_name}"
