@@ -272,3 +272,28 @@ def test_the_pages_read_in_plain_words(world):
         text = _Page()
         text.feed(response.content.decode())
         assert CODE.findall(" ".join(text.text)) == [], response.request["PATH_INFO"]
+
+
+def test_refusals_without_a_field_are_said_on_top_of_the_page(world):
+    session = in_recovery(world)
+    nurse = client_for(world.staff["nurse"])
+    response = nurse.post(
+        reverse("infusions:note_sign", args=[session.uuid]),
+        {"text": "Too soon.", "secret": PASSWORD},
+        follow=True,
+    )
+    assert "once the patient has been discharged" in response.content.decode()
+    assert not SessionNote.objects.exists()
+    # Co-signing a version co-signed already.
+    nurse.post(reverse("infusions:discharge", args=[session.uuid]), READY)
+    nurse.post(
+        reverse("infusions:note_sign", args=[session.uuid]),
+        {"text": "Signed.", "secret": PASSWORD},
+    )
+    note = SessionNote.objects.get()
+    provider = client_for(world.staff["provider"])
+    url = reverse("infusions:note_cosign", args=[session.uuid])
+    provider.post(url, {"note": note.pk, "secret": PASSWORD})
+    response = provider.post(url, {"note": note.pk, "secret": PASSWORD}, follow=True)
+    assert "co-signed already" in response.content.decode()
+    assert CoSignature.objects.count() == 1

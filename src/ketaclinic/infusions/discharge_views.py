@@ -18,7 +18,7 @@ from ketaclinic.accounts.permissions import Perm
 from ketaclinic.accounts.requests import StaffRequest
 from ketaclinic.infusions import discharge, notes, queries
 from ketaclinic.infusions.discharge_forms import CoSignForm, DischargeForm, NoteSignForm
-from ketaclinic.infusions.models import Discharge, SessionNote
+from ketaclinic.infusions.models import Discharge, Session, SessionNote
 from ketaclinic.infusions.services import InfusionRefused
 from ketaclinic.infusions.views import session_context
 
@@ -37,6 +37,12 @@ def _refusal_into(form, refused: InfusionRefused) -> None:
             else (key if key in form.fields else None)
         )
         form.add_error(field, words)
+
+
+def _told(request: StaffRequest, session, refused: InfusionRefused) -> HttpResponse:
+    """A refusal that belongs to no field: said on top of the page."""
+    messages.error(request, " ".join(refused.errors.values()))
+    return redirect(reverse("infusions:session", args=[session.uuid]) + "#note")
 
 
 @require_POST
@@ -62,10 +68,11 @@ def discharge_patient(request: StaffRequest, session_uuid) -> HttpResponse:
                 client_id=data.get("client_id"),
             )
         except InfusionRefused as refused:
-            if Discharge.objects.filter(session=session).exists():
-                # Discharged meanwhile (by someone else): the page says by whom.
-                messages.error(request, " ".join(refused.errors.values()))
-                return redirect("infusions:session", session.uuid)
+            session.refresh_from_db(fields=["state"])
+            if session.state != Session.State.RECOVERY:
+                # Not in recovery (or discharged meanwhile by someone else): no
+                # form to show the words beside, the page says them on top.
+                return _told(request, session, refused)
             _refusal_into(form, refused)
         else:
             messages.success(
@@ -133,6 +140,8 @@ def note_sign(request: StaffRequest, session_uuid) -> HttpResponse:
                 reason=form.cleaned_data.get("amendment_reason") or "",
             )
         except InfusionRefused as refused:
+            if set(refused.errors) == {None}:
+                return _told(request, session, refused)
             _refusal_into(form, refused)
         else:
             messages.success(
@@ -164,6 +173,8 @@ def note_cosign(request: StaffRequest, session_uuid) -> HttpResponse:
                 actor=request.actor, note=note, secret=form.cleaned_data["secret"]
             )
         except InfusionRefused as refused:
+            if set(refused.errors) == {None}:
+                return _told(request, session, refused)
             _refusal_into(form, refused)
         else:
             messages.success(request, "Session note co-signed.")
