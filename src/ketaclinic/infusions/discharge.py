@@ -25,7 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
 from ketaclinic.accounts.models import User
-from ketaclinic.accounts.permissions import Perm, can
+from ketaclinic.accounts.permissions import MATRIX, Perm, can
 from ketaclinic.accounts.services import credentials_match
 from ketaclinic.audit.services import Action, Actor, audit_record
 from ketaclinic.clinical import recovery
@@ -73,11 +73,9 @@ def scale() -> recovery.Scale:
 
 def items(which: recovery.Scale | None = None) -> tuple[recovery.Item, ...]:
     which = which or scale()
-    return (
-        recovery.ALDRETE_ITEMS
-        if which is recovery.Scale.ALDRETE
-        else (recovery.PADSS_ITEMS)
-    )
+    if which is recovery.Scale.ALDRETE:
+        return recovery.ALDRETE_ITEMS
+    return recovery.PADSS_ITEMS
 
 
 def minimum_minutes(session: Session) -> int:
@@ -284,18 +282,12 @@ def providers_at(session: Session):
     return (
         User.objects.filter(
             is_active=True,
-            role__in=_signing_roles(),
+            role__in=[str(role) for role in MATRIX[Perm.SIGN]],
             locations=session.location_id,
         )
         .order_by("last_name", "first_name", "username")
         .distinct()
     )
-
-
-def _signing_roles() -> list[str]:
-    from ketaclinic.accounts.permissions import MATRIX
-
-    return [str(role) for role in MATRIX[Perm.SIGN]]
 
 
 def _provider_agrees(
