@@ -23,7 +23,7 @@ from django.db import models
 from django.db.models import Q
 
 from ketaclinic.clinical import controlled
-from ketaclinic.records import AppendOnlyQuerySet
+from ketaclinic.records import AppendOnlyModel
 
 
 def _mg(verbose_name: str, **kwargs: Any) -> models.DecimalField:
@@ -211,7 +211,7 @@ class Supplier(models.Model):
 # --- Opened containers --------------------------------------------------------------
 
 
-class OpenedContainer(models.Model):
+class OpenedContainer(AppendOnlyModel):
     """A multi-dose vial once punctured: when, by whom, and the last day it may be
     drawn from. Append-only: what is left in it is derived from the entries that
     name it (queries.py)."""
@@ -227,8 +227,6 @@ class OpenedContainer(models.Model):
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["opened_at", "id"]
         verbose_name = "opened container"
@@ -241,14 +239,6 @@ class OpenedContainer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lot} opened {self.opened_on}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise PermissionError("An opened container's record is never changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise PermissionError("An opened container's record is never deleted.")
 
 
 # --- The ledger ---------------------------------------------------------------------
@@ -290,7 +280,7 @@ NOTHING = (EntryKind.COUNT, EntryKind.DISCREPANCY, EntryKind.INVENTORY_BIENNIAL)
 EITHER = (EntryKind.CORRECTION, EntryKind.DISCREPANCY_RESOLUTION)
 
 
-class Entry(models.Model):
+class Entry(AppendOnlyModel):
     """One movement or count of the drug. Append-only: never edited or deleted.
 
     `effect_mg` is the signed change of the balance of (`lot`, `safe`); the
@@ -405,8 +395,6 @@ class Entry(models.Model):
         related_name="ledger_entries",
     )
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["occurred_at", "id"]
         verbose_name = "ledger entry"
@@ -457,16 +445,4 @@ class Entry(models.Model):
         return (
             f"{self.get_kind_display()} {self.quantity_mg} mg "
             f"({self.occurred_at:%Y-%m-%d})"
-        )
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise PermissionError(
-                "A ledger entry is never changed: record a correction that names it."
-            )
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise PermissionError(
-            "A ledger entry is never deleted: record a correction that names it."
         )
