@@ -81,7 +81,7 @@ MATRIX: dict[Perm, frozenset[Role]] = {
     Perm.CONFIGURE: frozenset({_A}),
     Perm.ALL_LOCATIONS: frozenset({_A}),
     Perm.LEDGER_VIEW: frozenset({_N, _P, _M}),
-    Perm.LEDGER_RECORD: frozenset({_N, _P, _M}),
+    Perm.LEDGER_RECORD: frozenset({_N, _P}),
     Perm.LEDGER_MANAGE: frozenset({_M}),
 }
 
