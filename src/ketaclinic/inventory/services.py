@@ -294,7 +294,11 @@ def _witnessed(
 def _lock(lot: Lot) -> Lot:
     """Hold the lot's row until the transaction ends: every write that moves
     this lot waits here, so each reads the balance the one before it left."""
-    return Lot.objects.select_for_update().select_related("product").get(pk=lot.pk)
+    return (
+        Lot.objects.select_for_update(of=("self",))
+        .select_related("product")
+        .get(pk=lot.pk)
+    )
 
 
 def _write(actor: Actor, **fields: Any) -> Entry:
