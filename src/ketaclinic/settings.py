@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "ketaclinic.intake",
     "ketaclinic.treatment",
     "ketaclinic.infusions",
+    "ketaclinic.inventory",
     "ketaclinic.notifications",
     "ketaclinic.core.admin_apps.KetaclinicAdminConfig",
     "django.contrib.auth",
