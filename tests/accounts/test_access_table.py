@@ -127,6 +127,8 @@ TABLE: dict[str, tuple[str, set[str] | str]] = {
     "plans:maintenance": ("get", CHART),
     "infusions:session": ("get", CHART),
     "infusions:check_in": ("post", {N, P}),
+    "infusions:offline_worker": ("get", "public"),  # the offline chart's worker
+    "infusions:entries": ("post", {N, P}),
     # Recovery, discharge and the session note
     "infusions:discharge": ("post", {N, P}),
     "infusions:instructions": ("get", CHART),
@@ -288,6 +290,8 @@ def plans_url_for(name: str, world) -> str:
 def infusions_url_for(name: str, world) -> str:
     from tests.infusions.helpers import checked_in, today_visit
 
+    if name == "infusions:offline_worker":
+        return reverse(name)
     if name == "infusions:check_in":
         return reverse(name, args=[today_visit(world).uuid])
     return reverse(name, args=[checked_in(world).uuid])
@@ -430,6 +434,7 @@ def test_access(world, name, role):
         expected = {
             "scheduling:appointment_move": (200, 302, 400),
             "api:appointment_book": (409,),
+            "infusions:entries": (422,),  # reached; an empty form is no entry
         }.get(name, (200, 302))
         assert response.status_code in expected, (
             f"{role} should reach {name}: {response.status_code}"

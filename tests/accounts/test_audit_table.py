@@ -118,6 +118,8 @@ AUDIT: dict[str, str] = {
     "plans:maintenance": LIST,
     "infusions:session": CHART,
     "infusions:check_in": CHART,
+    "infusions:offline_worker": NONE,
+    "infusions:entries": CHART,
     "infusions:discharge": CHART,
     "infusions:instructions": CHART,
     "infusions:note_sign": CHART,
