@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -326,8 +327,6 @@ def test_front_desk_does_not_discharge(world):
 
 def test_once_only_and_the_same_client_id_returns_the_same(world):
     session = in_recovery(world)
-    import uuid
-
     key = uuid.uuid4()
     first = discharge.discharge(
         actor=nurse(world),
@@ -362,3 +361,68 @@ def test_aldrete_when_the_clinic_chooses_it(world, settings):
     assert record.scale == "aldrete" and record.score["total"] == 10
     with pytest.raises(InfusionRefused):
         discharge.score(session, {"activity": 2, "respiration": 2, "consciousness": 2})
+
+
+def _queued(session, user, **values):
+    import uuid as uuid_module
+
+    from ketaclinic.infusions import offline
+
+    return {
+        "token": offline.page_token(session, user.pk),
+        "client_id": str(uuid_module.uuid4()),
+        "kind": "discharge",
+        "charted_at": timezone.now().isoformat(),
+        "values": values,
+    }
+
+
+def test_a_discharge_charted_offline_is_recorded_once(world):
+    from ketaclinic.infusions import offline
+
+    session = in_recovery(world)
+    user = world.staff["nurse"]
+    values = {f"item_{key}": str(points) for key, points in PASSING.items()}
+    payload = _queued(session, user, escort_seen="on", **values)
+    first = offline.receive(
+        actor=nurse(world), session_uuid=session.uuid, payload=payload
+    )
+    again = offline.receive(
+        actor=nurse(world), session_uuid=session.uuid, payload=payload
+    )
+    assert (first.status, again.status) == (201, 200)
+    assert Discharge.objects.get().client_id == uuid.UUID(payload["client_id"])
+    other = _queued(session, user, escort_seen="on", **values)
+    late = offline.receive(actor=nurse(world), session_uuid=session.uuid, payload=other)
+    assert late.status == 409 and "Already discharged" in late.message
+
+
+def test_offline_bad_answers_and_overrides_are_refused(world):
+    from ketaclinic.infusions import offline
+
+    session = in_recovery(world, stopped_minutes_ago=5)
+    user = world.staff["nurse"]
+    values = {f"item_{key}": str(points) for key, points in PASSING.items()}
+    bad = offline.receive(
+        actor=nurse(world),
+        session_uuid=session.uuid,
+        payload=_queued(
+            session, user, escort_seen="on", **{**values, "item_pain": "x"}
+        ),
+    )
+    assert bad.status == 422 and bad.field == "item_pain"
+    early = offline.receive(
+        actor=nurse(world),
+        session_uuid=session.uuid,
+        payload=_queued(
+            session, user, escort_seen="on", override_secret=PASSWORD, **values
+        ),
+    )
+    assert early.status == 422 and early.field == "override_secret"
+    too_soon = offline.receive(
+        actor=nurse(world),
+        session_uuid=session.uuid,
+        payload=_queued(session, user, escort_seen="on", **values),
+    )
+    assert too_soon.status == 422 and "minutes to go" in too_soon.message
+    assert not Discharge.objects.exists()

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -30,6 +31,7 @@ from ketaclinic.accounts.services import credentials_match
 from ketaclinic.audit.services import Action, Actor, audit_record
 from ketaclinic.clinical import recovery
 from ketaclinic.clinical.vitals import Reading, ReadingRefused
+from ketaclinic.infusions import offline
 from ketaclinic.infusions.models import Discharge, Override, Session, VitalReading
 from ketaclinic.infusions.services import InfusionRefused, may_chart, transition
 from ketaclinic.notifications import services as notifications
@@ -557,3 +559,49 @@ def recovery_context(session: Session, vitals: list[VitalReading], now: datetime
         "computed_items": computed,
         "escort": escort_words(session),
     }
+
+
+# --- From a tablet that lost its connection (infusions.offline) -------------------
+
+
+@offline.recorder("discharge", "Discharge")
+def discharge_offline(
+    actor: Actor,
+    session: Session,
+    client_id: uuid.UUID,
+    charted_at: datetime,
+    values: Mapping[str, Any],
+) -> tuple[Discharge, bool]:
+    """A discharge charted while the tablet was offline: the same form and the
+    same service as online. A provider's override is not queued (their
+    password is never kept on a tablet): it is given with the connection back."""
+    from ketaclinic.infusions.discharge_forms import DischargeForm
+
+    if any(values.get(name) for name in ("override_secret", "override_reason")):
+        raise InfusionRefused(
+            {
+                "override_secret": "A provider's agreement is given on the spot "
+                "once the tablet is connected again, not queued."
+            }
+        )
+    form = DischargeForm(data=dict(values), session=session)
+    if not form.is_valid():
+        field, problems = next(iter(form.errors.items()))
+        raise InfusionRefused({field: " ".join(str(p) for p in problems)})
+    existed = Discharge.objects.filter(client_id=client_id).exists()
+    if not existed:
+        done = Discharge.objects.filter(session=session).first()
+        if done is not None:
+            raise offline.Conflict(_already(done))
+    data = form.cleaned_data
+    record = discharge(
+        actor=actor,
+        session=session,
+        observations=form.observations(),
+        escort_seen=bool(data.get("escort_seen")),
+        collected_by=data.get("collected_by") or "",
+        collected_relation=data.get("collected_relation") or "",
+        client_id=client_id,
+        charted_at=charted_at,
+    )
+    return record, not existed
