@@ -148,7 +148,7 @@
     var parts = [];
     Array.prototype.forEach.call(form.elements, function (control) {
       if (!control.name || control.type === "hidden" || control.type === "submit" ||
-          control.name === "csrfmiddlewaretoken") {
+          control.type === "password" || control.name === "csrfmiddlewaretoken") {
         return;
       }
       if ((control.type === "radio" || control.type === "checkbox") && !control.checked) {
@@ -169,10 +169,16 @@
     return parts.join(", ");
   }
 
+  // A password or code typed on the form is never kept in the browser.
+  function secret(form, name) {
+    var control = form.elements[name];
+    return Boolean(control && control.type === "password");
+  }
+
   function values(form) {
     var data = {};
     new FormData(form).forEach(function (value, name) {
-      if (name === "csrfmiddlewaretoken") {
+      if (name === "csrfmiddlewaretoken" || secret(form, name)) {
         return;
       }
       if (name in data) {
