@@ -140,12 +140,12 @@ def _checked(spans: Iterable[Span], whose: str) -> list[Span]:
     """``spans`` as a list, refused unless each is a non-empty ``(start,
     end)`` of ints (the rule of ``Interval``)."""
     checked = list(spans)
-    empty = [span for span in checked if span[1] <= span[0]]
-    if empty:
-        raise ValueError(f"{whose}: a span must end after it starts: {empty[0]!r}.")
-    wrong = {type(value) for span in checked for value in span} - {int}
-    if wrong:
-        raise TypeError(f"{whose}: a span is two ints, not {sorted(map(str, wrong))}.")
+    if not all(type(a) is int and type(b) is int and a < b for a, b in checked):
+        for span in checked:  # one is wrong: name it
+            if not all(type(value) is int for value in span):
+                raise TypeError(f"{whose}: a span is two ints, not {span!r}.")
+            if span[1] <= span[0]:
+                raise ValueError(f"{whose}: a span must end after it starts: {span!r}.")
     return checked
 
 
