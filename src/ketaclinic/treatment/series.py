@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from ketaclinic.audit.services import Action, Actor, audit_record
@@ -182,7 +183,12 @@ def series_propose(
     cancelled one is proposed again), keeping its cadence."""
     booked_as = _type_of(plan)
     start = max(earliest or timezone.now(), schedule.earliest_start(booked_as))
-    kept = [visit.starts_at for visit in kept_visits(plan)]
+    kept = list(
+        _series_of(plan)
+        .exclude(status__in=GONE)
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+    )
     wanted = plan.infusions - len(kept)
     if wanted <= 0:
         raise SeriesRefused("Every infusion of the series is booked.")
@@ -312,13 +318,14 @@ def series_confirm(
     return visits
 
 
+def _series_of(plan: TreatmentPlan) -> QuerySet[Appointment]:
+    """The visits booked for this plan's series, any version."""
+    return Appointment.objects.filter(
+        plan_visit__plan__patient_id=plan.patient_id,
+        plan_visit__plan__protocol_id=plan.protocol_id,
+    )
+
+
 def series_visits(plan: TreatmentPlan) -> list[Appointment]:
     """The visits booked for this plan's series, any version, in order."""
-    return list(
-        Appointment.objects.filter(
-            plan_visit__plan__patient_id=plan.patient_id,
-            plan_visit__plan__protocol_id=plan.protocol_id,
-        )
-        .select_related("type")
-        .order_by("starts_at")
-    )
+    return list(_series_of(plan).select_related("type").order_by("starts_at"))
