@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from ketaclinic.audit.actor import Actor
 from ketaclinic.audit.models import AuditEvent
 from ketaclinic.intake.models import UrgentTask
 from ketaclinic.scheduling.models import Appointment
@@ -243,3 +244,23 @@ def test_the_api_moves_only_visits_at_the_staff_members_locations(
     response = api_move(as_role("nurse"), infusion)
     assert response.status_code == 404
     assert response.json()["detail"] == "No such appointment."
+
+
+def test_the_api_moves_a_leads_consultation(world, clinic, as_role):
+    """A lead has no chart yet: the visit moves, and the answer names no
+    patient."""
+    from ketaclinic.inquiries import services as leads
+    from tests.inquiries.helpers import make_lead
+
+    lead = make_lead(world.home)
+    visit = leads.consultation_book(
+        actor=Actor.system(),
+        inquiry=lead,
+        mode="phone",
+        starts_at=local(next_weekday(1), START_HOUR),
+    )
+    moved = api_move(as_role("front_desk"), visit)
+    assert moved.status_code == 200, moved.content
+    assert moved.json()["patient"] is None
+    visit.refresh_from_db()
+    assert visit.starts_at.astimezone(world.home.zone).hour == LATER_HOUR
