@@ -92,6 +92,28 @@ class SignedRecord(models.Model):
         raise PermissionError(f"A signed {self._meta.verbose_name} cannot be deleted.")
 
 
+class AppendOnlyModel(models.Model):
+    """A record that is written once and never changed (a charted reading, a
+    ledger entry): a correction is a new row. Apply `AppendOnly` in the
+    concrete model's migration too."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise PermissionError(
+                f"A {self._meta.verbose_name} is corrected by a new entry, "
+                "never edited."
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError(f"A {self._meta.verbose_name} cannot be deleted.")
+
+
 def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 

@@ -126,6 +126,10 @@ TABLE: dict[str, tuple[str, set[str] | str]] = {
     "plans:sheet": ("get", CHART),
     "plans:series": ("get", CHART),
     "plans:maintenance": ("get", CHART),
+    "infusions:session": ("get", CHART),
+    "infusions:check_in": ("post", {N, P}),
+    "infusions:offline_worker": ("get", "public"),  # the offline chart's worker
+    "infusions:entries": ("post", {N, P}),
 }
 
 
@@ -279,6 +283,16 @@ def plans_url_for(name: str, world) -> str:
     return reverse(name, args=[signed_plan(world).uuid])
 
 
+def infusions_url_for(name: str, world) -> str:
+    from tests.infusions.helpers import checked_in, today_visit
+
+    if name == "infusions:offline_worker":
+        return reverse(name)
+    if name == "infusions:check_in":
+        return reverse(name, args=[today_visit(world).uuid])
+    return reverse(name, args=[checked_in(world).uuid])
+
+
 def leads_url_for(name: str, world) -> str:
     from ketaclinic.inquiries.models import ConsultationNote
     from tests.inquiries.helpers import make_lead
@@ -320,6 +334,8 @@ def url_for(name: str, world) -> str:
         return schedule_url_for(name, world)
     if name.startswith("plans:"):
         return plans_url_for(name, world)
+    if name.startswith("infusions:"):
+        return infusions_url_for(name, world)
     if name in {"notifications:retry", "calendar_feed"} or name.startswith("visit:"):
         return messages_url_for(name, world)
     entries = {
@@ -423,6 +439,7 @@ def test_access(world, name, role):
             "scheduling:appointment_move": (200, 302, 400),
             "api:appointment_book": (409,),
             "api:appointment_move": (409,),
+            "infusions:entries": (422,),  # reached; an empty form is no entry
         }.get(name, (200, 302))
         assert response.status_code in expected, (
             f"{role} should reach {name}: {response.status_code}"

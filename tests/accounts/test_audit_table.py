@@ -117,6 +117,10 @@ AUDIT: dict[str, str] = {
     "plans:sheet": CHART,
     "plans:series": CHART,
     "plans:maintenance": LIST,
+    "infusions:session": CHART,
+    "infusions:check_in": CHART,
+    "infusions:offline_worker": NONE,
+    "infusions:entries": CHART,
 }
 
 

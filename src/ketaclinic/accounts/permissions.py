@@ -38,12 +38,18 @@ class Perm(StrEnum):
     SIGN = "sign"  # sign consultation notes and screening decisions (prescribers)
     PLAN_VIEW = "plan_view"  # read treatment plans, their order sheets, protocols
     PROTOCOL_EDIT = "protocol_edit"  # edit the clinic's treatment protocols
+    INFUSION_VIEW = "infusion_view"  # the infusion board and session charts
+    INFUSION_CHART = "infusion_chart"  # chart an infusion: checks, pump, vitals
     SITE_EDIT = "site_edit"  # the clinic's public pages (home page words)
     CONSENT_EDIT = "consent_edit"  # publish new versions of consent documents
     AUDIT_VIEW = "audit_view"  # search and export the audit log
     STAFF_UNLOCK = "staff_unlock"  # unlock locked-out staff of one's locations
     CONFIGURE = "configure"  # Django admin: locations, chairs, rooms, users
     ALL_LOCATIONS = "all_locations"  # audit and message logs of every location
+    LEDGER_VIEW = "ledger_view"  # the controlled-substance ledger and its reports
+    LEDGER_RECORD = "ledger_record"  # draw, waste, witness, count, breakage
+    LEDGER_MANAGE = "ledger_manage"  # receive, transfer, return, destroy, loss,
+    # correct and resolve discrepancies
 
 
 _F, _N, _P, _M, _A = (
@@ -66,12 +72,17 @@ MATRIX: dict[Perm, frozenset[Role]] = {
     Perm.SIGN: frozenset({_P}),
     Perm.PLAN_VIEW: frozenset({_F, _N, _P, _M}),
     Perm.PROTOCOL_EDIT: frozenset({_M}),
+    Perm.INFUSION_VIEW: frozenset({_F, _N, _P, _M}),
+    Perm.INFUSION_CHART: frozenset({_N, _P}),
     Perm.SITE_EDIT: frozenset({_M, _A}),
     Perm.CONSENT_EDIT: frozenset({_M}),
     Perm.AUDIT_VIEW: frozenset({_M, _A}),
     Perm.STAFF_UNLOCK: frozenset({_M, _A}),
     Perm.CONFIGURE: frozenset({_A}),
     Perm.ALL_LOCATIONS: frozenset({_A}),
+    Perm.LEDGER_VIEW: frozenset({_N, _P, _M}),
+    Perm.LEDGER_RECORD: frozenset({_N, _P}),
+    Perm.LEDGER_MANAGE: frozenset({_M}),
 }
 
 # Roles that must sign in with a second factor when KETACLINIC_2FA=required.

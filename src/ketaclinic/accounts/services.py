@@ -106,3 +106,13 @@ def staff_password_renewed(*, staff: User) -> None:
     if staff.must_change_password:
         staff.must_change_password = False
         staff.save(update_fields=["must_change_password"])
+
+
+def credentials_match(user: User, secret: str) -> bool:
+    """The user's own password, or a current code of their authenticator app,
+    re-entered on the spot (signing, witnessing, a double check)."""
+    if secret and user.check_password(secret):
+        return True
+    from django_otp import match_token
+
+    return bool(secret.strip().isdigit() and match_token(user, secret.strip()))

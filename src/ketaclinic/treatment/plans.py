@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from ketaclinic.accounts.permissions import Perm, can
+from ketaclinic.accounts.services import credentials_match
 from ketaclinic.audit.services import Action, Actor, audit_record
 from ketaclinic.clinical import dosing, plan_orders
 from ketaclinic.clinical.body import Sex
@@ -326,14 +327,6 @@ def work_out(
 # --- The write ---------------------------------------------------------------------
 
 
-def _password_or_second_factor(user, secret: str) -> bool:
-    if secret and user.check_password(secret):
-        return True
-    from django_otp import match_token
-
-    return bool(secret.strip().isdigit() and match_token(user, secret.strip()))
-
-
 def plan_sign(
     *,
     actor: Actor,
@@ -353,7 +346,7 @@ def plan_sign(
     errors: dict[str | None, str] = {}
     if amends is not None and not reason.strip():
         errors["reason"] = "Say why the plan changes."
-    if not _password_or_second_factor(user, password):
+    if not credentials_match(user, password):
         errors["password"] = WRONG_SECRET
     with transaction.atomic():
         decision = candidate_decision(patient)
