@@ -125,7 +125,7 @@ class BookIn(Schema):
 
 class AppointmentOut(Schema):
     uuid: UUID
-    patient: UUID
+    patient: UUID | None
     type: str
     starts_at: datetime
     ends_at: datetime
@@ -133,8 +133,9 @@ class AppointmentOut(Schema):
     acknowledgements: list[dict[str, str]]
 
     @staticmethod
-    def resolve_patient(obj) -> UUID:
-        return obj.patient.uuid
+    def resolve_patient(obj) -> UUID | None:
+        # A lead's free consultation has no chart yet.
+        return obj.patient.uuid if obj.patient else None
 
     @staticmethod
     def resolve_type(obj) -> str:
@@ -204,3 +205,60 @@ def appointment_book(request: StaffRequest, payload: BookIn):
             },
         )
     return Status(201, appointment)
+
+
+class MoveIn(Schema):
+    """A new start for a booked visit and why it moves; for an infusion while
+    the patient has an open urgent task, a reason per task (key -> reason, the
+    keys a 409 answer lists), as for a booking."""
+
+    starts_at: datetime
+    reason: str
+    acknowledgements: dict[str, str] = {}
+
+
+@api.post(
+    "/appointments/{appointment_uuid}/move",
+    response={200: AppointmentOut, 404: Problem, 409: BookingProblem, **REFUSALS},
+    url_name="appointment_move",
+)
+def appointment_move(request: StaffRequest, appointment_uuid: UUID, payload: MoveIn):
+    """Move a visit, under the same rules as a booking (and the move on the
+    appointment page)."""
+    from ketaclinic.scheduling import services as scheduling
+    from ketaclinic.scheduling.models import Appointment
+
+    require(request, Perm.SCHEDULE_EDIT)
+    try:
+        appointment = queries.record_for_actor(
+            request.actor,
+            Appointment.objects.select_related("patient", "type", "location"),
+            purpose="API move",
+            perm=Perm.SCHEDULE_EDIT,
+            location_field="location",
+            uuid=appointment_uuid,
+        )
+    except Http404:
+        raise HttpError(404, "No such appointment.") from None
+    starts_at = payload.starts_at
+    if starts_at.tzinfo is None:
+        starts_at = starts_at.replace(tzinfo=appointment.location.zone)
+    try:
+        scheduling.appointment_move(
+            actor=request.actor,
+            appointment=appointment,
+            starts_at=starts_at,
+            reason=payload.reason[:200],
+            acknowledgements=payload.acknowledgements,
+        )
+    except scheduling.BookingRefused as refused:
+        needed = getattr(refused, "needed", ())
+        return Status(
+            409,
+            {
+                "detail": refused.message,
+                "to_acknowledge": [{"key": i.key, "about": i.about} for i in needed],
+                "alternatives": [slot.start for slot in refused.alternatives],
+            },
+        )
+    return Status(200, appointment)

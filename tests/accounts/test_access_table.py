@@ -80,6 +80,7 @@ TABLE: dict[str, tuple[str, set[str] | str]] = {
     "api:patient_search": ("get", CHART),
     "api:patient_detail": ("get", CHART),
     "api:appointment_book": ("post", CHART),  # 409: the time is not open
+    "api:appointment_move": ("post", CHART),  # 409: the new time is past
     "api:api-root": ("get", "public"),  # an empty 404: names nothing
     "admin:*": ("get", {A}),  # every admin page sits behind AdminSite.has_permission
     "notifications:list": ("get", AUDIT),
@@ -354,6 +355,11 @@ def url_for(name: str, world) -> str:
         return reverse(name) + "?q=lov"
     if name == "api:patient_detail":
         return reverse(name, kwargs={"patient_uuid": patient.uuid})
+    if name == "api:appointment_move":
+        from tests.notifications.helpers import make_visit, soon
+
+        visit = make_visit(patient, soon(days=3))
+        return reverse(name, kwargs={"appointment_uuid": visit.uuid})
     if name.startswith("api:") or name in {
         "home",
         "health",
@@ -395,6 +401,9 @@ def send(client, name: str, url: str, world):
             "starts_at": "2026-01-01T03:00:00Z",  # past: refused, nothing written
         }
         return client.post(url, body, content_type="application/json")
+    if name == "api:appointment_move":
+        body = {"starts_at": "2026-01-01T03:00:00Z", "reason": "Asked by the patient"}
+        return client.post(url, body, content_type="application/json")
     return getattr(client, method)(url, follow=name == "admin:*")
 
 
@@ -434,6 +443,7 @@ def test_access(world, name, role):
         expected = {
             "scheduling:appointment_move": (200, 302, 400),
             "api:appointment_book": (409,),
+            "api:appointment_move": (409,),
             "infusions:entries": (422,),  # reached; an empty form is no entry
         }.get(name, (200, 302))
         assert response.status_code in expected, (

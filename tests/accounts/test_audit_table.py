@@ -74,6 +74,7 @@ AUDIT: dict[str, str] = {
     "api:patient_search": LIST,
     "api:patient_detail": CHART,
     "api:appointment_book": CHART,
+    "api:appointment_move": CHART,
     "api:api-root": NONE,
     "admin:*": NONE,
     "notifications:list": NONE,

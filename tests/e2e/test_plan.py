@@ -190,3 +190,45 @@ def test_the_front_desk_books_the_series_after_moving_one_time(
     DBTaskResult.objects.filter(pk__in=due).update(run_after=timezone.now())
     run_worker()
     assert any(patient.email in message.to for message in mail.outbox)
+
+
+def test_the_series_of_a_patient_with_an_open_urgent_task_needs_one_acknowledgement(
+    page, sign_in, demo
+):
+    """The series page shows the urgent banner and asks the acknowledgement of
+    the open task once, for the whole series; without a reason nothing is
+    booked, with one every visit keeps it."""
+    from ketaclinic.intake.models import UrgentTask
+    from ketaclinic.scheduling.models import Appointment
+    from ketaclinic.treatment.demo import plan_input_from
+    from ketaclinic.treatment.models import Protocol
+
+    patient = new_candidate()
+    protocol = Protocol.objects.get(key="depression_induction")
+    plan = plans.plan_sign(
+        actor=Actor.system(User.objects.get(username="provider")),
+        patient=patient,
+        plan=plan_input_from(protocol, indication_code="F33.2", weight_kg=Decimal(80)),
+        password=demo,
+    )
+    message = "PHQ-9: Suicide risk: a clinician must assess suicide risk today."
+    UrgentTask.objects.create(patient=patient, message=message)
+    sign_in(page, "frontdesk")
+    page.goto(f"/plans/{plan.uuid}/series/")
+    expect(page.get_by_test_id("urgent-banner")).to_be_visible()
+    book_all = page.get_by_role("button", name="Acknowledge, confirm and book all 6")
+    book_all.click()
+    expect(
+        page.get_by_text("Give your reason to book despite this task.")
+    ).to_be_visible()
+    assert not Appointment.objects.filter(plan_visit__plan=plan).exists()
+    page.get_by_label(f"Acknowledge the open urgent task: {message}").fill(
+        "Assessed by the provider today; safety plan in place"
+    )
+    book_all.click()
+    expect(page.get_by_text("Booked 6 infusions.")).to_be_visible()
+    visits = Appointment.objects.filter(plan_visit__plan=plan)
+    assert visits.count() == 6
+    assert {visit.acknowledgements[0]["by"] for visit in visits} == {
+        str(User.objects.get(username="frontdesk"))
+    }

@@ -668,6 +668,65 @@ def test_it_refuses_impossible_calendars_and_requests(make) -> None:
         make()
 
 
+US = timedelta(microseconds=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def us(moment: datetime) -> int:
+    """Microseconds since the epoch, as the bookings query reads them."""
+    return (moment - EPOCH) // US
+
+
+@pytest.mark.parametrize(
+    ("make", "error"),
+    [
+        (lambda: ResourceCalendar.from_spans(1, Need.NURSE, ()), ValueError),
+        (lambda: ResourceCalendar.from_spans(1, Need.CHAIR, [(10, 10)]), ValueError),
+        (lambda: ResourceCalendar.from_spans(1, Need.CHAIR, [(10, 5)]), ValueError),
+        (lambda: ResourceCalendar.from_spans(1, Need.CHAIR, [(1.5, 5)]), TypeError),
+        (lambda: StaffCalendar.from_spans(1, Need.CHAIR, 1, (), ()), ValueError),
+        (lambda: StaffCalendar.from_spans(1, Need.NURSE, 0, (), ()), ValueError),
+        (
+            lambda: StaffCalendar.from_spans(1, Need.NURSE, 2, (), [(2, 1, 5)]),
+            ValueError,
+        ),
+        (
+            lambda: StaffCalendar.from_spans(1, Need.NURSE, 2, (), [(-1, 1, 5)]),
+            ValueError,
+        ),
+        (
+            lambda: StaffCalendar.from_spans(1, Need.NURSE, 2, (), [(0, 5, 1)]),
+            ValueError,
+        ),
+        (
+            lambda: StaffCalendar.from_spans(1, Need.NURSE, 2, (), [(0, "1", 5)]),
+            TypeError,
+        ),
+    ],
+)
+def test_calendars_from_spans_refuse_what_their_constructors_refuse(
+    make, error
+) -> None:
+    with pytest.raises(error):
+        make()
+
+
+def test_a_calendar_from_spans_reads_back_its_intervals() -> None:
+    nine, ten = local(MONDAY, 9), local(MONDAY, 10)
+    spans = [(us(nine), us(ten))]
+    calendar = ResourceCalendar.from_spans(3, Need.CHAIR, spans)
+    assert list(calendar.busy) == [Interval(nine, ten)]
+    assert calendar == ResourceCalendar(3, Need.CHAIR, (Interval(nine, ten),))
+    assert calendar != ResourceCalendar(3, Need.CHAIR, ())
+    person = StaffCalendar.from_spans(
+        4, Need.NURSE, 2, week_open(), [(1, us(nine), us(ten))]
+    )
+    assert person.busy[0] == Booked(Interval(nine, ten), 1)
+    assert person == StaffCalendar(
+        4, Need.NURSE, 2, week_open(), (Booked(Interval(nine, ten), 1),)
+    )
+
+
 def test_it_refuses_the_same_chair_twice() -> None:
     with pytest.raises(ValueError, match="given twice"):
         find_slots(request(), [chair(1), chair(1)], [nurse(1)])
@@ -1067,3 +1126,40 @@ def test_check_fit_agrees_with_the_reference_at_any_start(data) -> None:
     assert slot == expected
     if slot is not None:
         assert_within_capacity(clinic, slot)
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+def test_calendars_built_from_spans_find_the_same_slots(data) -> None:
+    """What a search of the database builds (integers straight from the
+    bookings query) finds what calendars of intervals find."""
+    clinic = data.draw(clinics())
+    req = data.draw(slot_requests(clinic))
+    resources, staff = clinic.resources(), clinic.people()
+    from_spans = [
+        ResourceCalendar.from_spans(
+            r.id, r.need, [(us(i.start), us(i.end)) for i in r.busy]
+        )
+        for r in resources
+    ]
+    people = [
+        StaffCalendar.from_spans(
+            s.id,
+            s.need,
+            s.capacity,
+            s.working,
+            [(b.seat, us(b.interval.start), us(b.interval.end)) for b in s.busy],
+        )
+        for s in staff
+    ]
+    assert from_spans == resources and people == staff
+
+    assert find_slots(req, from_spans, people) == find_slots(req, resources, staff)
+    start = req.earliest + data.draw(st.integers(-60, HORIZON_MINUTES)) * MINUTE
+    assert check_fit(req, start, from_spans, people) == check_fit(
+        req, start, resources, staff
+    )

@@ -302,19 +302,21 @@ def propose_interval(
 
     if since_start.response is False:
         assert since_start.definition is not None  # response is judged by one
-        return _shortened(
+        return _moved(
             proposal,
-            policy,
             current,
+            policy.shortened(current),
+            Direction.SHORTEN,
             f"No longer responding: {name} score {now}, against "
             f"{_n(since_start.baseline)} before treatment. "
             f"{since_start.definition.label}",
         )
     if worse_at is not None and rise >= worse_at:
-        return _shortened(
+        return _moved(
             proposal,
-            policy,
             current,
+            policy.shortened(current),
+            Direction.SHORTEN,
             f"Worse since last time: {name} score rose from {before} to {now}, "
             f"by {_n(worse_at)} points or more.",
         )
@@ -333,41 +335,49 @@ def propose_interval(
             f"Response cannot be judged: {_why_unjudged(since_start.definition, name)}"
             f" {keeping}",
         )
-    longer = policy.lengthened(current)
-    responding = (
+    return _moved(
+        proposal,
+        current,
+        policy.lengthened(current),
+        Direction.LENGTHEN,
         f"Still responding: {name} score {now}, against "
         f"{_n(since_start.baseline)} before "
-        f"treatment, and no worse than last time ({before})."
-    )
-    if longer == current:
-        return proposal(
-            current,
-            Direction.KEEP,
-            f"{responding} The interval is already the longest the policy allows, "
-            f"{plain_days(current)}.",
-        )
-    return proposal(
-        longer,
-        Direction.LENGTHEN,
-        f"{responding} Lengthen from {plain_days(current)} to {plain_days(longer)}.",
+        f"treatment, and no worse than last time ({before}).",
     )
 
 
-def _shortened(
-    proposal: _ProposalMaker, policy: MaintenancePolicy, current: int, why: str
+# How a move reads: its verb, and what is said when the policy's limit stops it.
+_MOVES = {
+    Direction.LENGTHEN: ("Lengthen", "the longest the policy allows, {days}."),
+    Direction.SHORTEN: (
+        "Shorten",
+        "the shortest the policy allows, {days}: a clinician should review the plan.",
+    ),
+}
+
+
+def _moved(
+    proposal: _ProposalMaker,
+    current: int,
+    moved: int,
+    direction: Direction,
+    why: str,
 ) -> IntervalProposal:
-    shorter = policy.shortened(current)
-    if shorter == current:
+    """``why``, then the move from ``current`` to ``moved`` (the policy's
+    longer or shorter interval), or keeping ``current`` when the policy's
+    floor or cap leaves it where it is."""
+    verb, at_limit = _MOVES[direction]
+    if moved == current:
         return proposal(
             current,
             Direction.KEEP,
-            f"{why} The interval is already the shortest the policy allows, "
-            f"{plain_days(current)}: a clinician should review the plan.",
+            f"{why} The interval is already "
+            + at_limit.format(days=plain_days(current)),
         )
     return proposal(
-        shorter,
-        Direction.SHORTEN,
-        f"{why} Shorten from {plain_days(current)} to {plain_days(shorter)}.",
+        moved,
+        direction,
+        f"{why} {verb} from {plain_days(current)} to {plain_days(moved)}.",
     )
 
 

@@ -91,9 +91,19 @@ def _minus(
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+def _micro(value) -> int:
+    """Microseconds since the epoch of a raw database value."""
+    return (_aware(value) - _EPOCH) // timedelta(microseconds=1)
+
+
+def _span_start(row: tuple[int, int, int]) -> tuple[int, int]:
+    """A staff booking (seat, start, end) in order of its times."""
+    return row[1], row[2]
+
+
 def _aware(value) -> datetime:
-    """A UTC datetime from a raw database value: microseconds since the epoch
-    (what the bookings query asks for), text or a naive datetime."""
+    """A UTC datetime from a raw database value: microseconds since the epoch,
+    text (naive UTC, or with its offset) or a naive datetime."""
     if isinstance(value, int):
         return _EPOCH + timedelta(microseconds=value)
     if isinstance(value, str):
@@ -198,6 +208,10 @@ class ScheduleLoader:
         # for the whole span searched, then sliced per window.
         self.span = (earliest, latest + self.length)
         self._held: tuple[list, list] | None = None
+        # Each booking time read from the database as text or a datetime, in
+        # microseconds since the epoch (see _busy).
+        self._microseconds: dict[object, int] = {}
+        self._hours_made: dict[tuple[date, time, time], slots.Interval] = {}
         self._closures(_days(earliest, latest + self.length, location))
 
     def _closures(self, days: list[date]) -> None:
@@ -224,23 +238,19 @@ class ScheduleLoader:
         # (resource or staff, starts_at) indexes stays within the window.
         bounds = [adapt(start - LONGEST_VISIT), adapt(end), adapt(start)]
         parts, params = [], []
-        times = "starts_at, ends_at"
-        # As whole microseconds since the epoch, read as integers: Django
-        # would parse each timestamp in Python (most of the time of a search
-        # in a busy clinic). SQLite holds UTC text, "YYYY-MM-DD HH:MM:SS" and
-        # ".ffffff" when there are microseconds: the seconds and the
-        # microseconds are read apart (SQLite's own date functions keep only
-        # milliseconds).
-        microseconds = {
+        # Read as whole microseconds since the epoch: Django would parse each
+        # timestamp into a datetime in Python (most of the time of a search in
+        # a busy clinic). PostgreSQL says them as integers. SQLite holds UTC
+        # text, "YYYY-MM-DD HH:MM:SS" and ".ffffff" when there are
+        # microseconds: read as text (its own date functions keep only
+        # milliseconds, and cost more per row than reading the text), each
+        # distinct text converted once per loader (bookings start and end on
+        # a few grid times).
+        times = {
             "postgresql": "(EXTRACT(EPOCH FROM {0}) * 1000000)::bigint",
-            "sqlite": "(CAST(strftime('%%s', substr({0}, 1, 19)) AS INTEGER)"
-            " * 1000000"
-            " + CAST(substr({0} || '.000000', 21, 6) AS INTEGER))",
-        }.get(connection.vendor)
-        if microseconds is not None:
-            times = ", ".join(
-                microseconds.format(column) for column in ("starts_at", "ends_at")
-            )
+            "sqlite": "CAST({0} AS TEXT)",
+        }.get(connection.vendor, "{0}")
+        times = ", ".join(times.format(column) for column in ("starts_at", "ends_at"))
         for column, ids in (
             ("resource_id", [pk for pk, _ in self.resources]),
             ("staff_id", [pk for pk, _, _ in self.people]),
@@ -262,7 +272,16 @@ class ScheduleLoader:
             return []
         with connection.cursor() as cursor:
             cursor.execute(" UNION ALL ".join(parts), params)
-            return cursor.fetchall()
+            rows = cursor.fetchall()
+        if connection.vendor == "postgresql":
+            return rows
+        known = self._microseconds
+        for value in {value for row in rows for value in row[3:]} - known.keys():
+            known[value] = _micro(value)
+        return [
+            (resource_id, staff_id, seat, known[start], known[stop])
+            for resource_id, staff_id, seat, start, stop in rows
+        ]
 
     def _with_provider(self, opening, days, start: datetime, end: datetime):
         off = defaultdict(list)
@@ -320,6 +339,17 @@ class ScheduleLoader:
             [row for row in theirs if row[0] < end and row[1] > start],
         )
 
+    def _hours_on(self, day: date, opens: time, closes: time) -> slots.Interval:
+        """From ``opens`` to ``closes`` on ``day`` at the location (staff
+        share their hours, and windows their days: each is made once)."""
+        key = (day, opens, closes)
+        hours = self._hours_made.get(key)
+        if hours is None:
+            hours = self._hours_made[key] = slots.Interval(
+                _local(day, opens, self.location), _local(day, closes, self.location)
+            )
+        return hours
+
     def window(
         self,
         *,
@@ -333,18 +363,19 @@ class ScheduleLoader:
         window_end = latest + self.length
         days = _days(earliest, window_end, location)
         self._closures(days)
-        by_resource: dict[int, list[slots.Interval]] = defaultdict(list)
-        by_staff: dict[int, list[slots.Booked]] = defaultdict(list)
+        # The bookings stay integers (microseconds since the epoch) from the
+        # database to the slot finder: a busy window has hundreds of them.
+        by_resource: dict[int, list[slots.Span]] = defaultdict(list)
+        by_staff: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
         for resource_id, staff_id, seat, start, stop in self._busy(
             earliest, window_end
         ):
-            interval = slots.Interval(_aware(start), _aware(stop))
             if resource_id is not None:
-                by_resource[resource_id].append(interval)
+                by_resource[resource_id].append((start, stop))
             else:
-                by_staff[staff_id].append(slots.Booked(interval, seat))
+                by_staff[staff_id].append((seat, start, stop))
         resources = [
-            slots.ResourceCalendar(pk, need, tuple(sorted(by_resource[pk], key=_start)))
+            slots.ResourceCalendar.from_spans(pk, need, sorted(by_resource[pk]))
             for pk, need in self.resources
         ]
         time_off, theirs = self._time_off_and_visits(earliest, window_end)
@@ -354,21 +385,21 @@ class ScheduleLoader:
         staff = []
         for staff_id, role, capacity in self.people:
             working = [
-                slots.Interval(_local(day, a, location), _local(day, b, location))
+                self._hours_on(day, a, b)
                 for day in days
                 for a, b in sorted(self.hours[(staff_id, day.weekday())])
             ]
             staff.append(
-                slots.StaffCalendar(
+                slots.StaffCalendar.from_spans(
                     staff_id,
                     STAFF_NEEDS[role],
                     max(1, capacity),
-                    tuple(_minus(working, off[staff_id])),
-                    tuple(sorted(by_staff[staff_id], key=lambda b: b.interval.start)),
+                    _minus(working, off[staff_id]),
+                    sorted(by_staff[staff_id], key=_span_start),
                 )
             )
         opening = tuple(
-            slots.Interval(_local(day, a, location), _local(day, b, location))
+            self._hours_on(day, a, b)
             for day in days
             if day not in self.closed
             for a, b in sorted(self.opening[day.weekday()])

@@ -353,11 +353,7 @@ def appointment_book(
                 obj=appointment,
                 summary=f"Booked {appointment_type.name} for "
                 f"{slot.start.astimezone(location.zone):%Y-%m-%d %H:%M}"
-                + "".join(
-                    f"; acknowledged open urgent task “{item['about']}”: "
-                    f"{item['reason']}"
-                    for item in acknowledged
-                ),
+                + _acknowledged_words(acknowledged),
             )
         return appointment
 
@@ -403,9 +399,28 @@ def _eligible(
     return given
 
 
+def _acknowledged_words(acknowledged: list[dict[str, str]]) -> str:
+    """The acknowledgements given, for the audit row."""
+    return "".join(
+        f"; acknowledged open urgent task “{item['about']}”: {item['reason']}"
+        for item in acknowledged
+    )
+
+
 def appointment_move(
-    *, actor: Actor, appointment: Appointment, starts_at: datetime, reason: str
+    *,
+    actor: Actor,
+    appointment: Appointment,
+    starts_at: datetime,
+    reason: str,
+    acknowledgements: Mapping[str, str] | None = None,
 ) -> Appointment:
+    """Move a visit to a new start, under the rules of a booking: a new time
+    for an infusion is a new booking decision, so the patient must still be a
+    signed candidate, and each open urgent task needs its acknowledgement
+    again (`acknowledgements`: key -> reason), kept on the appointment beside
+    the earlier ones. Raises BookingRefused (with the nearest free times),
+    NotEligible or AcknowledgementNeeded, as appointment_book does."""
     if not reason.strip():
         raise BookingRefused("Say why the appointment moves.")
     if not appointment.holds_time or appointment.status not in (
@@ -420,9 +435,11 @@ def appointment_move(
     location, kind = appointment.location, appointment.type
     old_start = appointment.starts_at
     attendee = Attendee.of(appointment)
+    earlier = list(appointment.acknowledgements or [])
 
     def move() -> None:
         with transaction.atomic():
+            acknowledged = _eligible(actor, appointment.patient, kind, acknowledgements)
             slot, inputs = _slot_at(
                 location,
                 kind,
@@ -447,7 +464,15 @@ def appointment_move(
             _allocate(appointment, slot)
             appointment.starts_at, appointment.ends_at = slot.start, slot.end
             appointment.status_reason = reason[:200]
-            appointment.save(update_fields=["starts_at", "ends_at", "status_reason"])
+            appointment.acknowledgements = [*earlier, *acknowledged]
+            appointment.save(
+                update_fields=[
+                    "starts_at",
+                    "ends_at",
+                    "status_reason",
+                    "acknowledgements",
+                ]
+            )
             transaction.on_commit(lambda: notify.appointment_moved(appointment))
             audit_record(
                 actor=actor,
@@ -456,11 +481,14 @@ def appointment_move(
                 obj=appointment,
                 summary=f"Moved {kind.name} from "
                 f"{old_start.astimezone(location.zone):%Y-%m-%d %H:%M} to "
-                f"{slot.start.astimezone(location.zone):%Y-%m-%d %H:%M}: {reason}",
+                f"{slot.start.astimezone(location.zone):%Y-%m-%d %H:%M}: {reason}"
+                + _acknowledged_words(acknowledged),
             )
 
     try:
         _until_no_race(move)
+    except (NotEligible, AcknowledgementNeeded):
+        raise
     except BookingRefused as refused:
         refused.alternatives = _alternatives(
             location,

@@ -60,9 +60,11 @@ from __future__ import annotations
 
 import enum
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from itertools import accumulate
+from typing import Generic, TypeVar, overload
 from zoneinfo import ZoneInfo
 
 __all__ = [
@@ -75,6 +77,7 @@ __all__ = [
     "PhaseSpec",
     "ResourceCalendar",
     "Slot",
+    "Span",
     "SlotRequest",
     "StaffCalendar",
     "check_fit",
@@ -125,6 +128,25 @@ def _us(value: datetime) -> int:
 def _datetime(us: int) -> datetime:
     """The aware UTC datetime of a count of microseconds since the epoch."""
     return _EPOCH + timedelta(microseconds=us)
+
+
+Span = tuple[int, int]
+"""A half-open stretch of time ``(start, end)`` in whole microseconds since the
+Unix epoch (UTC), ``start < end``: how bookings are read from the database, and
+what the search works with."""
+
+
+def _checked(spans: Iterable[Span], whose: str) -> list[Span]:
+    """``spans`` as a list, refused unless each is a non-empty ``(start,
+    end)`` of ints (the rule of ``Interval``)."""
+    checked = list(spans)
+    if not all(type(a) is int and type(b) is int and a < b for a, b in checked):
+        for span in checked:  # one is wrong: name it
+            if not all(type(value) is int for value in span):
+                raise TypeError(f"{whose}: a span is two ints, not {span!r}.")
+            if span[1] <= span[0]:
+                raise ValueError(f"{whose}: a span must end after it starts: {span!r}.")
+    return checked
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,11 +210,7 @@ class _Track:
     def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
         ordered = sorted(spans)
         self.starts = [start for start, _ in ordered]
-        self.max_ends = []
-        latest = -_NEVER
-        for _, end in ordered:
-            latest = max(latest, end)
-            self.max_ends.append(latest)
+        self.max_ends = list(accumulate((end for _, end in ordered), max))
 
     def blocked_until(self, start: int, end: int) -> int:
         """0 when free over ``[start, end)``; else the latest end of what blocks it.
@@ -222,24 +240,95 @@ def _spans(intervals: Iterable[Interval]) -> list[tuple[int, int]]:
     return [(_us(interval.start), _us(interval.end)) for interval in intervals]
 
 
+_Raw = TypeVar("_Raw")
+_Made = TypeVar("_Made")
+
+
+class _MadeOnRead(Sequence[_Made], Generic[_Raw, _Made]):
+    """A read-only sequence of objects made from raw items only when read:
+    the ``busy`` of a calendar built from spans (the search itself reads the
+    spans, never these objects). Equal to any sequence of the same objects."""
+
+    __slots__ = ("_make", "_raw")
+
+    def __init__(self, raw: Sequence[_Raw], make: Callable[[_Raw], _Made]) -> None:
+        self._raw = raw
+        self._make = make
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    @overload
+    def __getitem__(self, index: int) -> _Made: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[_Made, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> _Made | tuple[_Made, ...]:
+        if isinstance(index, slice):
+            return tuple(self._make(item) for item in self._raw[index])
+        return self._make(self._raw[index])
+
+    def __iter__(self) -> Iterator[_Made]:
+        return (self._make(item) for item in self._raw)
+
+    def __add__(self, other: Sequence[_Made]) -> tuple[_Made, ...]:
+        return (*self, *other)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(
+            a == b for a, b in zip(self, other, strict=True)
+        )
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
+def _interval_of(span: Span) -> Interval:
+    return Interval(_datetime(span[0]), _datetime(span[1]))
+
+
 @dataclass(frozen=True, slots=True)
 class ResourceCalendar:
-    """A chair or room: one patient at a time, taken during ``busy``."""
+    """A chair or room: one patient at a time, taken during ``busy``.
+
+    ``from_spans`` builds one straight from the busy times as integers (what a
+    search of a busy clinic does: no ``Interval`` is made unless ``busy`` is
+    read)."""
 
     id: int
     need: Need
-    busy: tuple[Interval, ...] = ()
+    busy: Sequence[Interval] = ()
     _track: _Track = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        need = Need(self.need)
-        if need not in RESOURCE_NEEDS:
-            raise ValueError(
-                f"Resource {self.id} must be a chair or a room, not {need}."
-            )
-        object.__setattr__(self, "need", need)
+        object.__setattr__(self, "need", _resource_need(self.need, self.id))
         object.__setattr__(self, "busy", tuple(self.busy))
         object.__setattr__(self, "_track", _Track(_spans(self.busy)))
+
+    @classmethod
+    def from_spans(cls, id: int, need: Need, spans: Iterable[Span]) -> ResourceCalendar:
+        """The calendar whose ``busy`` is ``spans``: the same as one built from
+        their intervals."""
+        checked = _checked(spans, f"Resource {id}")
+        calendar = object.__new__(cls)
+        object.__setattr__(calendar, "id", id)
+        object.__setattr__(calendar, "need", _resource_need(need, id))
+        object.__setattr__(calendar, "busy", _MadeOnRead(checked, _interval_of))
+        object.__setattr__(calendar, "_track", _Track(checked))
+        return calendar
+
+
+def _resource_need(need: Need | str, id: int) -> Need:
+    need = Need(need)
+    if need not in RESOURCE_NEEDS:
+        raise ValueError(f"Resource {id} must be a chair or a room, not {need}.")
+    return need
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,12 +358,47 @@ class StaffCalendar:
     need: Need
     capacity: int
     working: tuple[Interval, ...]
-    busy: tuple[Booked, ...] = ()
+    busy: Sequence[Booked] = ()
     _working_starts: list[int] = field(init=False, repr=False, compare=False)
     _working_ends: list[int] = field(init=False, repr=False, compare=False)
     _seats: tuple[_Track, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "busy", tuple(self.busy))
+        self._prepare(
+            [(b.seat, _us(b.interval.start), _us(b.interval.end)) for b in self.busy]
+        )
+
+    @classmethod
+    def from_spans(
+        cls,
+        id: int,
+        need: Need,
+        capacity: int,
+        working: Iterable[Interval],
+        seated: Iterable[tuple[int, int, int]],
+    ) -> StaffCalendar:
+        """The calendar whose ``busy`` is ``seated``, each (seat, start, end)
+        with the times as in a ``Span``: the same as one built from their
+        ``Booked``."""
+        rows = list(seated)
+        for seat, _, _ in rows:
+            if type(seat) is not int:
+                raise TypeError("A seat must be an int.")
+            if seat < 0:
+                raise ValueError(f"A seat is 0 or more, not {seat}.")
+        _checked(((start, end) for _, start, end in rows), f"Staff member {id}")
+        calendar = object.__new__(cls)
+        object.__setattr__(calendar, "id", id)
+        object.__setattr__(calendar, "need", need)
+        object.__setattr__(calendar, "capacity", capacity)
+        object.__setattr__(calendar, "working", working)
+        object.__setattr__(calendar, "busy", _MadeOnRead(rows, _booked_of))
+        calendar._prepare(rows)
+        return calendar
+
+    def _prepare(self, seated: list[tuple[int, int, int]]) -> None:
+        """Check the fields and index the bookings, each (seat, start, end)."""
         need = Need(self.need)
         if need not in STAFF_NEEDS:
             raise ValueError(
@@ -286,20 +410,23 @@ class StaffCalendar:
             raise ValueError(f"Staff member {self.id}: capacity must be 1 or more.")
         object.__setattr__(self, "need", need)
         object.__setattr__(self, "working", tuple(self.working))
-        object.__setattr__(self, "busy", tuple(self.busy))
         by_seat: list[list[tuple[int, int]]] = [[] for _ in range(self.capacity)]
-        for booked in self.busy:
-            if booked.seat >= self.capacity:
+        for seat, start, end in seated:
+            if seat >= self.capacity:
                 raise ValueError(
                     f"Staff member {self.id} has seats 0 to {self.capacity - 1}, "
-                    f"a booking is in seat {booked.seat}."
+                    f"a booking is in seat {seat}."
                 )
-            interval = booked.interval
-            by_seat[booked.seat].append((_us(interval.start), _us(interval.end)))
+            by_seat[seat].append((start, end))
         working = _merged(_spans(self.working))
         object.__setattr__(self, "_working_starts", [start for start, _ in working])
         object.__setattr__(self, "_working_ends", [end for _, end in working])
         object.__setattr__(self, "_seats", tuple(_Track(seat) for seat in by_seat))
+
+
+def _booked_of(row: tuple[int, int, int]) -> Booked:
+    seat, start, end = row
+    return Booked(_interval_of((start, end)), seat)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -22,7 +22,7 @@ from ketaclinic.patients.queries import (
     urgent_risk,
 )
 from ketaclinic.scheduling import eligibility, forms, queries, services, slots
-from ketaclinic.scheduling.models import Appointment, WaitlistEntry
+from ketaclinic.scheduling.models import Appointment, AppointmentType, WaitlistEntry
 
 
 def _location(request: AppRequest):
@@ -338,6 +338,10 @@ def _appointment_page(
         "move_times": times,
         "cancel_form": forms.CancelForm(),
         "history": queries.appointment_history(appointment),
+        # An infusion that moves is booked again under the urgent-task rule.
+        "urgent": urgent_risk(appointment.patient)
+        if appointment.patient and appointment.type.kind == INFUSION
+        else None,
         **extra,
     }
     return render(request, "scheduling/appointment.html", context, status=status)
@@ -360,6 +364,8 @@ def _free_starts_on(appointment: Appointment, day: date) -> list[datetime]:
     )
     return [slot.start.astimezone(zone) for slot in found]
 
+
+INFUSION = AppointmentType.Kind.INFUSION
 
 # At most this many free times are offered for a day a visit moves to.
 MOVE_TIMES = 48
@@ -417,6 +423,21 @@ def appointment_move(request: StaffRequest, appointment_uuid):
                 appointment=appointment,
                 starts_at=form.cleaned_data["starts_at"],
                 reason=form.cleaned_data["reason"],
+                acknowledgements=_acknowledged(request),
+            )
+        except services.AcknowledgementNeeded as asked:
+            acknowledge = forms.AcknowledgeForm(
+                request.POST if _acknowledged(request) else None,
+                needed=asked.needed,
+            )
+            acknowledge.is_valid()  # the errors beside the empty reasons
+            return _appointment_page(
+                request,
+                appointment,
+                status=409,
+                acknowledge=acknowledge,
+                moving=form.cleaned_data,
+                moving_local=form.cleaned_data["starts_at"].astimezone(zone),
             )
         except services.BookingRefused as refused:
             return _appointment_page(

@@ -22,7 +22,10 @@ from ketaclinic.patients.queries import (
     patient_for_actor,
     patients_seen,
     record_for_actor,
+    urgent_risk,
 )
+from ketaclinic.scheduling import eligibility
+from ketaclinic.scheduling.forms import AcknowledgeForm
 from ketaclinic.treatment import maintenance, plans, series
 from ketaclinic.treatment.models import Protocol, TreatmentPlan
 from ketaclinic.treatment.plan_forms import (
@@ -340,18 +343,33 @@ def plan_series(request: StaffRequest, plan_uuid) -> HttpResponse:
     location = plan.patient.location
     error = ""
     proposal: list[datetime] = []
-    if request.method == "POST":
-        times, problems = _local_times(request.POST.getlist("start"), location.zone)
+    # The booking rule of every visit, asked once for the page: a refusal says
+    # why at once; open urgent tasks are acknowledged once for the series.
+    try:
+        check = series.series_check(plan)
+    except series.SeriesRefused as refused:
+        check = eligibility.BookingCheck(refused.message)
+    posted = request.POST if request.method == "POST" else None
+    acknowledge = AcknowledgeForm(posted, needed=check.to_acknowledge)
+    if posted is not None:
+        times, problems = _local_times(posted.getlist("start"), location.zone)
         if problems:
             error = " ".join(problems)
             proposal = times
         else:
             try:
                 visits = series.series_confirm(
-                    actor=request.actor, plan=plan, location=location, starts=times
+                    actor=request.actor,
+                    plan=plan,
+                    location=location,
+                    starts=times,
+                    acknowledgements=acknowledge.reasons(),
                 )
             except series.SeriesRefused as refused:
                 error, proposal = refused.message, refused.proposal or times
+                if refused.needed:
+                    acknowledge = AcknowledgeForm(posted, needed=refused.needed)
+                    acknowledge.is_valid()  # the errors beside the empty reasons
             else:
                 messages.success(request, f"Booked {len(visits)} infusions.")
                 return redirect("plans:detail", plan.uuid)
@@ -368,12 +386,16 @@ def plan_series(request: StaffRequest, plan_uuid) -> HttpResponse:
             )
         except series.SeriesRefused as refused:
             error = refused.message
+    if check.refusal:
+        error, proposal = check.refusal, []
     return render(
         request,
         "treatment/plan_series.html",
         {
             "plan": plan,
             "patient": plan.patient,
+            "urgent": urgent_risk(plan.patient),
+            "acknowledge": acknowledge if acknowledge.needed else None,
             "error": error,
             "proposal": [
                 start.astimezone(location.zone).strftime(LOCAL_INPUT)

@@ -11,13 +11,17 @@ proposal, and nothing is booked.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from ketaclinic.audit.services import Action, Actor, audit_record
+from ketaclinic.clinical import overrides
 from ketaclinic.clinics.models import Location
+from ketaclinic.scheduling import eligibility
 from ketaclinic.scheduling import queries as schedule_queries
 from ketaclinic.scheduling import services as schedule
 from ketaclinic.scheduling.models import Appointment, AppointmentType
@@ -36,12 +40,25 @@ ONE_VISIT_WINDOW = timedelta(days=1)
 
 class SeriesRefused(Exception):
     """The series cannot be proposed or booked; ``proposal`` is a fresh one
-    when there is."""
+    when there is; ``needed``, the open urgent tasks still to acknowledge."""
 
-    def __init__(self, message: str, proposal: list[datetime] | None = None):
+    def __init__(
+        self,
+        message: str,
+        proposal: list[datetime] | None = None,
+        needed: tuple[overrides.OverrideNeeded, ...] = (),
+    ):
         super().__init__(message)
         self.message = message
         self.proposal = proposal or []
+        self.needed = needed
+
+
+ACKNOWLEDGE_SERIES = (
+    "This patient has an open urgent suicide-risk task. To book the series, "
+    "acknowledge each open task with your reason (kept on every visit of the "
+    "series): {tasks}"
+)
 
 
 def _type_of(plan: TreatmentPlan) -> AppointmentType:
@@ -166,7 +183,12 @@ def series_propose(
     cancelled one is proposed again), keeping its cadence."""
     booked_as = _type_of(plan)
     start = max(earliest or timezone.now(), schedule.earliest_start(booked_as))
-    kept = [visit.starts_at for visit in kept_visits(plan)]
+    kept = list(
+        _series_of(plan)
+        .exclude(status__in=GONE)
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+    )
     wanted = plan.infusions - len(kept)
     if wanted <= 0:
         raise SeriesRefused("Every infusion of the series is booked.")
@@ -215,14 +237,28 @@ def series_propose(
     )
 
 
+def series_check(plan: TreatmentPlan) -> eligibility.BookingCheck:
+    """Whether the plan's patient may be booked for its infusions now (the
+    booking rule of every visit): refused, or allowed once each open urgent
+    task is acknowledged."""
+    return eligibility.booking_check(plan.patient, _type_of(plan))
+
+
 def series_confirm(
     *,
     actor: Actor,
     plan: TreatmentPlan,
     location: Location,
     starts: list[datetime],
+    acknowledgements: Mapping[str, str] | None = None,
 ) -> list[Appointment]:
-    """Book every visit of the series, or none."""
+    """Book every visit of the series, or none.
+
+    Each visit is booked under the rules of a single booking: while the
+    patient has an open urgent task, one acknowledgement per task
+    (``acknowledgements``: key -> reason) is given once for the whole series
+    and kept, with who gave it, on every visit booked; without it nothing is
+    booked (SeriesRefused with ``needed``, the times kept)."""
     if not plan.in_force:
         raise SeriesRefused("This plan was replaced: book from the plan in force.")
     kept = kept_visits(plan)
@@ -245,6 +281,7 @@ def series_confirm(
                         f"Infusion {number} of {plan.infusions}: {plan.protocol_name}, "
                         f"plan version {plan.version}"
                     ),
+                    acknowledgements=acknowledgements,
                 )
                 for number, starts_at in enumerate(ordered, start=first_number)
             ]
@@ -259,6 +296,18 @@ def series_confirm(
                 obj=plan,
                 summary=f"Booked the series of {len(visits)} infusions",
             )
+    except schedule.AcknowledgementNeeded as asked:
+        raise SeriesRefused(
+            "Nothing was booked. "
+            + ACKNOWLEDGE_SERIES.format(
+                tasks="; ".join(item.about for item in asked.needed)
+            ),
+            ordered,
+            needed=asked.needed,
+        ) from None
+    except schedule.NotEligible as refused:
+        # No other time would help: the times stay as they were.
+        raise SeriesRefused(f"Nothing was booked: {refused.message}", ordered) from None
     except schedule.BookingRefused as refused:
         fresh: list[datetime] = []
         with contextlib.suppress(SeriesRefused):
@@ -269,13 +318,14 @@ def series_confirm(
     return visits
 
 
+def _series_of(plan: TreatmentPlan) -> QuerySet[Appointment]:
+    """The visits booked for this plan's series, any version."""
+    return Appointment.objects.filter(
+        plan_visit__plan__patient_id=plan.patient_id,
+        plan_visit__plan__protocol_id=plan.protocol_id,
+    )
+
+
 def series_visits(plan: TreatmentPlan) -> list[Appointment]:
     """The visits booked for this plan's series, any version, in order."""
-    return list(
-        Appointment.objects.filter(
-            plan_visit__plan__patient_id=plan.patient_id,
-            plan_visit__plan__protocol_id=plan.protocol_id,
-        )
-        .select_related("type")
-        .order_by("starts_at")
-    )
+    return list(_series_of(plan).select_related("type").order_by("starts_at"))
