@@ -127,6 +127,11 @@ TABLE: dict[str, tuple[str, set[str] | str]] = {
     "plans:maintenance": ("get", CHART),
     "infusions:session": ("get", CHART),
     "infusions:check_in": ("post", {N, P}),
+    "infusions:checks": ("get", CHART),
+    "infusions:check_record": ("post", {N, P}),
+    "infusions:hold_decide": ("post", {P}),
+    "infusions:dose": ("get", CHART),
+    "infusions:dose_record": ("post", {N, P}),
 }
 
 

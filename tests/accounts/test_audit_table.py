@@ -118,6 +118,11 @@ AUDIT: dict[str, str] = {
     "plans:maintenance": LIST,
     "infusions:session": CHART,
     "infusions:check_in": CHART,
+    "infusions:checks": CHART,
+    "infusions:check_record": CHART,
+    "infusions:hold_decide": CHART,
+    "infusions:dose": CHART,
+    "infusions:dose_record": CHART,
 }
 
 

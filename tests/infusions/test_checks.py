@@ -59,13 +59,13 @@ def test_the_escort_is_prefilled_from_the_reminder_answers(world):
 
 def test_the_escort_is_prefilled_from_the_chart_without_answers(world):
     Escort.objects.create(
-        patient=world.patient, name="Kim", relation="Sister", phone="555-0101"
+        patient=world.patient, name="Kim", relation="Sister", phone="+13035550101"
     )
     session = checked_in(world)
     assert checks.escort_prefill(session) == {
         "name": "Kim",
         "relation": "Sister",
-        "phone": "555-0101",
+        "phone": "+13035550101",
     }
 
 
@@ -76,18 +76,19 @@ def test_the_escort_is_kept_on_the_session_and_as_a_check(world):
         session=session,
         name="Kim",
         relation="Sister",
-        phone="555-0101",
+        phone="+13035550101",
     )
     session.refresh_from_db()
-    assert (session.escort_name, session.escort_phone) == ("Kim", "555-0101")
+    assert (session.escort_name, session.escort_phone) == ("Kim", "+13035550101")
     assert Check.objects.get(key="escort").outcome == "passed"
 
 
-def test_an_escort_without_a_phone_is_refused_beside_the_field(world):
+@pytest.mark.parametrize("phone", ["", "12", "not a phone"])
+def test_an_escort_without_a_phone_is_refused_beside_the_field(world, phone):
     session = checked_in(world)
     with pytest.raises(InfusionRefused) as refused:
         checks.escort_record(
-            actor=nurse(world), session=session, name="Kim", relation="", phone=""
+            actor=nurse(world), session=session, name="Kim", relation="", phone=phone
         )
     assert "escort_phone" in refused.value.errors
     assert not Check.objects.exists()
@@ -363,7 +364,7 @@ def test_the_same_entry_sent_twice_is_stored_once(world):
         "session": session,
         "name": "Kim",
         "relation": "",
-        "phone": "1",
+        "phone": "+13035550102",
     }
     first = checks.escort_record(client_id=cid, **kwargs)
     again = checks.escort_record(client_id=cid, **kwargs)

@@ -45,6 +45,7 @@ from ketaclinic.intake import services as intake_services
 from ketaclinic.intake.models import QuestionnaireResponse
 from ketaclinic.patients import services as patient_services
 from ketaclinic.patients.models import BodyMeasurement, Escort
+from ketaclinic.patients.text import parse_phone_parts
 from ketaclinic.treatment import plans
 from ketaclinic.treatment.maintenance import INSTRUMENT_OF
 
@@ -778,6 +779,13 @@ def escort_record(
                 errors["escort_name"] = "Give the escort's name."
             if not phone:
                 errors["escort_phone"] = "Give the escort's phone number."
+            elif (parts := parse_phone_parts(phone)) is None:
+                errors["escort_phone"] = (
+                    "Type a phone number with its area code, for example "
+                    "(303) 555-0142."
+                )
+            else:
+                phone = parts[0] + (f" ext. {parts[1]}" if parts[1] else "")
             if len(name) > 120:
                 errors["escort_name"] = "At most 120 characters."
             if len(relation) > 60:

@@ -23,7 +23,7 @@ from ketaclinic.scheduling.models import Appointment
 
 def session_context(request: StaffRequest, session) -> dict:
     """What every part of the session page needs."""
-    return {
+    context = {
         "session": session,
         "patient": session.patient,
         "plan": session.plan,
@@ -31,6 +31,11 @@ def session_context(request: StaffRequest, session) -> dict:
         "may_sign": can(request.user, Perm.SIGN),
         **queries.chart_of(session),
     }
+    # The checklist and the dose and pump parts (check_views).
+    from ketaclinic.infusions import check_views
+
+    context.update(check_views.part_context(request, session))
+    return context
 
 
 @staff_required(Perm.INFUSION_VIEW)
