@@ -47,7 +47,8 @@ class EntryForm(forms.Form):
     name = ""  # the form's prefix, and what the page posts as `form`
 
     def __init__(self, *args, prefix: str | None = None, **kwargs) -> None:
-        super().__init__(*args, prefix=prefix or self.name, **kwargs)
+        kwargs["prefix"] = prefix or self.name
+        super().__init__(*args, **kwargs)
         self.fields["client_id"].initial = str(uuid.uuid4())
 
     def value(self, field: str) -> str:

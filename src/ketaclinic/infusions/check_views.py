@@ -106,9 +106,15 @@ def checks_context(
         initial={"about": "", "decision": Override.Decision.CANCEL},
     )
     before_start = session.state in administration.BEFORE_START
+    may_chart = can(request.user, Perm.INFUSION_CHART) and before_start
+    shown = set(forms) if may_chart else set()
+    shown |= {d["which"] for d in decisions}
+    if may_sign and before_start:
+        shown.add("decision-cancel")
     return {
         "session": session,
-        "may_chart": can(request.user, Perm.INFUSION_CHART) and before_start,
+        "unshown_errors": _unshown_errors(bound, shown),
+        "may_chart": may_chart,
         "may_sign": may_sign and before_start,
         "checklist": found,
         "check_forms": forms,
@@ -119,6 +125,18 @@ def checks_context(
         "pregnancy_needed": found.item("pregnancy").status != checks.Status.NOT_NEEDED,
         "questionnaire_done": found.item("questionnaire").status != checks.Status.TO_DO,
     }
+
+
+def _unshown_errors(bound: dict[str, EntryForm], shown: set[str]) -> list[str]:
+    """The refusals of a form the part does not show (a pump button of
+    another state, a form posted from an old page): said above the part."""
+    return [
+        str(message)
+        for which, form in bound.items()
+        if which not in shown
+        for messages in form.errors.values()
+        for message in messages
+    ]
 
 
 def _delivery_words(session: Session, rows: list[PumpEvent]) -> dict[str, str] | None:
@@ -143,7 +161,7 @@ def _delivery_words(session: Session, rows: list[PumpEvent]) -> dict[str, str] |
     }
 
 
-PUMP_KINDS = {
+PUMP_KINDS: dict[str, tuple[str, ...]] = {
     Session.State.READY: (PumpEvent.Kind.START,),
     Session.State.INFUSING: (
         PumpEvent.Kind.PAUSE,
@@ -156,7 +174,7 @@ PUMP_KINDS = {
         PumpEvent.Kind.STOP,
     ),
 }
-PUMP_BUTTONS = {
+PUMP_BUTTONS: dict[str, str] = {
     PumpEvent.Kind.START: "Start the infusion",
     PumpEvent.Kind.PAUSE: "Pause",
     PumpEvent.Kind.RESUME: "Resume",
@@ -206,8 +224,14 @@ def dose_context(
         for kind in PUMP_KINDS.get(session.state, ())
     ]
     current = administration.double_check_current(session)
+    shown: set[str] = set()
+    if may_chart:
+        shown |= {f["which"] for f in pump_forms} | {d["which"] for d in waste_forms}
+        if before_start and session.dose_mg is not None:
+            shown |= {"first", "draw"} | ({"second"} if pending else set())
     return {
         "session": session,
+        "unshown_errors": _unshown_errors(bound, shown),
         "may_chart": may_chart,
         "before_start": before_start,
         "dose_problem": (
@@ -350,7 +374,7 @@ def check_record(request: StaffRequest, session_uuid) -> HttpResponse:
         )
     else:
         form = form_class(request.POST)
-    common = {
+    common: dict[str, Any] = {
         "actor": request.actor,
         "session": session,
         "client_id": form.value("client_id"),
@@ -442,7 +466,7 @@ def dose_record(request: StaffRequest, session_uuid) -> HttpResponse:
     form = _dose_form(which, request.POST)
     if form is None:
         return _answer(request, session, "dose", {which: _unknown(which)})
-    common = {
+    common: dict[str, Any] = {
         "actor": request.actor,
         "client_id": form.value("client_id"),
     }
