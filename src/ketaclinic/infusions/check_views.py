@@ -108,7 +108,7 @@ def checks_context(
     before_start = session.state in administration.BEFORE_START
     may_chart = can(request.user, Perm.INFUSION_CHART) and before_start
     shown = set(forms) if may_chart else set()
-    shown |= {d["which"] for d in decisions}
+    shown |= {str(d["which"]) for d in decisions}
     if may_sign and before_start:
         shown.add("decision-cancel")
     return {
@@ -226,7 +226,8 @@ def dose_context(
     current = administration.double_check_current(session)
     shown: set[str] = set()
     if may_chart:
-        shown |= {f["which"] for f in pump_forms} | {d["which"] for d in waste_forms}
+        shown |= {str(f["which"]) for f in pump_forms}
+        shown |= {str(d["which"]) for d in waste_forms}
         if before_start and session.dose_mg is not None:
             shown |= {"first", "draw"} | ({"second"} if pending else set())
     return {
