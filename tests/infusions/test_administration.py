@@ -444,3 +444,13 @@ def test_a_second_start_is_refused_even_by_another_nurse(world):
             actor=Actor.system(other), session=session, kind="start"
         )
     assert PumpEvent.objects.filter(kind="start").count() == 1
+
+
+def test_a_high_reading_charted_after_ready_refuses_the_start(world):
+    from tests.infusions.checks_helpers import baseline
+
+    session = ready_and_drawn(world)
+    baseline(world, session, systolic=150, diastolic=85)  # acknowledgement band
+    with pytest.raises(InfusionRefused, match="Baseline vital signs"):
+        pump(world, session, "start")
+    assert not PumpEvent.objects.exists()

@@ -25,6 +25,7 @@ from ketaclinic.infusions import signals
 from ketaclinic.infusions.checks import (
     BEFORE_CHECK_IN,
     charted_time,
+    checklist,
     client_id_of,
     create_once,
     evaluate,
@@ -827,6 +828,17 @@ def pump_record(
             )
         rows = timeline(session)
         if kind == PumpEvent.Kind.START:
+            # The checklist as it stands now (a reading charted since it was
+            # ready, a weight grown too old) must still be clear.
+            found = checklist(session, now=now)
+            if not found.clear:
+                waiting = [item.label for item in found.items if not item.clear]
+                raise InfusionRefused(
+                    "Not ready to start any more: " + ", ".join(waiting) + "."
+                )
+            problem = dose_problem(session, now=now)
+            if problem:
+                raise InfusionRefused(problem)
             if not double_check_current(session):
                 raise InfusionRefused(
                     "The pump's double check has not matched today's order."
