@@ -322,3 +322,25 @@ def test_start_and_stop_from_the_page(world):
     )
     assert "in the future" in future.content.decode()
     assert session.pump_events.count() == 1
+
+
+def test_the_parts_read_in_plain_words(world):
+    from tests.core.test_plain_words import CODE, _Page
+
+    session = ready_and_drawn(world)
+    nurse = client_for(world.staff["nurse"])
+    post(
+        nurse,
+        session,
+        "check_record",
+        {"form": "fasting", "fasting-solids_hours": "2", "fasting-clear_hours": "1"},
+    )
+    for name in ("checks", "dose"):
+        for role in ("nurse", "provider", "front_desk"):
+            html = client_for(world.staff[role]).get(
+                reverse(f"infusions:{name}", args=[session.uuid])
+            )
+            page = _Page()
+            page.feed(html.content.decode())
+            text = " ".join(page.text)
+            assert not CODE.findall(text), CODE.findall(text)

@@ -57,7 +57,7 @@ class EntryForm(forms.Form):
     def refused(self, refusal: InfusionRefused) -> None:
         """Show each refusal beside its field (above the form when none)."""
         for field, message in refusal.errors.items():
-            if field in self.fields:
+            if field in self.fields and not self.fields[field].widget.is_hidden:
                 self.add_error(field, message)
             else:
                 self.add_error(None, message)
@@ -217,7 +217,6 @@ class DrawForm(TimedForm):
 
 class WasteForm(TimedForm):
     name = "waste"
-    draw = forms.CharField(widget=forms.HiddenInput, required=False)
     mg_wasted = _number("Wasted", "mg")
     witness = forms.CharField(
         label="Witness's user name",
@@ -230,6 +229,5 @@ class WasteForm(TimedForm):
 
 class PumpForm(TimedForm):
     name = "pump"
-    kind = forms.CharField(widget=forms.HiddenInput, required=False)
     rate = _number("New rate", "mL/h")
     reason = forms.CharField(label="Reason", required=False, max_length=300)
