@@ -78,6 +78,7 @@ def test_an_escort_posted_with_htmx_answers_with_the_part(world):
     assert response.status_code == 200
     assert 'id="infusion-checks"' in response.content.decode()
     assert "<html" not in response.content.decode()
+    assert response["HX-Trigger"] == "infusion-dose-changed"  # the dose part follows
     session.refresh_from_db()
     assert session.escort_name == "Kim"
 
@@ -95,6 +96,7 @@ def test_a_refused_entry_shows_its_message_beside_the_field(world):
     assert response.status_code == 200
     assert 'id="id_weight-unit_error"' in html or "Choose kg or lb." in html
     assert "Choose kg or lb." in html
+    assert "HX-Trigger" not in response
     assert not Check.objects.filter(key="weight").exists()
 
 

@@ -38,6 +38,9 @@ from ketaclinic.infusions.check_forms import (
 from ketaclinic.infusions.models import DrugDraw, Override, PumpEvent, Session
 from ketaclinic.infusions.services import InfusionRefused
 
+# The event an htmx answer raises when it recorded something, by the part
+# that listens to it and fetches itself again.
+CHANGED = {"checks": "infusion-checks-changed", "dose": "infusion-dose-changed"}
 UNKNOWN_FORM = "This form is not known here. Reload the page and try again."
 
 
@@ -303,7 +306,11 @@ def _answer(
         context = (checks_context if part == "checks" else dose_context)(
             request, session, bound
         )
-        return render(request, f"infusions/_{part}.html", {f"{part}_part": context})
+        response = render(request, f"infusions/_{part}.html", {f"{part}_part": context})
+        if not bound:
+            # Something was recorded: the page's other part fetches itself.
+            response["HX-Trigger"] = CHANGED["dose" if part == "checks" else "checks"]
+        return response
     if not bound or not any(form.errors for form in bound.values()):
         return redirect("infusions:session", session.uuid)
     from ketaclinic.infusions.views import session_context
