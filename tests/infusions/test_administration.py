@@ -168,7 +168,9 @@ def test_the_second_must_be_someone_else_licensed_with_their_password(world):
     assert not DoubleCheck.objects.exists()
 
 
-@pytest.mark.parametrize("rate", ["", "abc", "0", "-5", "150.05"])
+@pytest.mark.parametrize(
+    "rate", ["", "abc", "0", "-5", "150.05", "1e9999999", "Infinity", "0.1e-9999999"]
+)
 def test_a_pump_value_must_be_a_number_to_the_tenth(world, rate):
     session = all_checked(world)
     with pytest.raises(InfusionRefused) as refused:

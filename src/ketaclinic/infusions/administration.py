@@ -75,10 +75,10 @@ def _decimal(value: Any, field: str, words: str, *, step: Decimal) -> Decimal:
         raise InfusionRefused({field: f"Give {words} as a number."}) from None
     if not number.is_finite() or number <= 0:
         raise InfusionRefused({field: f"Give {words} as a number more than 0."})
+    if number >= 10000:
+        raise InfusionRefused({field: f"That is too large for {words}."})
     if number != number.quantize(step, rounding=ROUND_DOWN):
         raise InfusionRefused({field: f"Give {words} to {_n(step)} at most."})
-    if number >= 10000:
-        raise InfusionRefused({field: f"{_n(number)} is too large for {words}."})
     return number
 
 

@@ -696,7 +696,9 @@ def evaluate(session: Session, *, actor: Actor, now: datetime | None = None):
 def escort_prefill(session: Session) -> dict[str, str]:
     """The escort the patient named when confirming the reminder, else the
     chart's active escort."""
-    answers = session.appointment.answers or {}
+    answers = session.appointment.answers
+    if not isinstance(answers, dict):
+        answers = {}
     name = str(answers.get("escort_name", "") or "").strip()
     phone = str(answers.get("escort_phone", "") or "").strip()
     relation = str(answers.get("escort_relation", "") or "").strip()
