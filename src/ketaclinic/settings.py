@@ -295,6 +295,26 @@ KETACLINIC_WEIGHT_MAX_AGE_HOURS = env_int(
 KETACLINIC_OFFLINE_KEEP_HOURS = env_int("KETACLINIC_OFFLINE_KEEP_HOURS", 12, minimum=1)
 # Results per page on patient lists and searches.
 KETACLINIC_PAGE_SIZE = env_int("KETACLINIC_PAGE_SIZE", 50, minimum=5)
+
+# --- Infusion day: the pre-infusion checklist (CLINICAL.md 1.5) -----------------
+# Fasting: no solid food or milk for 6 hours, clear liquids until 2 hours before
+# (clinic instructions and ASA fasting guidance, CLINICAL.md 1.5).
+KETACLINIC_FASTING_SOLIDS_HOURS = env_int(
+    "KETACLINIC_FASTING_SOLIDS_HOURS", 6, minimum=0
+)
+KETACLINIC_FASTING_CLEAR_HOURS = env_int("KETACLINIC_FASTING_CLEAR_HOURS", 2, minimum=0)
+# Whether the clinic tests for pregnancy before each infusion (CLINICAL.md 1.4
+# and 1.5: clinic policy; 20% of surveyed US clinics require it), and the ages
+# (years, inclusive) at which a patient whose sex at birth is female is tested.
+KETACLINIC_PREGNANCY_TEST_REQUIRED = env_bool(
+    "KETACLINIC_PREGNANCY_TEST_REQUIRED", False
+)
+KETACLINIC_PREGNANCY_TEST_AGE_FROM = env_int(
+    "KETACLINIC_PREGNANCY_TEST_AGE_FROM", 12, minimum=0
+)
+KETACLINIC_PREGNANCY_TEST_AGE_TO = env_int(
+    "KETACLINIC_PREGNANCY_TEST_AGE_TO", 55, minimum=0
+)
 # The clinic's screening policy: CLINICAL.md's defaults (ScreeningPolicy in
 # ketaclinic.clinical.screening) with the changes its medical director sets.
 KETACLINIC_SCREENING_POLICY = env_screening_policy("KETACLINIC_SCREENING_POLICY")

@@ -135,6 +135,11 @@ TABLE: dict[str, tuple[str, set[str] | str]] = {
     "infusions:instructions": ("get", CHART),
     "infusions:note_sign": ("post", {N, P}),
     "infusions:note_cosign": ("post", {P}),
+    "infusions:checks": ("get", CHART),
+    "infusions:check_record": ("post", {N, P}),
+    "infusions:hold_decide": ("post", {P}),
+    "infusions:dose": ("get", CHART),
+    "infusions:dose_record": ("post", {N, P}),
 }
 
 

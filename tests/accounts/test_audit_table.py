@@ -125,6 +125,11 @@ AUDIT: dict[str, str] = {
     "infusions:instructions": CHART,
     "infusions:note_sign": CHART,
     "infusions:note_cosign": CHART,
+    "infusions:checks": CHART,
+    "infusions:check_record": CHART,
+    "infusions:hold_decide": CHART,
+    "infusions:dose": CHART,
+    "infusions:dose_record": CHART,
 }
 
 

@@ -180,12 +180,35 @@ class Override(Entry):
         pass
 
 
+class DoubleCheckFirst(Entry):
+    """The first clinician's entry of the pump rate and volume, kept until a
+    second clinician enters theirs (never shown to the second)."""
+
+    session = models.ForeignKey(
+        Session, on_delete=models.PROTECT, related_name="double_check_firsts"
+    )
+    rate_ml_per_h = models.DecimalField(max_digits=7, decimal_places=1)
+    volume_ml = models.DecimalField(max_digits=7, decimal_places=1)
+
+    class Meta(Entry.Meta):
+        pass
+
+
 class DoubleCheck(Entry):
     """The independent double check of the pump: the second clinician enters
     the rate and volume without seeing the first's entry. `by` is the second."""
 
     session = models.ForeignKey(
         Session, on_delete=models.PROTECT, related_name="double_checks"
+    )
+    # The first entry this second one answers: each first entry is answered
+    # once (the database refuses a second answer).
+    first = models.OneToOneField(
+        DoubleCheckFirst,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="answer",
     )
     first_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -258,7 +281,14 @@ class PumpEvent(Entry):
     reason = models.CharField(max_length=300, blank=True)
 
     class Meta(Entry.Meta):
-        pass
+        constraints = [
+            # An infusion starts once (a correction names the start it corrects).
+            models.UniqueConstraint(
+                fields=["session"],
+                condition=models.Q(kind="start", corrects__isnull=True),
+                name="infusion_starts_once",
+            )
+        ]
 
 
 class VitalReading(Entry):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ketaclinic.infusions import offline_views, views
+from ketaclinic.infusions import check_views, offline_views, views
 
 app_name = "infusions"
 
@@ -11,6 +11,23 @@ urlpatterns = [
     path("offline-worker.js", offline_views.worker, name="offline_worker"),
     path("<uuid:session_uuid>/entries/", offline_views.entries, name="entries"),
     # Checks, dose, double check, draw, pump (check_views)
+    path("<uuid:session_uuid>/checks/", check_views.checks_part, name="checks"),
+    path(
+        "<uuid:session_uuid>/checks/record/",
+        check_views.check_record,
+        name="check_record",
+    ),
+    path(
+        "<uuid:session_uuid>/checks/decide/",
+        check_views.hold_decide,
+        name="hold_decide",
+    ),
+    path("<uuid:session_uuid>/dose/", check_views.dose_part, name="dose"),
+    path(
+        "<uuid:session_uuid>/dose/record/",
+        check_views.dose_record,
+        name="dose_record",
+    ),
     # Vital signs, side effects, as-needed medicines (monitor_views)
     # Recovery, discharge, note (discharge_views)
     # The board (board_views)

@@ -23,7 +23,7 @@ from ketaclinic.scheduling.models import Appointment
 
 def session_context(request: StaffRequest, session) -> dict:
     """What every part of the session page needs."""
-    return {
+    context = {
         "session": session,
         "patient": session.patient,
         "plan": session.plan,
@@ -32,6 +32,11 @@ def session_context(request: StaffRequest, session) -> dict:
         **queries.chart_of(session),
         **offline_views.chart_settings(request, session),
     }
+    # The checklist and the dose and pump parts (check_views).
+    from ketaclinic.infusions import check_views
+
+    context.update(check_views.part_context(request, session))
+    return context
 
 
 @staff_required(Perm.INFUSION_VIEW)
