@@ -118,6 +118,12 @@ AUDIT: dict[str, str] = {
     "plans:maintenance": LIST,
     "infusions:session": CHART,
     "infusions:check_in": CHART,
+    "infusions:vitals_record": CHART,
+    "infusions:side_effect_record": CHART,
+    "infusions:medication_record": CHART,
+    "infusions:medication_effect": CHART,
+    "infusions:alert_handle": CHART,
+    "infusions:monitor_live": CHART,
 }
 
 
