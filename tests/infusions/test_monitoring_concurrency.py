@@ -183,3 +183,26 @@ def test_any_interleaving_of_the_same_submissions_stores_each_once(
 @pytest.fixture
 def world_session(world) -> tuple[Session, Actor]:
     return infusing(world, minutes_ago=240), Actor.system(world.staff["nurse"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reading_posted_by_parallel_requests_is_stored_once(world):
+    """A double tap and a retrying tablet: the same form posted at once."""
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+    from tests.infusions.test_monitoring_pages import reading_form
+
+    session = infusing(world)
+    data = reading_form(session, systolic_mmhg="182", symptoms_none="on")
+    clients = [client_for(world.staff["nurse"]) for _ in range(PARALLEL)]
+    for client in clients:
+        client.raise_request_exception = False
+    url = reverse("infusions:vitals_record", args=[session.uuid])
+
+    answers = race(PARALLEL, lambda i: clients[i].post(url, data))
+
+    statuses = [getattr(a, "status_code", a) for a in answers]
+    assert statuses == [302] * PARALLEL, statuses
+    assert VitalReading.objects.count() == 1
+    assert Alert.objects.count() == 1

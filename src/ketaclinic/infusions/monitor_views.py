@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -332,8 +333,11 @@ def alert_handle(request: StaffRequest, session_uuid, alert_id: int) -> HttpResp
                 actor=request.actor, alert=alert, note=form.cleaned_data["note"]
             )
         except InfusionRefused as refused:
+            if None in refused.errors:  # handled meanwhile by someone else
+                messages.info(request, refused.errors[None])
+                return _done(request, session, "flowsheet")
             for field, message in refused.errors.items():
-                form.add_error(field if field in form.fields else None, message)
+                form.add_error(field, message)
         else:
             return _done(request, session, "flowsheet")
     forms = {"alert_form": form, "alert_form_for": alert.pk}
