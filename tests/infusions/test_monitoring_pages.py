@@ -359,3 +359,39 @@ def test_the_page_draws_the_chart_with_the_pump_events(world, session):
     )
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in page.text
     assert "Started at" in page.text
+
+
+def test_the_monitoring_parts_read_in_plain_words(world, session):
+    from tests.core.test_plain_words import CODE, _Page
+
+    nurse = Actor.system(world.staff["nurse"])
+    for values, ago in (
+        (NORMAL | {"systolic_mmhg": 190, "symptoms": ["visual_change"]}, 20),
+        (NORMAL | {"heart_rate_bpm": 130, "dissociation": 15}, 10),
+    ):
+        monitoring.record_vitals(
+            actor=nurse,
+            session=session,
+            client_id=uuid.uuid4(),
+            charted_at=timezone.now() - timedelta(minutes=ago),
+            phase="infusion",
+            values=values,
+        )
+    monitoring.record_side_effect(
+        actor=nurse,
+        session=session,
+        client_id=uuid.uuid4(),
+        charted_at=timezone.now(),
+        kind="emergence",
+        severity="severe",
+    )
+    client = client_for(world.staff["nurse"])
+    for url in (
+        reverse("infusions:session", args=[session.uuid]),
+        reverse("infusions:monitor_live", args=[session.uuid]) + "?part=events",
+    ):
+        parser = _Page()
+        parser.feed(client.get(url).text)
+        text = " ".join(parser.text)
+        assert CODE.findall(text) == [], url
+    assert "Emergence reaction" in text

@@ -48,8 +48,12 @@ def _number(label: str, unit: str, *, decimal: bool = False) -> forms.CharField:
 
 def _time_field() -> forms.TimeField:
     return forms.TimeField(
-        label="Time charted",
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        label="Time taken",
+        required=False,
+        help_text="Leave empty for now; give the time for an entry made later.",
+        widget=forms.TimeInput(
+            attrs={"type": "time", "data-now-on-submit": "true"}, format="%H:%M"
+        ),
         error_messages={"invalid": "Give the time as hours and minutes."},
     )
 
@@ -66,13 +70,15 @@ class ChartedForm(forms.Form):
         super().__init__(*args, **kw)
         if not self.is_bound:
             self.initial.setdefault("client_id", uuid.uuid4())
-            self.initial.setdefault("charted_time", self.now.strftime("%H:%M"))
 
     def charted_at(self) -> datetime:
         """Today's date (where the clinic is) at the time charted; a time
         later than now by more than half a day is yesterday's (just after
-        midnight)."""
-        typed = self.cleaned_data["charted_time"]
+        midnight); now when no time was given (the page's script fills in the
+        tablet's time when the nurse saves, so that a second tap sends the same)."""
+        typed = self.cleaned_data.get("charted_time")
+        if typed is None:
+            return self.now
         moment = datetime.combine(self.now.date(), typed, tzinfo=self.now.tzinfo)
         if moment > self.now + timedelta(hours=12):
             moment -= timedelta(days=1)
@@ -211,20 +217,10 @@ class MedicationForm(ChartedForm):
 
 
 class EffectForm(ChartedForm):
-    """The effect of a medicine given, charted later (now, unless a time is
-    given)."""
+    """The effect of a medicine given, charted later."""
 
     medication = forms.UUIDField(widget=forms.HiddenInput)
     effect = forms.CharField(label="Effect", max_length=300)
-
-    def __init__(self, *args, **kw):
-        super().__init__(*args, **kw)
-        self.fields["charted_time"].required = False
-
-    def charted_at(self) -> datetime:
-        if self.cleaned_data.get("charted_time") is None:
-            return self.now
-        return super().charted_at()
 
 
 class AlertHandleForm(forms.Form):

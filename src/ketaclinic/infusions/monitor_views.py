@@ -105,7 +105,8 @@ def next_due(
     }[phase]
     last = max((r.charted_at for r in readings), default=None)
     due = vitals.next_check_due(last, phase, began)
-    overdue = vitals.is_overdue(last, phase, began, now)
+    # Overdue a full minute after it was due (times are charted to the minute).
+    overdue = vitals.is_overdue(last, phase, began, now - timedelta(minutes=1))
     at = _local(session, due)
     if overdue:
         words = f"Vital signs overdue since {at:%H:%M} ({duration_words(now - due)})"
@@ -131,10 +132,17 @@ def live_context(session: Session, chart: dict, now: datetime | None = None) -> 
     now = now or timezone.now()
     readings = chart["vitals"]
     rows = _rows(session, readings)
-    latest = max(rows, key=lambda r: r.reading.charted_at, default=None)
     session_alerts = list(
         Alert.objects.filter(session=session).select_related("handled_by")
     )
+    calling = [
+        a
+        for a in session_alerts
+        if a.handled_at is None and a.kind == Alert.Kind.PROVIDER_NEEDED
+    ]
+    by_pk = {row.reading.pk: row for row in rows}
+    calling_pk = calling[-1].reading_id if calling else None
+    calling_row = by_pk.get(calling_pk) if calling_pk is not None else None
     medications = chart["medications"]
     corrected = {m.corrects_id for m in medications if m.corrects_id}
     for medication in medications:  # the id of an effect charted from this page
@@ -142,12 +150,9 @@ def live_context(session: Session, chart: dict, now: datetime | None = None) -> 
     return {
         "flowsheet_rows": rows,
         "next_due": next_due(session, readings, now),
-        "pause_prompt": (
-            latest is not None
-            and latest.action in alerts.CALLS_PROVIDER
-            and session.state == Session.State.INFUSING
-        ),
-        "pause_words": latest.words if latest else [],
+        # A provider is called and the pump still runs: tell the nurse to pause.
+        "pause_prompt": bool(calling) and session.state == Session.State.INFUSING,
+        "pause_words": calling_row.words if calling_row else [],
         "pump_pause_url": _pump_pause_url(session),
         "open_alerts": [a for a in session_alerts if a.handled_at is None],
         "handled_alerts": [a for a in session_alerts if a.handled_at is not None],

@@ -123,8 +123,10 @@ def _record(
         return _replay(model, client_id, session, same)
     try:
         with transaction.atomic():
+            # Lock the session row alone (not the patient, plan and location
+            # it joins), and without blocking rows that only point at it.
             locked = (
-                Session.objects.select_for_update()
+                Session.objects.select_for_update(of=("self",), no_key=True)
                 .select_related("patient", "location", "plan")
                 .get(pk=session.pk)
             )
