@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from ketaclinic.audit.actor import Actor
@@ -136,6 +136,13 @@ def test_a_pause_level_reading_prompts_the_pause_and_calls_a_provider(world, ses
     assert response.status_code == 200
     assert "Pause the pump now." in response.text
     assert "Provider to the chair" in response.text
+    try:  # the pump's controls, when the administration part is there
+        pump = reverse("infusions:dose_record", args=[session.uuid])
+    except NoReverseMatch:
+        assert "Pause the pump on the device" in response.text
+    else:
+        assert f'action="{pump}"' in response.text
+        assert 'name="form" value="pump-pause"' in response.text
     assert 'id="flowsheet"' in response.text  # the part, not the page
     assert "<html" not in response.text
     alert = Alert.objects.get()

@@ -42,8 +42,10 @@ TONES = {
     vitals.Action.PAUSE: "danger",
     vitals.Action.STOP: "danger",
 }
-# The pump-pause endpoint of the administration part, when it is there.
-PUMP_PAUSE_URL_NAMES = ("infusions:pump_pause", "infusions:pump")
+# The endpoint of the administration part that records a pump entry, when it
+# is there (it takes `form` = "pump-pause" and the fields under that prefix).
+PUMP_ENTRY_URL_NAME = "infusions:dose_record"
+PUMP_PAUSE_FORM = "pump-pause"
 PARTS = {
     "flowsheet": "infusions/_flowsheet_live.html",
     "events": "infusions/_events_live.html",
@@ -118,12 +120,10 @@ def next_due(
 
 
 def _pump_pause_url(session: Session) -> str | None:
-    for name in PUMP_PAUSE_URL_NAMES:
-        try:
-            return reverse(name, args=[session.uuid])
-        except NoReverseMatch:
-            continue
-    return None
+    try:
+        return reverse(PUMP_ENTRY_URL_NAME, args=[session.uuid])
+    except NoReverseMatch:
+        return None
 
 
 def live_context(session: Session, chart: dict, now: datetime | None = None) -> dict:
@@ -154,6 +154,8 @@ def live_context(session: Session, chart: dict, now: datetime | None = None) -> 
         "pause_prompt": bool(calling) and session.state == Session.State.INFUSING,
         "pause_words": calling_row.words if calling_row else [],
         "pump_pause_url": _pump_pause_url(session),
+        "pump_pause_form": PUMP_PAUSE_FORM,
+        "pump_pause_client_id": uuid.uuid4(),
         "open_alerts": [a for a in session_alerts if a.handled_at is None],
         "handled_alerts": [a for a in session_alerts if a.handled_at is not None],
         "vitals_svg": mark_safe(  # noqa: S308 - built with every text escaped
