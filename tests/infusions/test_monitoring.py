@@ -497,3 +497,59 @@ def test_the_effect_is_charted_later_as_a_correction(session, nurse):
     assert monitoring.current(MedicationGiven.objects.all()).count() == 1
     give(nurse, session, dose_mg="4")  # 40 minutes on: 8 mg in all
     assert refused(lambda: give(nurse, session, ago=-2, dose_mg="1"))
+
+
+def test_an_overdue_check_is_raised_once_while_open(session, nurse):
+    first = alerts.raise_overdue(actor=nurse, session=session, words="Due at 10:40")
+    again = alerts.raise_overdue(actor=nurse, session=session, words="Due at 10:40")
+    assert first.pk == again.pk and first.kind == Alert.Kind.VITALS_OVERDUE
+    alerts.handle(actor=nurse, alert=first, note="Reading taken")
+    third = alerts.raise_overdue(actor=nurse, session=session, words="Due at 11:00")
+    assert third.pk != first.pk
+
+
+def test_observations_are_kept_after_the_infusion_moved_on(session, nurse):
+    """A reading sent late from a tablet after another nurse discharged the
+    patient is still stored (issue of offline charting), judged in its phase."""
+    Session.objects.filter(pk=session.pk).update(state=Session.State.DISCHARGED)
+    session.refresh_from_db()
+    assert vitals(nurse, session, ago=5, phase="recovery").phase == "recovery"
+
+
+def test_without_a_dissociation_scale_no_score_is_taken(session, nurse, settings):
+    settings.KETACLINIC_DISSOCIATION_SCALE = "none"
+    errors = refused(lambda: vitals(nurse, session, dissociation=3))
+    assert "dissociation" in errors
+    assert vitals(nurse, session, dissociation=None).dissociation is None
+
+
+def test_the_effect_needs_words_and_belongs_to_the_session(world, session, nurse):
+    given = give(nurse, session, ago=40)
+    assert "effect" in refused(
+        lambda: monitoring.record_medication_effect(
+            actor=nurse,
+            session=session,
+            medication=given,
+            client_id=uuid.uuid4(),
+            charted_at=timezone.now(),
+            effect="  ",
+        )
+    )
+    monitoring.record_medication_effect(
+        actor=nurse,
+        session=session,
+        medication=given,
+        client_id=uuid.uuid4(),
+        charted_at=timezone.now(),
+        effect="Better",
+    )
+    assert "effect" in refused(
+        lambda: monitoring.record_medication_effect(
+            actor=nurse,
+            session=session,
+            medication=given,
+            client_id=uuid.uuid4(),
+            charted_at=timezone.now(),
+            effect="Better still",
+        )
+    )

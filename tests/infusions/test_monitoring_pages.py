@@ -402,3 +402,25 @@ def test_the_monitoring_parts_read_in_plain_words(world, session):
         text = " ".join(parser.text)
         assert CODE.findall(text) == [], url
     assert "Emergence reaction" in text
+
+
+def test_the_poll_runs_in_a_bounded_number_of_queries(
+    world, session, django_assert_max_num_queries
+):
+    nurse = Actor.system(world.staff["nurse"])
+    client = client_for(world.staff["nurse"])
+    url = reverse("infusions:monitor_live", args=[session.uuid])
+    for n in range(6):
+        monitoring.record_vitals(
+            actor=nurse,
+            session=session,
+            client_id=uuid.uuid4(),
+            charted_at=timezone.now() - timedelta(minutes=50 - n * 5),
+            phase="infusion",
+            values=NORMAL | {"spo2_pct": 91 if n % 2 else 97},
+        )
+    session.refresh_from_db()
+    with django_assert_max_num_queries(8):
+        assert client.get(url, {"revision": session.revision}).status_code == 204
+    with django_assert_max_num_queries(18):
+        assert client.get(url, {"revision": 0}).status_code == 200
