@@ -134,6 +134,8 @@ TABLE: dict[str, tuple[str, set[str] | str]] = {
     "infusions:medication_effect": ("post", {N, P}),
     "infusions:alert_handle": ("post", {N, P}),
     "infusions:monitor_live": ("get", CHART),
+    "infusions:offline_worker": ("get", "public"),  # the offline chart's worker
+    "infusions:entries": ("post", {N, P}),
 }
 
 
@@ -290,6 +292,8 @@ def plans_url_for(name: str, world) -> str:
 def infusions_url_for(name: str, world) -> str:
     from tests.infusions.helpers import checked_in, today_visit
 
+    if name == "infusions:offline_worker":
+        return reverse(name)
     if name == "infusions:check_in":
         return reverse(name, args=[today_visit(world).uuid])
     if name == "infusions:alert_handle":
@@ -442,6 +446,7 @@ def test_access(world, name, role):
         expected = {
             "scheduling:appointment_move": (200, 302, 400),
             "api:appointment_book": (409,),
+            "infusions:entries": (422,),  # reached; an empty form is no entry
         }.get(name, (200, 302))
         assert response.status_code in expected, (
             f"{role} should reach {name}: {response.status_code}"

@@ -124,6 +124,8 @@ AUDIT: dict[str, str] = {
     "infusions:medication_effect": CHART,
     "infusions:alert_handle": CHART,
     "infusions:monitor_live": CHART,
+    "infusions:offline_worker": NONE,
+    "infusions:entries": CHART,
 }
 
 

@@ -224,6 +224,10 @@ def test_aldrete_asks_whether_oxygen_is_given():
     assert caught.value.field == ON_OXYGEN
     with pytest.raises(ScoreRefused):
         aldrete(AWAKE | {ON_OXYGEN: 2}, baseline=BEFORE, current=Reading(spo2_pct=97))
+    nurse = aldrete(
+        without | {"oxygen": 1}, baseline=BEFORE, current=Reading(128, 78, spo2_pct=97)
+    )
+    assert points(nurse, "oxygen") == 1
 
 
 def test_impossible_readings_are_refused():

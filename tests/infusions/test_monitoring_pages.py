@@ -424,3 +424,65 @@ def test_the_poll_runs_in_a_bounded_number_of_queries(
         assert client.get(url, {"revision": session.revision}).status_code == 204
     with django_assert_max_num_queries(18):
         assert client.get(url, {"revision": 0}).status_code == 200
+
+
+def test_entries_sent_later_from_a_tablet_go_through_the_same_services(world, session):
+    import json
+
+    from ketaclinic.infusions import offline
+
+    nurse = world.staff["nurse"]
+    client = client_for(nurse)
+    url = reverse("infusions:entries", args=[session.uuid])
+    token = offline.page_token(session, nurse.pk)
+    at = (timezone.now() - timedelta(minutes=7)).isoformat()
+
+    def send(kind, values, client_id):
+        response = client.post(
+            url,
+            json.dumps(
+                {
+                    "client_id": client_id,
+                    "kind": kind,
+                    "token": token,
+                    "charted_at": at,
+                    "values": values,
+                }
+            ),
+            content_type="application/json",
+        )
+        return response.status_code, response.json()
+
+    reading = {
+        "phase": "infusion",
+        "systolic_mmhg": "188",  # at the pause limit, questions not answered
+        "diastolic_mmhg": "96",
+        "heart_rate_bpm": "80",
+        "charted_time": "",
+    }
+    first_id = str(uuid.uuid4())
+    assert send("vitals", reading, first_id)[0] == 201
+    assert send("vitals", reading, first_id)[0] == 200  # sent again: stored once
+    status, body = send("vitals", reading | {"heart_rate_bpm": "90"}, first_id)
+    assert status == 422 and body["message"] == monitoring.OTHER_VALUES
+    stored = VitalReading.objects.get()
+    assert stored.action == "pause" and stored.charted_at.isoformat() == at
+    assert Alert.objects.count() == 1
+
+    status, body = send(
+        "vitals", {"phase": "infusion", "spo2_pct": "120"}, str(uuid.uuid4())
+    )
+    assert status == 422 and body["field"] == "spo2_pct"
+
+    nausea = {"kind": "nausea", "severity": "mild", "notes": ""}
+    assert send("side_effect", nausea, str(uuid.uuid4()))[0] == 201
+    dose = {
+        "drug": "ondansetron",
+        "dose_mg": "4",
+        "route": "IV",
+        "indication": "nausea",
+    }
+    assert send("medication", dose, str(uuid.uuid4()))[0] == 201
+    status, body = send("medication", dose, str(uuid.uuid4()))
+    assert status == 422 and "at least 30 minutes" in body["message"]
+    assert SideEffect.objects.count() == 1 and MedicationGiven.objects.count() == 1

@@ -46,6 +46,10 @@ class Perm(StrEnum):
     STAFF_UNLOCK = "staff_unlock"  # unlock locked-out staff of one's locations
     CONFIGURE = "configure"  # Django admin: locations, chairs, rooms, users
     ALL_LOCATIONS = "all_locations"  # audit and message logs of every location
+    LEDGER_VIEW = "ledger_view"  # the controlled-substance ledger and its reports
+    LEDGER_RECORD = "ledger_record"  # draw, waste, witness, count, breakage
+    LEDGER_MANAGE = "ledger_manage"  # receive, transfer, return, destroy, loss,
+    # correct and resolve discrepancies
 
 
 _F, _N, _P, _M, _A = (
@@ -76,6 +80,9 @@ MATRIX: dict[Perm, frozenset[Role]] = {
     Perm.STAFF_UNLOCK: frozenset({_M, _A}),
     Perm.CONFIGURE: frozenset({_A}),
     Perm.ALL_LOCATIONS: frozenset({_A}),
+    Perm.LEDGER_VIEW: frozenset({_N, _P, _M}),
+    Perm.LEDGER_RECORD: frozenset({_N, _P}),
+    Perm.LEDGER_MANAGE: frozenset({_M}),
 }
 
 # Roles that must sign in with a second factor when KETACLINIC_2FA=required.

@@ -301,7 +301,8 @@ def aldrete(
     Circulation is scored from the systolic pressure now against before the
     infusion, and oxygen saturation from the current reading (with the
     observation ``on_oxygen``: 1 when the patient breathes added oxygen, 0 on
-    room air), whenever the readings have them; activity, breathing and
+    room air; without it, the nurse's points for oxygen saturation stand
+    alone), whenever the readings have them; activity, breathing and
     consciousness, and any item the readings cannot give, from the nurse's
     ``observations`` (item key -> points). Where both a reading and an
     observation score an item, the lower counts."""
@@ -313,7 +314,8 @@ def aldrete(
             computed["circulation"] = 2 if change <= 20 else 1 if change < 50 else 0
         else:
             computed["circulation"] = 2 if change <= 20 else 1 if change <= 50 else 0
-    if current.spo2_pct is not None:
+    nurse_only = ON_OXYGEN not in observations and "oxygen" in observations
+    if current.spo2_pct is not None and not nurse_only:
         on_oxygen = _on_oxygen(observations)
         spo2 = current.spo2_pct
         if spo2 > SPO2_ROOM_AIR_PCT and not on_oxygen:

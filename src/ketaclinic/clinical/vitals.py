@@ -563,7 +563,10 @@ def _bp_rise(
     """How blood pressure has risen, in words, or None: higher than before the
     infusion or than the reading before, or at or above the acknowledgement
     limit (raised whatever the comparison)."""
-    for earlier, words in ((baseline, "before the infusion"), (previous, "before")):
+    for earlier, words in (
+        (baseline, "before the infusion"),
+        (previous, "at the reading before"),
+    ):
         if earlier is None:
             continue
         if _higher(reading.systolic_mmhg, earlier.systolic_mmhg) or _higher(

@@ -118,9 +118,15 @@ class VitalsForm(ChartedForm):
         choices=[(p.value, p.label) for p in vitals.Phase], widget=forms.HiddenInput
     )
 
-    def __init__(self, *args, session: Session, limits=(), **kw):
+    def __init__(
+        self, *args, session: Session, limits=(), ask_symptoms: bool = True, **kw
+    ):
         super().__init__(*args, session=session, **kw)
         self.limits = vitals.limit_values(limits)
+        # A reading sent later from a tablet is stored even when the questions
+        # were not answered (an observation is never lost); online, they are
+        # asked before it is saved.
+        self.require_symptom_answers = ask_symptoms
         if settings.KETACLINIC_DISSOCIATION_SCALE != "cadss6":
             del self.fields["dissociation"]
         if not self.is_bound:
@@ -143,7 +149,12 @@ class VitalsForm(ChartedForm):
         symptoms, none = data.get("symptoms"), data.get("symptoms_none")
         if symptoms and none:
             self.add_error("symptoms", SYMPTOMS_AND_NONE)
-        elif not symptoms and not none and self.over_pause_limit():
+        elif (
+            self.require_symptom_answers
+            and not symptoms
+            and not none
+            and self.over_pause_limit()
+        ):
             self.add_error("symptoms", ASK_SYMPTOMS)
         return data
 

@@ -28,8 +28,21 @@ from ketaclinic.accounts.locations import location_ids_of
 from ketaclinic.accounts.permissions import Perm, can
 from ketaclinic.accounts.requests import StaffRequest
 from ketaclinic.clinical import vitals
-from ketaclinic.infusions import alerts, monitor_forms, monitoring, queries, svg
-from ketaclinic.infusions.models import Alert, MedicationGiven, Session, VitalReading
+from ketaclinic.infusions import (
+    alerts,
+    monitor_forms,
+    monitoring,
+    offline,
+    queries,
+    svg,
+)
+from ketaclinic.infusions.models import (
+    Alert,
+    MedicationGiven,
+    Session,
+    SideEffect,
+    VitalReading,
+)
 from ketaclinic.infusions.services import InfusionRefused
 from ketaclinic.words import duration_words
 
@@ -380,3 +393,93 @@ def live(request: StaffRequest, session_uuid) -> HttpResponse:
         **live_context(session, chart),
     }
     return render(request, template, context)
+
+
+# --- Entries sent later from a tablet (`offline`) -------------------------------
+# The same forms read the values a tablet kept; the same services store them.
+# The time charted is the one the nurse typed, else the tablet's time of saving.
+
+
+def _from_tablet(form_class, session, client_id, values, **kw):
+    data = {**values, "client_id": str(client_id)}
+    form = form_class(data, session=session, **kw)
+    if not form.is_valid():
+        errors: dict[str | None, str] = {}
+        for field, words in form.errors.items():
+            name = {"__all__": None, "charted_time": "charted_at"}.get(field, field)
+            errors[name] = " ".join(words)
+        raise InfusionRefused(errors)
+    return form
+
+
+def _when(form, charted_at: datetime) -> datetime:
+    return form.charted_at() if form.cleaned_data.get("charted_time") else charted_at
+
+
+@offline.recorder("vitals", "Vital signs")
+def vitals_from_tablet(actor, session, client_id, charted_at, values):
+    form = _from_tablet(
+        monitor_forms.VitalsForm,
+        session,
+        client_id,
+        values,
+        limits=monitoring.plan_limits(session),
+        ask_symptoms=False,
+    )
+    created = not VitalReading.objects.filter(client_id=client_id).exists()
+    entry = monitoring.record_vitals(
+        actor=actor,
+        session=session,
+        client_id=client_id,
+        charted_at=_when(form, charted_at),
+        phase=form.cleaned_data["phase"],
+        values=form.values(),
+    )
+    return entry, created
+
+
+@offline.recorder("side_effect", "Side effect")
+def side_effect_from_tablet(actor, session, client_id, charted_at, values):
+    form = _from_tablet(monitor_forms.SideEffectForm, session, client_id, values)
+    created = not SideEffect.objects.filter(client_id=client_id).exists()
+    entry = monitoring.record_side_effect(
+        actor=actor,
+        session=session,
+        client_id=client_id,
+        charted_at=_when(form, charted_at),
+        kind=form.cleaned_data["kind"],
+        severity=form.cleaned_data["severity"],
+        notes=form.cleaned_data["notes"],
+    )
+    return entry, created
+
+
+@offline.recorder("medication", "As-needed medicine")
+def medication_from_tablet(actor, session, client_id, charted_at, values):
+    form = _from_tablet(
+        monitor_forms.MedicationForm,
+        session,
+        client_id,
+        values,
+        providers=monitor_forms.providers_of(session),
+    )
+    data = form.cleaned_data
+    order = None
+    if data["ordered_by"] or data["order_secret"] or data["order_reason"]:
+        order = monitoring.ProviderOrder(
+            data["ordered_by"], data["order_secret"], data["order_reason"]
+        )
+    created = not MedicationGiven.objects.filter(client_id=client_id).exists()
+    entry = monitoring.record_medication(
+        actor=actor,
+        session=session,
+        client_id=client_id,
+        charted_at=_when(form, charted_at),
+        drug=data["drug"],
+        dose_mg=data["dose_mg"],
+        route=data["route"],
+        indication=data["indication"],
+        provider_order=order,
+        effect=data["effect"],
+    )
+    return entry, created
