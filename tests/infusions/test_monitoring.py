@@ -24,7 +24,7 @@ from ketaclinic.infusions.models import (
     VitalReading,
 )
 from ketaclinic.infusions.services import InfusionRefused
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_patient
 from tests.infusions.helpers import checked_in
 from tests.notifications.helpers import make_visit
 from tests.treatment.helpers import candidate, sign
@@ -553,3 +553,24 @@ def test_the_effect_needs_words_and_belongs_to_the_session(world, session, nurse
             effect="Better still",
         )
     )
+
+
+def test_the_phase_follows_the_pump_timeline(world):
+    session = infusing(world)
+    start = session.started_at
+    assert monitoring.phase_at(session, start - timedelta(minutes=5)) == "baseline"
+    assert monitoring.phase_at(session, start.replace(second=0)) == "infusion"
+    Session.objects.filter(pk=session.pk).update(
+        stopped_at=start + timedelta(minutes=40), state=Session.State.RECOVERY
+    )
+    session.refresh_from_db()
+    assert monitoring.phase_at(session, start + timedelta(minutes=20)) == "infusion"
+    assert monitoring.phase_at(session, start + timedelta(minutes=45)) == "recovery"
+
+
+def test_an_id_used_on_another_infusion_is_refused(world, session, nurse):
+    client_id = uuid.uuid4()
+    vitals(nurse, session, client_id=client_id)
+    other = checked_in(world, make_patient(world.home, first_name="Grace"))
+    errors = refused(lambda: vitals(nurse, other, client_id=client_id))
+    assert errors == {"client_id": monitoring.NOT_THIS_SESSION}

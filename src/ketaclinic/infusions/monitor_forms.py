@@ -114,9 +114,6 @@ class VitalsForm(ChartedForm):
         widget=forms.CheckboxSelectMultiple,
     )
     symptoms_none = forms.BooleanField(label="None of these", required=False)
-    phase = forms.ChoiceField(
-        choices=[(p.value, p.label) for p in vitals.Phase], widget=forms.HiddenInput
-    )
 
     def __init__(
         self, *args, session: Session, limits=(), ask_symptoms: bool = True, **kw
@@ -129,10 +126,6 @@ class VitalsForm(ChartedForm):
         self.require_symptom_answers = ask_symptoms
         if settings.KETACLINIC_DISSOCIATION_SCALE != "cadss6":
             del self.fields["dissociation"]
-        if not self.is_bound:
-            from ketaclinic.infusions.monitoring import phase_of
-
-            self.initial.setdefault("phase", phase_of(session).value)
 
     def values(self) -> dict:
         data = self.cleaned_data
@@ -161,7 +154,9 @@ class VitalsForm(ChartedForm):
     def over_pause_limit(self) -> bool:
         """Blood pressure typed at or above the plan's pause limit (during or
         after the infusion), when the symptom questions must be asked."""
-        if self.data.get(self.add_prefix("phase")) == vitals.Phase.BASELINE:
+        from ketaclinic.infusions.monitoring import phase_of
+
+        if phase_of(self.session) is vitals.Phase.BASELINE:
             return False
         for name, key in (
             ("systolic_mmhg", "sbp_pause"),

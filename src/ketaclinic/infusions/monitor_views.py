@@ -241,12 +241,13 @@ def vitals_record(request: StaffRequest, session_uuid) -> HttpResponse:
     )
     if form.is_valid():
         try:
+            charted_at = form.charted_at()
             monitoring.record_vitals(
                 actor=request.actor,
                 session=session,
                 client_id=form.cleaned_data["client_id"],
-                charted_at=form.charted_at(),
-                phase=form.cleaned_data["phase"],
+                charted_at=charted_at,
+                phase=monitoring.phase_at(session, charted_at),
                 values=form.values(),
             )
         except InfusionRefused as refused:
@@ -427,12 +428,13 @@ def vitals_from_tablet(actor, session, client_id, charted_at, values):
         ask_symptoms=False,
     )
     created = not VitalReading.objects.filter(client_id=client_id).exists()
+    charted_at = _when(form, charted_at)
     entry = monitoring.record_vitals(
         actor=actor,
         session=session,
         client_id=client_id,
-        charted_at=_when(form, charted_at),
-        phase=form.cleaned_data["phase"],
+        charted_at=charted_at,
+        phase=monitoring.phase_at(session, charted_at),
         values=form.values(),
     )
     return entry, created

@@ -226,6 +226,22 @@ def phase_of(session: Session) -> vitals.Phase:
     return vitals.Phase.BASELINE
 
 
+def phase_at(session: Session, charted_at: datetime) -> vitals.Phase:
+    """The phase a reading charted at `charted_at` belongs to, from the pump's
+    timeline (to the minute: times are charted in whole minutes)."""
+
+    def minute(moment: datetime) -> datetime:
+        return moment.replace(second=0, microsecond=0)
+
+    if session.stopped_at and charted_at >= minute(session.stopped_at):
+        return vitals.Phase.RECOVERY
+    if session.started_at and charted_at >= minute(session.started_at):
+        return vitals.Phase.INFUSION
+    if session.started_at is None:
+        return phase_of(session)
+    return vitals.Phase.BASELINE
+
+
 def record_vitals(
     *,
     actor: Actor,
