@@ -486,3 +486,17 @@ def test_entries_sent_later_from_a_tablet_go_through_the_same_services(world, se
     status, body = send("medication", dose, str(uuid.uuid4()))
     assert status == 422 and "at least 30 minutes" in body["message"]
     assert SideEffect.objects.count() == 1 and MedicationGiven.objects.count() == 1
+
+
+def test_a_reading_in_the_minute_the_pump_started_counts(world, session):
+    """Times are charted to the minute: a reading typed in the minute of the
+    start is the infusion's first, and the next is due an interval later."""
+    from ketaclinic.infusions.monitor_views import next_due
+
+    started = session.started_at
+    reading = VitalReading(charted_at=started.replace(second=0, microsecond=0))
+    due = next_due(session, [reading], started + timedelta(minutes=1))
+    assert due is not None and not due.overdue
+    assert due.at == timezone.localtime(
+        reading.charted_at + timedelta(minutes=10), session.location.zone
+    )

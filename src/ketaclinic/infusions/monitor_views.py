@@ -117,7 +117,7 @@ def next_due(
         vitals.Phase.BASELINE: session.checked_in_at,
         vitals.Phase.INFUSION: session.started_at or session.checked_in_at,
         vitals.Phase.RECOVERY: session.stopped_at or session.checked_in_at,
-    }[phase]
+    }[phase].replace(second=0, microsecond=0)  # times are charted to the minute
     last = max((r.charted_at for r in readings), default=None)
     due = vitals.next_check_due(last, phase, began)
     # Overdue a full minute after it was due (times are charted to the minute).
