@@ -128,6 +128,13 @@ TABLE: dict[str, tuple[str, set[str] | str]] = {
     "plans:maintenance": ("get", CHART),
     "infusions:session": ("get", CHART),
     "infusions:check_in": ("post", {N, P}),
+    # Monitoring: vital signs, side effects, medicines, alerts, the polled parts
+    "infusions:vitals_record": ("post", {N, P}),
+    "infusions:side_effect_record": ("post", {N, P}),
+    "infusions:medication_record": ("post", {N, P}),
+    "infusions:medication_effect": ("post", {N, P}),
+    "infusions:alert_handle": ("post", {N, P}),
+    "infusions:monitor_live": ("get", CHART),
     "infusions:offline_worker": ("get", "public"),  # the offline chart's worker
     "infusions:entries": ("post", {N, P}),
     # Recovery, discharge and the session note
@@ -300,6 +307,16 @@ def infusions_url_for(name: str, world) -> str:
         return reverse(name)
     if name == "infusions:check_in":
         return reverse(name, args=[today_visit(world).uuid])
+    if name == "infusions:alert_handle":
+        from django.utils import timezone
+
+        from ketaclinic.infusions.models import Alert
+
+        session = checked_in(world)
+        alert = Alert.objects.create(
+            session=session, kind="provider_needed", words="x", raised_at=timezone.now()
+        )
+        return reverse(name, args=[session.uuid, alert.pk])
     return reverse(name, args=[checked_in(world).uuid])
 
 

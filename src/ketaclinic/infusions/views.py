@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from ketaclinic.accounts.access import staff_required
 from ketaclinic.accounts.permissions import Perm, can
 from ketaclinic.accounts.requests import StaffRequest
-from ketaclinic.infusions import offline_views, queries, services
+from ketaclinic.infusions import monitor_views, offline_views, queries, services
 from ketaclinic.patients.queries import record_for_actor
 from ketaclinic.scheduling.models import Appointment
 
@@ -36,6 +36,8 @@ def session_context(request: StaffRequest, session) -> dict:
     from ketaclinic.infusions import check_views
 
     context.update(check_views.part_context(request, session))
+    # Monitoring: the flowsheet and events parts (monitor_views).
+    context.update(monitor_views.monitor_context(request, session, context))
     return context
 
 
