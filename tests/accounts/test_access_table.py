@@ -127,6 +127,8 @@ TABLE: dict[str, tuple[str, set[str] | str]] = {
     "plans:maintenance": ("get", CHART),
     "infusions:session": ("get", CHART),
     "infusions:check_in": ("post", {N, P}),
+    "infusions:board": ("get", CHART),
+    "infusions:board_poll": ("get", CHART),
 }
 
 
@@ -285,6 +287,9 @@ def infusions_url_for(name: str, world) -> str:
 
     if name == "infusions:check_in":
         return reverse(name, args=[today_visit(world).uuid])
+    if name in {"infusions:board", "infusions:board_poll"}:
+        checked_in(world)
+        return reverse(name)
     return reverse(name, args=[checked_in(world).uuid])
 
 

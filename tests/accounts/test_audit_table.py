@@ -118,6 +118,8 @@ AUDIT: dict[str, str] = {
     "plans:maintenance": LIST,
     "infusions:session": CHART,
     "infusions:check_in": CHART,
+    "infusions:board": LIST,
+    "infusions:board_poll": LIST,  # a 204 while unchanged shows and audits nothing
 }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ketaclinic.infusions import views
+from ketaclinic.infusions import board_views, views
 
 app_name = "infusions"
 
@@ -11,4 +11,6 @@ urlpatterns = [
     # Vital signs, side effects, as-needed medicines (monitor_views)
     # Recovery, discharge, note (discharge_views)
     # The board (board_views)
+    path("board/", board_views.board_page, name="board"),
+    path("board/poll/", board_views.board_poll, name="board_poll"),
 ]
