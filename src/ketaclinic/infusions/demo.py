@@ -492,7 +492,7 @@ class _Chart:
             for row in rows:
                 if getattr(row, "received_at", 0) is None:
                     row.received_at = row.charted_at
-        with _times_as_given():
+        with times_as_given():
             for model in (Check, DoubleCheck, DrugDraw, PumpEvent, VitalReading):
                 model.objects.bulk_create(self.rows.get(model, []), batch_size=500)
             wastes = [
@@ -534,7 +534,7 @@ class _Chart:
 
 
 @contextlib.contextmanager
-def _times_as_given() -> Iterator[None]:
+def times_as_given() -> Iterator[None]:
     """Past entries keep the times they were charted and received at, not
     the time the demo was loaded (their `auto_now_add` is set aside)."""
     fields: list[Any] = [
