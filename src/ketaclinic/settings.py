@@ -291,6 +291,19 @@ KETACLINIC_WEIGHT_MAX_AGE_HOURS = env_int(
     "KETACLINIC_WEIGHT_MAX_AGE_HOURS", 24, minimum=1
 )
 KETACLINIC_PAGE_SIZE = env_int("KETACLINIC_PAGE_SIZE", 50, minimum=5)
+
+# --- Infusion day: monitoring (CLINICAL.md 1.6, 1.7 and 1.9) ------------------------
+# The dissociation scale the nurses chart: "cadss6" (the CADSS-6 total, six items
+# of 0-4, 0-24; Rodrigues et al. 2021) or "none" (the clinic charts dissociation
+# as a side effect in words only).
+KETACLINIC_DISSOCIATION_SCALE = env_choice(
+    "KETACLINIC_DISSOCIATION_SCALE", "cadss6", ("cadss6", "none")
+)
+# How far ahead of the server's clock a charted time may be (a tablet's clock
+# runs a little fast or slow), in minutes.
+KETACLINIC_CHART_CLOCK_SKEW_MINUTES = env_int(
+    "KETACLINIC_CHART_CLOCK_SKEW_MINUTES", 2, minimum=0
+)
 # The clinic's screening policy: CLINICAL.md's defaults (ScreeningPolicy in
 # ketaclinic.clinical.screening) with the changes its medical director sets.
 KETACLINIC_SCREENING_POLICY = env_screening_policy("KETACLINIC_SCREENING_POLICY")

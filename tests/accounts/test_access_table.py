@@ -129,6 +129,13 @@ TABLE: dict[str, tuple[str, set[str] | str]] = {
     "infusions:check_in": ("post", {N, P}),
     "infusions:board": ("get", CHART),
     "infusions:board_poll": ("get", CHART),
+    # Monitoring: vital signs, side effects, medicines, alerts, the polled parts
+    "infusions:vitals_record": ("post", {N, P}),
+    "infusions:side_effect_record": ("post", {N, P}),
+    "infusions:medication_record": ("post", {N, P}),
+    "infusions:medication_effect": ("post", {N, P}),
+    "infusions:alert_handle": ("post", {N, P}),
+    "infusions:monitor_live": ("get", CHART),
 }
 
 
@@ -290,6 +297,16 @@ def infusions_url_for(name: str, world) -> str:
     if name in {"infusions:board", "infusions:board_poll"}:
         checked_in(world)
         return reverse(name)
+    if name == "infusions:alert_handle":
+        from django.utils import timezone
+
+        from ketaclinic.infusions.models import Alert
+
+        session = checked_in(world)
+        alert = Alert.objects.create(
+            session=session, kind="provider_needed", words="x", raised_at=timezone.now()
+        )
+        return reverse(name, args=[session.uuid, alert.pk])
     return reverse(name, args=[checked_in(world).uuid])
 
 

@@ -120,6 +120,12 @@ AUDIT: dict[str, str] = {
     "infusions:check_in": CHART,
     "infusions:board": LIST,
     "infusions:board_poll": LIST,  # a 204 while unchanged shows and audits nothing
+    "infusions:vitals_record": CHART,
+    "infusions:side_effect_record": CHART,
+    "infusions:medication_record": CHART,
+    "infusions:medication_effect": CHART,
+    "infusions:alert_handle": CHART,
+    "infusions:monitor_live": CHART,
 }
 
 

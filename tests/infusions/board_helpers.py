@@ -84,7 +84,7 @@ def fill_board(world, chairs: int, *, now=None) -> dict[str, Appointment]:
             state_reason="Blood pressure 172/104 mmHg over the hold limit"
             if kind == "held"
             else "",
-            checked_in_at=now - timedelta(minutes=80),
+            checked_in_at=visit.starts_at + timedelta(minutes=2),
             checked_in_by=nurse,
             planned_minutes=40,
             recovery_minutes=30,

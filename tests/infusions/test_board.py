@@ -161,12 +161,12 @@ def test_a_bounded_number_of_queries(world, chairs, django_assert_max_num_querie
     fill_board(world, chairs)
     client = client_for(world.staff["nurse"])
     client.get(URL)  # the session and the user's first reads
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(16):
         response = client.get(URL)
     assert response.text.count("<article") == chairs
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(15):
         assert client.get(POLL).status_code == 200
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         assert client.get(POLL, {"shown": _shown(response.text)}).status_code == 204
 
 
@@ -209,3 +209,30 @@ def test_the_nurse_starts_the_day_on_the_board_and_finds_it_in_the_menu(world):
     assert f'href="{URL}"' in client.get(URL).text
     admin = client_for(world.staff["admin"]).get("/audit/").text
     assert f'href="{URL}"' not in admin
+
+
+def test_an_open_alert_shows_until_handled_and_moves_the_poll(world):
+    from ketaclinic.audit.actor import Actor
+    from ketaclinic.infusions import alerts
+    from ketaclinic.infusions.models import Alert
+
+    first = fill_board(world, len(KINDS))
+    session = first["infusing"].infusion
+    client = client_for(world.staff["nurse"])
+    shown = _shown(client.get(URL).text)
+    alert = Alert.objects.create(
+        session=session,
+        kind=Alert.Kind.PROVIDER_NEEDED,
+        words="Pause: provider to the chair.",
+        raised_at=timezone.now(),
+    )
+    changed = client.get(POLL, {"shown": shown})
+    assert changed.status_code == 200
+    row = _article(changed.text, session.patient.display_name)
+    assert "Provider to the chair: Pause: provider to the chair." in row
+    alerts.handle(actor=Actor.system(world.staff["provider"]), alert=alert, note="Seen")
+    after = client.get(POLL, {"shown": _shown(changed.text)})
+    assert after.status_code == 200
+    assert "Provider to the chair" not in _article(
+        after.text, session.patient.display_name
+    )

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from ketaclinic.clinical import dosing
 from ketaclinic.clinical import vitals as clinical_vitals
 from ketaclinic.clinical.protocols import RECOVERY_MINUTES_MIN
 from ketaclinic.clinics.models import Location, Resource
+from ketaclinic.infusions.alerts import open_alerts as alerts_of_sessions
 from ketaclinic.infusions.models import PumpEvent, Session, VitalReading
 from ketaclinic.patients.models import Allergy
 from ketaclinic.scheduling.eligibility import urgent_open
@@ -204,15 +205,29 @@ def day_appointments(location: Location, day: date) -> QuerySet[Appointment]:
 
 
 def fingerprint(location: Location, day: date, now: datetime) -> str:
-    """One query: every appointment's status and every session's revision of
-    the day, and the minute (elapsed times and countdowns move with it)."""
+    """One query: every appointment's status, every session's revision and
+    its alerts (raised, still open) of the day, and the minute (elapsed times
+    and countdowns move with it)."""
     parts = list(
         day_appointments(location, day)
+        .annotate(
+            alerts=Count("infusion__alerts"),
+            open_alerts=Count(
+                "infusion__alerts", filter=Q(infusion__alerts__handled_at__isnull=True)
+            ),
+        )
         .order_by("pk")
-        .values_list("pk", "status", "infusion__revision", "infusion__state")
+        .values_list(
+            "pk",
+            "status",
+            "infusion__revision",
+            "infusion__state",
+            "alerts",
+            "open_alerts",
+        )
     )
     minute = int(now.timestamp() // 60)
-    text = f"{minute}|{parts}|{open_alerts_fingerprint(location, day)}"
+    text = f"{minute}|{parts}"
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
@@ -471,19 +486,12 @@ def _timeline(row: Row, session: Session, events: list[PumpEvent], now: datetime
 
 
 # --- Open alerts ------------------------------------------------------------------
-# The provider-call alerts of the monitoring part (its `Alert` model) show here:
-# `open_alerts` returns, by session id, the words of each alert still open, in
-# one query. Until that model is in the app, there are none to show.
+# The monitoring part's alerts (a provider called to the chair, a vitals check
+# overdue), by session, in one query (`alerts.open_alerts`).
 
 
 def open_alerts(session_ids: list[int]) -> dict[int, list[str]]:
-    return {}
-
-
-def open_alerts_fingerprint(location: Location, day: date) -> str:
-    """What changes when an alert opens or closes (folded into the poll's
-    fingerprint)."""
-    return ""
+    return alerts_of_sessions(session_ids) if session_ids else {}
 
 
 __all__ = [

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from ketaclinic.audit.actor import Actor
 from ketaclinic.clinical import dosing
 from ketaclinic.clinical import vitals as clinical_vitals
 from ketaclinic.clinics.models import Location, Resource
-from ketaclinic.infusions import services
+from ketaclinic.infusions import monitoring, services
 from ketaclinic.infusions.models import (
     Check,
     CoSignature,
@@ -283,6 +284,12 @@ class _Chart:
     )
     draws: list[tuple[DrugDraw, Decimal, datetime]] = field(default_factory=list)
     notes: list[tuple[SessionNote, datetime]] = field(default_factory=list)
+    # Today's readings go through the monitoring service (`record`), in
+    # charted order, once the rest is written.
+    record: bool = False
+    to_record: list[tuple[Session, datetime, str, clinical_vitals.Reading]] = field(
+        default_factory=list
+    )
 
     def at(self, moment: datetime) -> datetime:
         return min(moment, self.now) if self.now is not None else moment
@@ -390,6 +397,9 @@ class _Chart:
         reading: clinical_vitals.Reading,
         previous: clinical_vitals.Reading | None = None,
     ) -> None:
+        if self.record:
+            self.to_record.append((session, self.at(at), phase.value, reading))
+            return
         judgement = clinical_vitals.judge(reading, (), phase, previous=previous)
         self.add(
             VitalReading(
@@ -487,7 +497,33 @@ class _Chart:
         )
 
     def write(self) -> None:
-        """Every gathered row, a kind at a time, keeping the times given."""
+        """Every gathered row, a kind at a time, keeping the times given; then
+        today's readings through `monitoring.record_vitals`."""
+        self._write_rows()
+        nurse = Actor.system(self.staff.nurse)
+        for session, at, phase, reading in sorted(
+            self.to_record, key=lambda item: (item[0].pk, item[1])
+        ):
+            monitoring.record_vitals(
+                actor=nurse,
+                session=session,
+                client_id=uuid.uuid4(),
+                charted_at=at,
+                phase=phase,
+                values={
+                    "systolic_mmhg": reading.systolic_mmhg,
+                    "diastolic_mmhg": reading.diastolic_mmhg,
+                    "heart_rate_bpm": reading.heart_rate_bpm,
+                    "spo2_pct": reading.spo2_pct,
+                    "resp_rate_per_min": reading.resp_rate_per_min,
+                    "moaas": reading.moaas,
+                    "dissociation": reading.dissociation,
+                    "symptoms": sorted(reading.symptoms),
+                },
+                now=self.now,
+            )
+
+    def _write_rows(self) -> None:
         for rows in self.rows.values():
             for row in rows:
                 if getattr(row, "received_at", 0) is None:
@@ -806,7 +842,7 @@ def _today(
         ).order_by("name")
     )
     nurse = Actor.system(staff.nurse)
-    chart = _Chart(rng=random.Random(7), staff=staff, now=now)
+    chart = _Chart(rng=random.Random(7), staff=staff, now=now, record=True)
     made = 0
     for number, kind in enumerate(TODAY):
         patient = chosen[number]

@@ -379,3 +379,59 @@ class CoSignature(AppendOnlyModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     at = models.DateTimeField(auto_now_add=True)
+
+
+class Alert(models.Model):
+    """Someone needed at the chair: a provider called by a reading at the pause
+    or stop level, a vitals check overdue. Open until a nurse or provider marks
+    it handled with a note; its history is kept."""
+
+    class Kind(models.TextChoices):
+        PROVIDER_NEEDED = "provider_needed", "Provider to the chair"
+        VITALS_OVERDUE = "vitals_overdue", "Vital signs overdue"
+
+    session = models.ForeignKey(
+        Session, on_delete=models.PROTECT, related_name="alerts"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    words = models.CharField(max_length=1000)
+    # The reading that raised it (none for an overdue check).
+    reading = models.ForeignKey(
+        VitalReading,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="alerts",
+    )
+    raised_at = models.DateTimeField()
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    handled_note = models.CharField(max_length=500, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["raised_at", "id"]
+        indexes = [models.Index(fields=["session", "handled_at"])]
+        constraints = [
+            models.CheckConstraint(
+                name="infusions_alert_handled_with_note",
+                condition=models.Q(handled_at__isnull=True)
+                | (models.Q(handled_by__isnull=False) & ~models.Q(handled_note="")),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.words}"

@@ -16,14 +16,14 @@ from django.views.decorators.http import require_POST
 from ketaclinic.accounts.access import staff_required
 from ketaclinic.accounts.permissions import Perm, can
 from ketaclinic.accounts.requests import StaffRequest
-from ketaclinic.infusions import queries, services
+from ketaclinic.infusions import monitor_views, queries, services
 from ketaclinic.patients.queries import record_for_actor
 from ketaclinic.scheduling.models import Appointment
 
 
 def session_context(request: StaffRequest, session) -> dict:
     """What every part of the session page needs."""
-    return {
+    context = {
         "session": session,
         "patient": session.patient,
         "plan": session.plan,
@@ -31,6 +31,9 @@ def session_context(request: StaffRequest, session) -> dict:
         "may_sign": can(request.user, Perm.SIGN),
         **queries.chart_of(session),
     }
+    # Monitoring: the flowsheet and events parts (monitor_views).
+    context.update(monitor_views.monitor_context(request, session, context))
+    return context
 
 
 @staff_required(Perm.INFUSION_VIEW)
