@@ -187,6 +187,30 @@ class Board:
         return [(STATES[key][0], seen[key]) for key in STATES if seen[key]]
 
 
+# The columns a row shows (the rest of the visit, chart and session is not read).
+ROW_FIELDS = (
+    "uuid",
+    "status",
+    "status_reason",
+    "starts_at",
+    "patient__uuid",
+    "patient__mrn",
+    "patient__first_name",
+    "patient__last_name",
+    "patient__preferred_name",
+    "infusion__uuid",
+    "infusion__state",
+    "infusion__state_reason",
+    "infusion__started_at",
+    "infusion__stopped_at",
+    "infusion__recovery_minutes",
+    "infusion__planned_minutes",
+    "infusion__dose_mg",
+    "infusion__bag_volume_ml",
+    "infusion__revision",
+)
+
+
 def day_bounds(location: Location, day: date) -> tuple[datetime, datetime]:
     zone = location.zone
     start = datetime.combine(day, time.min, zone)
@@ -253,7 +277,8 @@ def board(location: Location, day: date, now: datetime | None = None) -> Board:
     )
     appointments = list(
         day_appointments(location, day)
-        .select_related("patient", "type", "infusion")
+        .select_related("patient", "infusion")
+        .only(*ROW_FIELDS)
         .annotate(
             urgent=urgent_open("patient"),
             last_action=_latest_reading("action"),
