@@ -98,6 +98,7 @@ CHAIRS = 12
 PATIENTS = 240  # the location's patients in treatment
 DAY_SLOTS = (time(8), time(11), time(14))
 VISIT_MINUTES = 150
+TODAY_MINUTES = 120  # today's visits on a chair, back to back
 # Now, the chairs' patients in these states, in turn.
 BUSY = ("infusing", "paused", "recovery", "held", "ready", "checked_in")
 
@@ -266,7 +267,7 @@ def build(days: int, password: str) -> Location:
         busy = BUSY[index % len(BUSY)]
         for offset, state in (
             (-330, "discharged"),
-            (-170, "discharged"),
+            (-190, "discharged"),
             (-45, busy),
             (120, "expected"),
         ):
@@ -282,7 +283,7 @@ def build(days: int, password: str) -> Location:
                 location=location,
                 type=infusion,
                 starts_at=starts,
-                ends_at=starts + timedelta(minutes=VISIT_MINUTES - 5),
+                ends_at=starts + timedelta(minutes=TODAY_MINUTES),
                 status=status,
             )
             visits.append((appointment, chair, plan))
