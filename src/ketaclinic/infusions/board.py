@@ -419,7 +419,8 @@ def _row(
         )
     row.last_reading_at = getattr(appointment, "last_reading_at", None)
     action = getattr(appointment, "last_action", None) or ""
-    if action in ALERTING_ACTIONS:
+    # A held patient's hold says its reading already (the state's reason).
+    if action in ALERTING_ACTIONS and not (state == HELD and action == "hold"):
         row.alerts.append(BoardAlert("reading", _reading_words(appointment, action)))
     if state in (INFUSING, PAUSED) and session.started_at is not None:
         _timeline(row, session, pump.get(session.pk, []), now)
@@ -453,13 +454,11 @@ def _overdue(
     due = clinical_vitals.next_check_due(row.last_reading_at, phase, began)
     row.next_check_due = due
     if clinical_vitals.is_overdue(row.last_reading_at, phase, began, now):
-        late = duration_words(now - due)
-        row.alerts.append(
-            BoardAlert(
-                "overdue",
-                f"Vital signs check overdue (due {_hm(due, zone)}, {late} ago)",
-            )
-        )
+        late = now - due
+        when = f"due {_hm(due, zone)}"
+        if late >= timedelta(minutes=1):
+            when += f", {duration_words(late)} ago"
+        row.alerts.append(BoardAlert("overdue", f"Vital signs check overdue ({when})"))
 
 
 def _hm(moment: datetime, zone) -> str:
