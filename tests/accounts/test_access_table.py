@@ -128,6 +128,8 @@ TABLE: dict[str, tuple[str, set[str] | str]] = {
     "plans:maintenance": ("get", CHART),
     "infusions:session": ("get", CHART),
     "infusions:check_in": ("post", {N, P}),
+    "infusions:board": ("get", CHART),
+    "infusions:board_poll": ("get", CHART),
     # Monitoring: vital signs, side effects, medicines, alerts, the polled parts
     "infusions:vitals_record": ("post", {N, P}),
     "infusions:side_effect_record": ("post", {N, P}),
@@ -307,6 +309,9 @@ def infusions_url_for(name: str, world) -> str:
         return reverse(name)
     if name == "infusions:check_in":
         return reverse(name, args=[today_visit(world).uuid])
+    if name in {"infusions:board", "infusions:board_poll"}:
+        checked_in(world)
+        return reverse(name)
     if name == "infusions:alert_handle":
         from django.utils import timezone
 

@@ -119,6 +119,8 @@ AUDIT: dict[str, str] = {
     "plans:maintenance": LIST,
     "infusions:session": CHART,
     "infusions:check_in": CHART,
+    "infusions:board": LIST,
+    "infusions:board_poll": LIST,  # a 204 while unchanged shows and audits nothing
     "infusions:vitals_record": CHART,
     "infusions:side_effect_record": CHART,
     "infusions:medication_record": CHART,

@@ -16,12 +16,12 @@ def sign_in(client: Client, username: str, password: str):
     )
 
 
-def test_it_signs_in_and_lands_on_todays_chairs(world):
+def test_it_signs_in_and_lands_on_todays_infusion_board(world):
     client = Client()
     response = sign_in(client, "nurse", PASSWORD)
     assert response.status_code == 302
     assert client.get("/", follow=True).request["PATH_INFO"] == reverse(
-        "scheduling:day"
+        "infusions:board"
     )
     assert AuditEvent.objects.filter(action=Action.SIGN_IN, username="nurse").exists()
 

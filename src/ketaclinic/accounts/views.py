@@ -34,10 +34,10 @@ START_PAGE_ROLES = (Role.FRONT_DESK, Role.PROVIDER, Role.MANAGER)
 @staff_required()
 def start(request: StaffRequest) -> HttpResponse:
     """Where each role starts its day (the home page, for staff signed in): a
-    nurse at today's chairs, the front desk, providers and managers on their
+    nurse at today's infusion board, the front desk, providers and managers on their
     start page, an administrator at the audit log."""
     if request.user.role == Role.NURSE:
-        return redirect("scheduling:day")
+        return redirect("infusions:board")
     if request.user.role in START_PAGE_ROLES and can(request.user, Perm.PATIENT_VIEW):
         return redirect("today")
     if can(request.user, Perm.AUDIT_VIEW):

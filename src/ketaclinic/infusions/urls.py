@@ -1,6 +1,12 @@
 from django.urls import path
 
-from ketaclinic.infusions import check_views, monitor_views, offline_views, views
+from ketaclinic.infusions import (
+    board_views,
+    check_views,
+    monitor_views,
+    offline_views,
+    views,
+)
 
 app_name = "infusions"
 
@@ -57,6 +63,8 @@ urlpatterns = [
     path("<uuid:session_uuid>/live/", monitor_views.live, name="monitor_live"),
     # Recovery, discharge, note (discharge_views)
     # The board (board_views)
+    path("board/", board_views.board_page, name="board"),
+    path("board/poll/", board_views.board_poll, name="board_poll"),
 ]
 
 # Recovery, discharge and the session note (discharge_views)
