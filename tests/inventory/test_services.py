@@ -15,7 +15,7 @@ from ketaclinic.inventory import queries, services
 from ketaclinic.inventory.models import Entry, EntryKind, OpenedContainer
 from ketaclinic.inventory.services import CountLine, LedgerRefused, LossFacts
 from tests.conftest import PASSWORD
-from tests.inventory.helpers import stock
+from tests.inventory.helpers import expired_lot, stock
 
 D = Decimal
 
@@ -286,3 +286,32 @@ def test_an_initial_inventory_opens_the_balances(world, shelf):
             witness_secret=PASSWORD,
             kind=EntryKind.INVENTORY_INITIAL,
         )
+
+
+def test_an_expired_lot_cannot_be_drawn(world, shelf, manager, nurse):
+    old = expired_lot(shelf.product)
+    # Stock of a lot that expired on the shelf (received while it was good).
+    Entry.objects.create(
+        kind=EntryKind.RECEIPT,
+        location=world.home,
+        safe=shelf.safe,
+        lot=old,
+        quantity_mg=D("200"),
+        containers=1,
+        effect_mg=D("200"),
+        balance_after_mg=D("200"),
+        who=world.staff["manager"],
+        occurred_at=timezone.now() - timedelta(days=90),
+    )
+    with pytest.raises(LedgerRefused) as refused:
+        services.draw(actor=nurse, lot=old, safe=shelf.safe, mg="10")
+    assert "expired on" in refused.value.errors["lot"]
+    # It leaves through a reverse distributor.
+    services.destroy(
+        actor=manager,
+        lot=old,
+        safe=shelf.safe,
+        distributor=shelf.distributor,
+        containers=1,
+    )
+    assert queries.balance(old, shelf.safe) == 0

@@ -53,11 +53,10 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(Lot)
-class LotAdmin(admin.ModelAdmin):
-    list_display = ["number", "product", "expires_on"]
+class LotAdmin(ReadOnly):
+    """Lots are recorded by their first receipt (services.receive)."""
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    list_display = ["number", "product", "expires_on"]
 
 
 @admin.register(Supplier)

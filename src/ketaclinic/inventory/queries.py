@@ -11,11 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
-from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from ketaclinic.inventory.models import Entry, EntryKind, Lot, OpenedContainer, Safe
@@ -196,6 +205,41 @@ def draws_of_session(session_uuid: UUID) -> QuerySet[Entry]:
             )
         )
         .select_related("lot__product", "who")
+        .order_by("occurred_at", "id")
+    )
+
+
+def administration_log(
+    location_id: int, since: datetime, until: datetime
+) -> QuerySet[Entry]:
+    """The draws of [since, until) at the location, for the administration log
+    (21 CFR 1304.22(c): patient and address, date, quantity, lot, who gave it):
+    each with `wasted_mg` and its waste entries (`followers`, with the
+    witness) prefetched; given = quantity_mg - wasted_mg."""
+    return (
+        Entry.objects.filter(
+            location_id=location_id,
+            kind=EntryKind.DRAW,
+            occurred_at__gte=since,
+            occurred_at__lt=until,
+        )
+        .annotate(
+            wasted_mg=Coalesce(
+                Sum("followers__quantity_mg", filter=Q(followers__kind="waste")),
+                Value(ZERO),
+                output_field=DecimalField(max_digits=14, decimal_places=3),
+            )
+        )
+        .select_related("lot__product", "safe", "who", "patient")
+        .prefetch_related(
+            Prefetch(
+                "followers",
+                queryset=Entry.objects.filter(kind=EntryKind.WASTE).select_related(
+                    "witness"
+                ),
+                to_attr="wastes",
+            )
+        )
         .order_by("occurred_at", "id")
     )
 

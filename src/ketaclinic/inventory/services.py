@@ -294,7 +294,11 @@ def _witnessed(
 def _lock(lot: Lot) -> Lot:
     """Hold the lot's row until the transaction ends: every write that moves
     this lot waits here, so each reads the balance the one before it left."""
-    return Lot.objects.select_for_update().select_related("product").get(pk=lot.pk)
+    return (
+        Lot.objects.select_for_update(of=("self",))
+        .select_related("product")
+        .get(pk=lot.pk)
+    )
 
 
 def _write(actor: Actor, **fields: Any) -> Entry:
@@ -412,12 +416,12 @@ def receive(
     errors.raise_any()
     assert the_safe and the_supplier and the_product and count and expires_on
     with transaction.atomic():
-        lot = Lot.objects.filter(product=the_product, number=number).first()
-        if lot is None:
-            lot = Lot.objects.create(
-                product=the_product, number=number, expires_on=expires_on
-            )
-        elif lot.expires_on != expires_on:
+        # get_or_create: a receipt of the same new lot at the same moment
+        # meets the unique constraint and reads the other's row instead.
+        lot, _created = Lot.objects.get_or_create(
+            product=the_product, number=number, defaults={"expires_on": expires_on}
+        )
+        if lot.expires_on != expires_on:
             raise LedgerRefused(
                 {
                     "expires_on": (
