@@ -587,6 +587,9 @@ def load_demo(*, password: str) -> DemoResult:
     from ketaclinic.treatment.demo import load_demo_plans
 
     load_demo_plans(location, password=password)
+    from ketaclinic.inventory.demo import load_demo_ledger
+
+    load_demo_ledger(location, password=password)
     return DemoResult(
         created_staff=created_staff, created_patients=created, booked=booked
     )
