@@ -172,14 +172,16 @@ def test_a_count_finds_a_vial_missing_and_the_manager_resolves_it(world, shelf):
     manager = client_for(world.staff["manager"])
     worklist = manager.get("/ledger/discrepancies/").content.decode()
     assert "400" in worklist and "600" in worklist
-    empty = manager.post(f"/ledger/discrepancies/{gap.uuid}/resolve/", {"reason": ""})
+    url = f"/ledger/discrepancies/{gap.uuid}/resolve/"
+    empty = manager.post(url, {f"r{gap.pk}-reason": ""})
     assert empty.status_code == 400
+    assert "Say how the discrepancy was resolved." in empty.content.decode()
     assert not Entry.objects.filter(kind=EntryKind.DISCREPANCY_RESOLUTION).exists()
     done = manager.post(
         f"/ledger/discrepancies/{gap.uuid}/resolve/",
         {
-            "reason": "Vial broken in transit, found in the sharps bin",
-            "accept_count": "on",
+            f"r{gap.pk}-reason": "Vial broken in transit, found in the sharps bin",
+            f"r{gap.pk}-accept_count": "on",
         },
     )
     assert done.status_code == 302

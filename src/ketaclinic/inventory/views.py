@@ -660,14 +660,36 @@ def correct(request: StaffRequest, location: Location, entry_uuid: Any) -> HttpR
 @ledger_page(Perm.LEDGER_MANAGE)
 def worklist(request: StaffRequest, location: Location) -> HttpResponse:
     """The discrepancies still open, each resolved with a reason."""
+    return _worklist(request, location)
+
+
+def _resolve_form(entry: Entry, data: Any = None) -> forms.ResolveForm:
+    # Each item's form has its own field ids (a label names one field).
+    return forms.ResolveForm(data, prefix=f"r{entry.pk}")
+
+
+def _worklist(
+    request: StaffRequest,
+    location: Location,
+    failed: forms.ResolveForm | None = None,
+    failed_entry: Entry | None = None,
+) -> HttpResponse:
     items = queries.worklist(location.pk)
-    patients_seen(
-        request.actor, purpose="Ledger discrepancy worklist", count=len(items)
-    )
+    patients_seen(request.actor, purpose=WORKLIST, count=len(items))
+    rows = [
+        (
+            item,
+            failed
+            if failed_entry is not None and item.entry.pk == failed_entry.pk
+            else _resolve_form(item.entry),
+        )
+        for item in items
+    ]
     return render(
         request,
         "inventory/worklist.html",
-        {"items": items, "form": forms.ResolveForm(), "location": location},
+        {"rows": rows, "location": location},
+        status=400 if failed is not None else 200,
     )
 
 
@@ -675,7 +697,7 @@ def worklist(request: StaffRequest, location: Location) -> HttpResponse:
 @ledger_page(Perm.LEDGER_MANAGE)
 def resolve(request: StaffRequest, location: Location, entry_uuid: Any) -> HttpResponse:
     entry = _entry_of(location, entry_uuid)
-    form = forms.ResolveForm(request.POST)
+    form = _resolve_form(entry, request.POST)
     if form.is_valid():
         try:
             services.resolve(
@@ -689,22 +711,7 @@ def resolve(request: StaffRequest, location: Location, entry_uuid: Any) -> HttpR
         else:
             messages.success(request, "The discrepancy is resolved.")
             return redirect("ledger:worklist")
-    items = queries.worklist(location.pk)
-    patients_seen(
-        request.actor, purpose="Ledger discrepancy worklist", count=len(items)
-    )
-    return render(
-        request,
-        "inventory/worklist.html",
-        {
-            "items": items,
-            "form": forms.ResolveForm(),
-            "failed": entry.uuid,
-            "failed_form": form,
-            "location": location,
-        },
-        status=400,
-    )
+    return _worklist(request, location, form, entry)
 
 
 # --- Reports --------------------------------------------------------------------
