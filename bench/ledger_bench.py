@@ -126,65 +126,71 @@ def setup(per_day: int, days: int) -> Location:
     )
     start = today - timedelta(days=days)
     entries: list[Entry] = []
-    balance = D(0)
-    sealed = 0
-    lot: Lot | None = None
-    lot_number = 0
-
+    balances: dict[int, Decimal] = {}  # mg per lot (one safe)
+    sealed: dict[int, int] = {}  # sealed vials per lot
+    lots: list[Lot] = []
     next_id = Entry.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
-    def add(**fields) -> Entry:
-        nonlocal balance, next_id
-        balance += fields.get("effect_mg", D(0))
+    def add(lot: Lot | None, **fields) -> Entry:
+        nonlocal next_id
+        after = None
+        if lot is not None:
+            balances[lot.pk] = balances.get(lot.pk, D(0)) + fields.get(
+                "effect_mg", D(0)
+            )
+            after = balances[lot.pk]
         next_id += 1
         entry = Entry(
             id=next_id,
             uuid=uuid.uuid4(),
             location=location,
             safe=safe,
-            lot=fields.pop("lot", lot),
-            balance_after_mg=balance if fields.get("effect_mg") is not None else None,
+            lot=lot,
+            balance_after_mg=after,
             **fields,
         )
         entries.append(entry)
         return entry
 
+    def receive(at: datetime) -> Lot:
+        lot = Lot.objects.create(
+            product=product,
+            number=f"B{len(lots) + 1:05d}",
+            expires_on=at.date() + timedelta(days=700),
+        )
+        lots.append(lot)
+        sealed[lot.pk] = BOX
+        add(
+            lot,
+            kind=EntryKind.RECEIPT,
+            quantity_mg=VIAL_MG * BOX,
+            containers=BOX,
+            effect_mg=VIAL_MG * BOX,
+            who=manager,
+            occurred_at=at,
+            supplier=supplier,
+            invoice_number=f"BS-{at:%Y%m%d%H%M}",
+            ordered_containers=BOX,
+        )
+        return lot
+
     with transaction.atomic():
         add(
+            None,
             kind=EntryKind.INVENTORY_INITIAL,
             who=nurses[0],
             witness=nurses[1],
             witnessed_with_credentials=True,
             occurred_at=datetime.combine(start, time(7), zone),
-            lot=None,
-            effect_mg=D(0),
             reason="Zero inventory: none on hand.",
         )
+        lot = receive(datetime.combine(start, time(7, 30), zone))
         day = start
         while day < today:
             if day.weekday() == 6:
                 day += timedelta(days=1)
                 continue
             at = datetime.combine(day, time(8), zone)
-            if sealed < per_day // 2 + 5:
-                lot_number += 1
-                lot = Lot.objects.create(
-                    product=product,
-                    number=f"B{lot_number:05d}",
-                    expires_on=day + timedelta(days=700),
-                )
-                sealed += BOX
-                add(
-                    kind=EntryKind.RECEIPT,
-                    quantity_mg=VIAL_MG * BOX,
-                    containers=BOX,
-                    effect_mg=VIAL_MG * BOX,
-                    who=manager,
-                    occurred_at=at,
-                    supplier=supplier,
-                    invoice_number=f"BS-{day:%Y%m%d}",
-                    ordered_containers=BOX,
-                )
             vial = None
             left = D(0)
             opened = []
@@ -194,6 +200,8 @@ def setup(per_day: int, days: int) -> Location:
                 if left < mg:
                     if vial is not None and left > 0:
                         opened.append((vial, left))
+                    if sealed[lot.pk] == 0:
+                        lot = receive(moment - timedelta(minutes=5))
                     vial = OpenedContainer.objects.create(
                         lot=lot,
                         safe=safe,
@@ -202,11 +210,12 @@ def setup(per_day: int, days: int) -> Location:
                         beyond_use_on=day + timedelta(days=28),
                         opened_by=nurses[n % 4],
                     )
-                    sealed -= 1
+                    sealed[lot.pk] -= 1
                     left = VIAL_MG
                 left -= mg
                 nurse = nurses[n % 4]
                 draw = add(
+                    vial.lot,
                     kind=EntryKind.DRAW,
                     container=vial,
                     quantity_mg=mg,
@@ -218,6 +227,7 @@ def setup(per_day: int, days: int) -> Location:
                     patient=patients[rng.randrange(PATIENTS)],
                 )
                 add(
+                    vial.lot,
                     kind=EntryKind.WASTE,
                     container=vial,
                     source=draw,
@@ -236,6 +246,7 @@ def setup(per_day: int, days: int) -> Location:
             evening = datetime.combine(day, time(18), zone)
             for container, rest in opened:
                 add(
+                    container.lot,
                     kind=EntryKind.WASTE,
                     container=container,
                     quantity_mg=rest,
@@ -247,12 +258,15 @@ def setup(per_day: int, days: int) -> Location:
                     occurred_at=evening,
                 )
             batch = uuid.uuid4()
-            short = day.day == 15
+            short = day.day == 15 and sealed[lot.pk] > 0
+            balance = balances[lot.pk]
+            missing = VIAL_MG if short else D(0)
             count = add(
+                lot,
                 kind=EntryKind.COUNT,
-                quantity_mg=balance - (VIAL_MG if short else 0),
+                quantity_mg=balance - missing,
                 expected_mg=balance,
-                counted_mg=balance - (VIAL_MG if short else 0),
+                counted_mg=balance - missing,
                 effect_mg=D(0),
                 who=nurses[0],
                 witness=nurses[1],
@@ -262,6 +276,7 @@ def setup(per_day: int, days: int) -> Location:
             )
             if short:
                 gap = add(
+                    lot,
                     kind=EntryKind.DISCREPANCY,
                     quantity_mg=VIAL_MG,
                     expected_mg=balance,
@@ -272,8 +287,9 @@ def setup(per_day: int, days: int) -> Location:
                     source=count,
                     batch=batch,
                 )
-                sealed -= 1
+                sealed[lot.pk] -= 1
                 add(
+                    lot,
                     kind=EntryKind.DISCREPANCY_RESOLUTION,
                     quantity_mg=VIAL_MG,
                     effect_mg=-VIAL_MG,

@@ -20,10 +20,12 @@ from typing import Any
 
 from django.db.models import F, Q, QuerySet
 
+from ketaclinic.accounts.models import User
 from ketaclinic.clinical import controlled
 from ketaclinic.clinics.models import Location
 from ketaclinic.inventory import queries
-from ketaclinic.inventory.models import Entry, EntryKind
+from ketaclinic.inventory.models import Entry, EntryKind, Lot, Safe, Supplier
+from ketaclinic.patients.models import Patient
 
 ZERO = Decimal(0)
 # A report page shows a month unless asked for another range.
@@ -87,19 +89,6 @@ def _entries(location: Location, span: Range | None) -> QuerySet[Entry]:
     return entries
 
 
-def _reference(entry: Entry) -> str:
-    parts = []
-    if entry.supplier_id:
-        parts.append(f"{entry.supplier.name} (DEA {entry.supplier.dea_number})")  # type: ignore[union-attr]
-    if entry.invoice_number:
-        parts.append(f"invoice {entry.invoice_number}")
-    if entry.corrects_id:
-        parts.append(f"corrects the entry of {entry.corrects.occurred_at:%Y-%m-%d}")  # type: ignore[union-attr]
-    if entry.reason:
-        parts.append(entry.reason)
-    return "; ".join(parts)
-
-
 def perpetual(location: Location, span: Range) -> Report:
     """Every movement per safe and lot, with the balance after each."""
     report = Report(
@@ -126,30 +115,92 @@ def perpetual(location: Location, span: Range) -> Report:
         _entries(location, span)
         .exclude(lot=None)
         .exclude(kind=EntryKind.DISCREPANCY)
-        .select_related(
-            "safe", "lot__product", "who", "witness", "supplier", "corrects"
-        )
         .order_by("safe__name", "lot__number", "occurred_at", "id")
+        .values_list(
+            "safe_id",
+            "lot_id",
+            "occurred_at",
+            "kind",
+            "containers",
+            "quantity_mg",
+            "effect_mg",
+            "balance_after_mg",
+            "who_id",
+            "witness_id",
+            "supplier_id",
+            "invoice_number",
+            "corrects__occurred_at",
+            "reason",
+        )
     )
-    for e in entries:
-        lot = e.lot
-        assert lot is not None
+    rows = list(entries)
+    # The few safes, lots, people and suppliers named, read once each.
+    safes = dict(Safe.objects.filter(location=location).values_list("pk", "name"))
+    lots = {
+        lot.pk: (
+            lot.number,
+            str(lot.product),
+            lot.product.ndc,
+            f"{lot.expires_on:%Y-%m-%d}",
+        )
+        for lot in Lot.objects.filter(pk__in={r[1] for r in rows}).select_related(
+            "product"
+        )
+    }
+    people = {
+        user.pk: person(user)
+        for user in User.objects.filter(
+            pk__in={r[8] for r in rows} | {r[9] for r in rows if r[9]}
+        )
+    }
+    suppliers = {
+        s.pk: f"{s.name} (DEA {s.dea_number})"
+        for s in Supplier.objects.filter(pk__in={r[10] for r in rows if r[10]})
+    }
+    kinds = dict(EntryKind.choices)
+    zone = location.zone
+    for (
+        safe_id,
+        lot_id,
+        occurred_at,
+        kind,
+        containers,
+        quantity,
+        effect,
+        after,
+        who_id,
+        witness_id,
+        supplier_id,
+        invoice,
+        corrects_at,
+        reason,
+    ) in rows:
+        reference = []
+        if supplier_id:
+            reference.append(suppliers[supplier_id])
+        if invoice:
+            reference.append(f"invoice {invoice}")
+        if corrects_at is not None:
+            reference.append(f"corrects the entry of {corrects_at:%Y-%m-%d}")
+        if reason:
+            reference.append(reason)
+        number, product, ndc, expires = lots[lot_id]
         report.rows.append(
             [
-                e.safe.name if e.safe else "",
-                lot.number,
-                str(lot.product),
-                lot.product.ndc,
-                f"{lot.expires_on:%Y-%m-%d}",
-                _local(e.occurred_at, location),
-                e.get_kind_display(),
-                e.containers if e.containers is not None else "",
-                mg(e.quantity_mg),
-                mg(e.effect_mg) if e.effect_mg else "",
-                mg(e.balance_after_mg),
-                person(e.who),
-                person(e.witness),
-                _reference(e),
+                safes.get(safe_id, ""),
+                number,
+                product,
+                ndc,
+                expires,
+                f"{occurred_at.astimezone(zone):%Y-%m-%d %H:%M}",
+                kinds.get(kind, kind),
+                containers if containers is not None else "",
+                mg(quantity),
+                mg(effect) if effect else "",
+                mg(after),
+                people.get(who_id, ""),
+                people.get(witness_id, "") if witness_id else "",
+                "; ".join(reference),
             ]
         )
     report.notes.append(f"{location.name}, {span.words()}.")
@@ -176,52 +227,76 @@ def administration(location: Location, span: Range) -> Report:
             "Waste witnessed by",
         ],
     )
+    draws_of_span = _entries(location, span).filter(kind=EntryKind.DRAW)
     draws = list(
-        _entries(location, span)
-        .filter(kind=EntryKind.DRAW)
-        .select_related("patient", "lot__product", "who")
-        .order_by("occurred_at", "id")
+        draws_of_span.order_by("occurred_at", "id").values_list(
+            "pk", "occurred_at", "patient_id", "quantity_mg", "lot_id", "who_id"
+        )
     )
-    wastes: dict[int, list[Entry]] = defaultdict(list)
-    for waste in Entry.objects.filter(
-        kind=EntryKind.WASTE, source__in=[d.pk for d in draws]
-    ).select_related("witness"):
-        assert waste.source_id is not None
-        wastes[waste.source_id].append(waste)
+    wasted: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    witnesses: dict[int, set[int]] = defaultdict(set)
+    for source_id, quantity, witness_id in Entry.objects.filter(
+        kind=EntryKind.WASTE, source__in=draws_of_span.values("pk")
+    ).values_list("source_id", "quantity_mg", "witness_id"):
+        wasted[source_id] += quantity
+        if witness_id:
+            witnesses[source_id].add(witness_id)
+    patient_ids = {d[2] for d in draws if d[2]}
+    patients_of = {
+        p.pk: p
+        for p in Patient.objects.filter(pk__in=patient_ids).only(
+            "mrn",
+            "first_name",
+            "last_name",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "postal_code",
+        )
+    }
+    lots = {
+        lot.pk: (lot.number, str(lot.product))
+        for lot in Lot.objects.filter(pk__in={d[4] for d in draws}).select_related(
+            "product"
+        )
+    }
+    people_ids = {d[5] for d in draws} | {w for ws in witnesses.values() for w in ws}
+    people = {u.pk: person(u) for u in User.objects.filter(pk__in=people_ids)}
+    addresses = {
+        p.pk: ", ".join(
+            part
+            for part in (
+                p.address_line1,
+                p.address_line2,
+                p.city,
+                p.state,
+                p.postal_code,
+            )
+            if part
+        )
+        for p in patients_of.values()
+    }
+    zone = location.zone
     patients = set()
-    for d in draws:
-        wasted = sum((w.quantity_mg for w in wastes[d.pk]), ZERO)
-        witnesses = sorted({person(w.witness) for w in wastes[d.pk] if w.witness_id})
-        patient = d.patient
+    for pk, occurred_at, patient_id, quantity, lot_id, who_id in draws:
+        patient = patients_of.get(patient_id)
         if patient is not None:
             patients.add(patient.pk)
-        address = ""
-        if patient is not None:
-            address = ", ".join(
-                p
-                for p in (
-                    patient.address_line1,
-                    patient.address_line2,
-                    patient.city,
-                    getattr(patient, "state", ""),
-                    getattr(patient, "postal_code", ""),
-                )
-                if p
-            )
-        assert d.lot is not None
+        number, product = lots[lot_id]
         report.rows.append(
             [
-                _local(d.occurred_at, location),
+                f"{occurred_at.astimezone(zone):%Y-%m-%d %H:%M}",
                 f"{patient.last_name}, {patient.first_name}" if patient else "",
                 patient.mrn if patient else "",
-                address,
-                mg(d.quantity_mg),
-                mg(wasted),
-                mg(d.quantity_mg - wasted),
-                d.lot.number,
-                str(d.lot.product),
-                person(d.who),
-                ", ".join(witnesses),
+                addresses.get(patient_id, ""),
+                mg(quantity),
+                mg(wasted[pk]),
+                mg(quantity - wasted[pk]),
+                number,
+                product,
+                people.get(who_id, ""),
+                ", ".join(sorted(people[w] for w in witnesses[pk])),
             ]
         )
     report.patients = len(patients)
