@@ -154,3 +154,16 @@ def test_an_empty_shelf_is_refused(world, shelf, nurse):
     with pytest.raises(signals.DrawRefused) as refused:
         chart_draw(world, session)
     assert "nothing left" in refused.value.message
+
+
+def test_an_infusion_given_with_no_draw_is_on_the_worklist(world, shelf):
+    from tests.conftest import client_for
+
+    session = checked_in(world)
+    Session.objects.filter(pk=session.pk).update(started_at=timezone.now())
+    manager = client_for(world.staff["manager"])
+    page = manager.get("/ledger/discrepancies/").content.decode()
+    assert "Infusions given with no draw in the ledger" in page
+    chart_draw(world, session)
+    page = manager.get("/ledger/discrepancies/").content.decode()
+    assert "Infusions given with no draw in the ledger" not in page

@@ -235,9 +235,23 @@ def administration(location: Location, span: Range) -> Report:
     )
     wasted: dict[int, Decimal] = defaultdict(lambda: ZERO)
     witnesses: dict[int, set[int]] = defaultdict(set)
-    for source_id, quantity, witness_id in Entry.objects.filter(
-        kind=EntryKind.WASTE, source__in=draws_of_span.values("pk")
-    ).values_list("source_id", "quantity_mg", "witness_id"):
+    # A draw's waste follows it within the day: read the span's waste (and a
+    # day more) by the location's time index, and keep those of these draws.
+    start, end = span.bounds(location)
+    drawn = {d[0] for d in draws}
+    for source_id, quantity, witness_id in (
+        Entry.objects.filter(
+            location=location,
+            kind=EntryKind.WASTE,
+            source__isnull=False,
+            occurred_at__gte=start,
+            occurred_at__lt=end + timedelta(days=1),
+        )
+        .order_by()
+        .values_list("source_id", "quantity_mg", "witness_id")
+    ):
+        if source_id not in drawn:
+            continue
         wasted[source_id] += quantity
         if witness_id:
             witnesses[source_id].add(witness_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from typing import Any
 
 from django import forms as django_forms
@@ -663,6 +664,30 @@ def worklist(request: StaffRequest, location: Location) -> HttpResponse:
     return _worklist(request, location)
 
 
+# Infusions given this many days back are checked for their ledger draw.
+UNDRAWN_DAYS = 90
+
+
+def sessions_without_draw(location: Location) -> list[Any]:
+    """Infusions at the location whose drug was given (the pump started) and
+    the ledger has no draw for: recorded on the infusion page, the draw
+    clears it."""
+    from ketaclinic.infusions.models import Session
+
+    since = timezone.now() - timedelta(days=UNDRAWN_DAYS)
+    drawn = Entry.objects.filter(
+        location=location, kind="draw", session_uuid__isnull=False
+    ).values("session_uuid")
+    return list(
+        Session.objects.filter(
+            location=location, started_at__isnull=False, started_at__gte=since
+        )
+        .exclude(uuid__in=drawn)
+        .select_related("patient")
+        .order_by("started_at")
+    )
+
+
 def _resolve_form(entry: Entry, data: Any = None) -> forms.ResolveForm:
     # Each item's form has its own field ids (a label names one field).
     return forms.ResolveForm(data, prefix=f"r{entry.pk}")
@@ -675,7 +700,8 @@ def _worklist(
     failed_entry: Entry | None = None,
 ) -> HttpResponse:
     items = queries.worklist(location.pk)
-    patients_seen(request.actor, purpose=WORKLIST, count=len(items))
+    undrawn = sessions_without_draw(location)
+    patients_seen(request.actor, purpose=WORKLIST, count=len(items) + len(undrawn))
     rows = [
         (
             item,
@@ -688,7 +714,7 @@ def _worklist(
     return render(
         request,
         "inventory/worklist.html",
-        {"rows": rows, "location": location},
+        {"rows": rows, "location": location, "undrawn": undrawn},
         status=400 if failed is not None else 200,
     )
 
