@@ -300,3 +300,9 @@ def test_the_home_flags_expiring_lots_and_vials_past_their_use(world, shelf):
     page = client_for(world.staff["nurse"]).get("/ledger/").content.decode()
     assert "Expires soon" in page
     assert "Past its use" in page
+
+
+def test_the_menu_offers_the_ledger_to_the_roles_that_keep_it(world):
+    for role, shown in (("nurse", True), ("manager", True), ("front_desk", False)):
+        page = client_for(world.staff[role]).get("/patients/").content.decode()
+        assert ('href="/ledger/"' in page) is shown, role
