@@ -285,12 +285,15 @@ KETACLINIC_LINK_LOCK_MINUTES = env_int("KETACLINIC_LINK_LOCK_MINUTES", 30, minim
 KETACLINIC_WEIGHT_CHANGE_CONFIRM_PERCENT = env_int(
     "KETACLINIC_WEIGHT_CHANGE_CONFIRM_PERCENT", 10, minimum=1
 )
-# Results per page on patient lists and searches.
 # A dose is worked out only on a weight measured within this many hours
 # (CLINICAL.md 1.3: weigh on infusion day; the window is clinic policy).
 KETACLINIC_WEIGHT_MAX_AGE_HOURS = env_int(
     "KETACLINIC_WEIGHT_MAX_AGE_HOURS", 24, minimum=1
 )
+# How long a tablet keeps infusion-chart entries waiting to be sent, and the
+# session pages it may show while offline (hours).
+KETACLINIC_OFFLINE_KEEP_HOURS = env_int("KETACLINIC_OFFLINE_KEEP_HOURS", 12, minimum=1)
+# Results per page on patient lists and searches.
 KETACLINIC_PAGE_SIZE = env_int("KETACLINIC_PAGE_SIZE", 50, minimum=5)
 # The clinic's screening policy: CLINICAL.md's defaults (ScreeningPolicy in
 # ketaclinic.clinical.screening) with the changes its medical director sets.

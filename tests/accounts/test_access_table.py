@@ -144,6 +144,8 @@ TABLE: dict[str, tuple[str, set[str] | str]] = {
     "ledger:report_print": ("get", CLINICAL_VIEW),
     "ledger:report_csv": ("get", CLINICAL_VIEW),
     "ledger:export": ("get", {M}),
+    "infusions:offline_worker": ("get", "public"),  # the offline chart's worker
+    "infusions:entries": ("post", {N, P}),
 }
 
 
@@ -300,6 +302,8 @@ def plans_url_for(name: str, world) -> str:
 def infusions_url_for(name: str, world) -> str:
     from tests.infusions.helpers import checked_in, today_visit
 
+    if name == "infusions:offline_worker":
+        return reverse(name)
     if name == "infusions:check_in":
         return reverse(name, args=[today_visit(world).uuid])
     return reverse(name, args=[checked_in(world).uuid])
@@ -469,6 +473,7 @@ def test_access(world, name, role):
             "scheduling:appointment_move": (200, 302, 400),
             "ledger:resolve": (400,),
             "api:appointment_book": (409,),
+            "infusions:entries": (422,),  # reached; an empty form is no entry
         }.get(name, (200, 302))
         assert response.status_code in expected, (
             f"{role} should reach {name}: {response.status_code}"

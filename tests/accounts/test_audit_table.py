@@ -135,6 +135,8 @@ AUDIT: dict[str, str] = {
     "ledger:report_print": LIST,
     "ledger:report_csv": LIST,
     "ledger:export": LIST,
+    "infusions:offline_worker": NONE,
+    "infusions:entries": CHART,
 }
 
 

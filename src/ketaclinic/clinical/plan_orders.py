@@ -246,9 +246,46 @@ DEFAULT_VITAL_LIMITS: tuple[VitalLimit, ...] = (
     VitalLimit(
         "spo2_pause",
         "Oxygen saturation below",
-        "stimulate, give oxygen, pause; below 90% sustained: stop, airway support",
+        "stimulate, give oxygen, pause",
         Decimal(92),
         "%",
+    ),
+    # Added with the infusion-day checks (CLINICAL.md 1.7 and 1.9). A plan signed
+    # before they existed falls back to these values.
+    VitalLimit(
+        "pre_sbp_ack",
+        "Before the infusion, systolic pressure at or above",
+        "proceed only with a clinician's acknowledgement",
+        Decimal(140),
+        "mmHg",
+    ),
+    VitalLimit(
+        "pre_dbp_ack",
+        "Before the infusion, diastolic pressure at or above",
+        "proceed only with a clinician's acknowledgement",
+        Decimal(90),
+        "mmHg",
+    ),
+    VitalLimit(
+        "spo2_stop",
+        "Oxygen saturation below, sustained",
+        "stop the infusion; airway support",
+        Decimal(90),
+        "%",
+    ),
+    VitalLimit(
+        "moaas_pause",
+        "Sedation score (MOAA/S, 5 = fully alert) at or below",
+        "pause; clinician review",
+        Decimal(3),
+        "MOAA/S points",
+    ),
+    VitalLimit(
+        "dissociation_alert",
+        "Dissociation score (CADSS-6 total) at or above",
+        "slow or pause, calm room; as-needed benzodiazepine per standing order",
+        Decimal(12),
+        "CADSS-6 points",
     ),
 )
 
@@ -257,12 +294,28 @@ _PLAUSIBLE = {
     "mmHg": (Decimal(60), Decimal(250)),
     "beats/min": (Decimal(40), Decimal(200)),
     "%": (Decimal(80), Decimal(100)),
+    # MOAA/S runs 0-5 (CLINICAL.md 1.9); a pause limit of 5 would pause every
+    # fully alert patient, so 4 is the most that makes sense.
+    "MOAA/S points": (Decimal(1), Decimal(4)),
+    # CADSS-6: six items scored 0-4 (CLINICAL.md 1.9).
+    "CADSS-6 points": (Decimal(1), Decimal(24)),
 }
+# Scores are whole numbers.
+_WHOLE_UNITS = frozenset({"MOAA/S points", "CADSS-6 points"})
+# Limit pairs where the first must be lower than the second (or, for oxygen,
+# the stop limit lower than the pause limit).
+_ORDERED = (
+    ("pre_sbp_ack", "acknowledgement", "pre_sbp_hold", "hold"),
+    ("pre_dbp_ack", "acknowledgement", "pre_dbp_hold", "hold"),
+    ("spo2_stop", "stop", "spo2_pause", "pause"),
+)
 
 
 def vital_limits(values: Mapping[str, Any]) -> tuple[VitalLimit, ...]:
     """The default limits with the values typed for them (key -> value); a
-    value that is not a number or is implausible for its unit is refused."""
+    value that is not a number or is implausible for its unit is refused, and so
+    is an acknowledgement limit at or above its hold limit (or an oxygen stop
+    limit at or above its pause limit)."""
     limits = []
     for default in DEFAULT_VITAL_LIMITS:
         typed = values.get(default.key, default.value)
@@ -274,11 +327,26 @@ def vital_limits(values: Mapping[str, Any]) -> tuple[VitalLimit, ...]:
                 f"from {_n(low)} to {_n(high)} {default.unit}.",
                 field=default.key,
             )
+        if default.unit in _WHOLE_UNITS and value != value.to_integral_value():
+            raise OrderRefused(
+                f"Give the limit as a whole number of {default.unit}.",
+                field=default.key,
+            )
         limits.append(
             VitalLimit(
                 default.key, default.trigger, default.action, value, default.unit
             )
         )
+    by_key = {limit.key: limit for limit in limits}
+    for lower, lower_name, higher, higher_name in _ORDERED:
+        low_limit, high_limit = by_key[lower], by_key[higher]
+        if low_limit.value >= high_limit.value:
+            raise OrderRefused(
+                f"The {lower_name} limit of {_n(low_limit.value)} {low_limit.unit} "
+                f"must be lower than the {higher_name} limit of "
+                f"{_n(high_limit.value)} {high_limit.unit}.",
+                field=lower,
+            )
     return tuple(limits)
 
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from ketaclinic.accounts.access import staff_required
 from ketaclinic.accounts.permissions import Perm, can
 from ketaclinic.accounts.requests import StaffRequest
-from ketaclinic.infusions import queries, services
+from ketaclinic.infusions import offline_views, queries, services
 from ketaclinic.patients.queries import record_for_actor
 from ketaclinic.scheduling.models import Appointment
 
@@ -30,6 +30,7 @@ def session_context(request: StaffRequest, session) -> dict:
         "may_chart": can(request.user, Perm.INFUSION_CHART),
         "may_sign": can(request.user, Perm.SIGN),
         **queries.chart_of(session),
+        **offline_views.chart_settings(request, session),
     }
 
 

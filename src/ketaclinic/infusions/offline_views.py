@@ -1,0 +1,91 @@
+"""The offline chart's two doors: its service worker, and the endpoint that
+takes the entries a tablet kept while it was offline (see `offline`)."""
+
+from __future__ import annotations
+
+import json
+
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.views.decorators.http import require_GET, require_POST
+
+from ketaclinic.accounts.access import staff_required
+from ketaclinic.accounts.permissions import Perm
+from ketaclinic.accounts.requests import StaffRequest
+from ketaclinic.infusions import offline, queries
+
+ASSETS = (
+    "ketaclinic/app.css",
+    "ketaclinic/app.js",
+    "ketaclinic/favicon.svg",
+    "infusions/offline.js",
+    "django_htmx/htmx-2.min.js",
+    "django_htmx/django-htmx.js",
+)
+SCOPE = "/infusions/"
+
+
+@require_GET
+def worker(request) -> HttpResponse:
+    """The service worker; it holds no patient data of its own."""
+    assets = [static(path) for path in ASSETS]
+    response = render(
+        request,
+        "infusions/offline-worker.js",
+        {
+            "assets": assets,
+            "keep_hours": offline.keep_hours(),
+            "version": abs(hash(tuple(assets))) % 10**8,
+        },
+        content_type="text/javascript; charset=utf-8",
+    )
+    response["Service-Worker-Allowed"] = SCOPE
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_POST
+@staff_required(Perm.INFUSION_CHART)
+def entries(request: StaffRequest, session_uuid) -> JsonResponse:
+    """One queued entry (JSON) -> 201/200 stored, 409 conflict, 422 refused."""
+    try:
+        queries.session_for_actor(
+            request.actor,
+            session_uuid,
+            purpose="Entries sent from a tablet",
+            perm=Perm.INFUSION_CHART,
+        )
+    except Http404:
+        return JsonResponse(
+            {"message": "You may not chart this infusion (any more)."}, status=422
+        )
+    payload = None
+    if request.content_type == "application/json":
+        try:
+            payload = json.loads(request.body or b"null")
+        except (ValueError, UnicodeDecodeError):
+            payload = None
+    if not isinstance(payload, dict):
+        return JsonResponse(
+            {"message": "This entry is damaged and cannot be read."}, status=422
+        )
+    outcome = offline.receive(
+        actor=request.actor, session_uuid=session_uuid, payload=payload
+    )
+    body = {"message": outcome.message}
+    if outcome.field:
+        body["field"] = outcome.field
+    if outcome.entry is not None:
+        body["client_id"] = str(outcome.entry.client_id)
+        body["charted_at"] = outcome.entry.charted_at.isoformat()
+        body["received_at"] = outcome.entry.received_at.isoformat()
+    return JsonResponse(body, status=outcome.status)
+
+
+def chart_settings(request: StaffRequest, session) -> dict:
+    """What the session page gives the offline chart script."""
+    return {
+        "offline_token": offline.page_token(session, request.user.pk),
+        "offline_keep_hours": offline.keep_hours(),
+    }

@@ -1,0 +1,397 @@
+// The infusion chart keeps working when the tablet's connection drops.
+//
+// A page that holds <div data-offline-chart> (the session page) marks the
+// forms that may be charted offline with data-offline-kind="vitals" (and
+// side_effect, medication, pump). While the tablet is offline, or when a post
+// fails on the network, such a form is not lost: its values are kept in the
+// browser (IndexedDB), shown in the chart marked "not yet sent", and sent in
+// the order they were made when the connection returns, each with the id the
+// tablet made when the nurse saved it (so a retry never records twice) and
+// the time the nurse charted it. Entries belong to the nurse who made them:
+// another nurse signed in on the tablet never sends them. Nothing is kept
+// longer than the clinic's setting (data-keep-hours), and sent entries are
+// removed at once. The service worker (/infusions/offline-worker.js) serves
+// the session pages opened lately when the page is reloaded offline.
+(function () {
+  "use strict";
+
+  var DB_NAME = "ketaclinic-chart";
+  var STORE = "entries";
+  var root = null; // the element carrying the chart's settings
+  var sending = false;
+
+  // --- Storage --------------------------------------------------------------
+
+  function openDb() {
+    return new Promise(function (resolve, reject) {
+      var request = indexedDB.open(DB_NAME, 1);
+      request.onupgradeneeded = function () {
+        var store = request.result.createObjectStore(STORE, {
+          keyPath: "seq",
+          autoIncrement: true,
+        });
+        store.createIndex("client_id", "client_id", { unique: true });
+      };
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { reject(request.error); };
+    });
+  }
+
+  function withStore(mode, work) {
+    return openDb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction(STORE, mode);
+        var result = work(tx.objectStore(STORE));
+        tx.oncomplete = function () { resolve(result && result.result !== undefined ? result.result : result); };
+        tx.onerror = function () { reject(tx.error); };
+      });
+    });
+  }
+
+  function allEntries() {
+    return openDb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var request = db.transaction(STORE).objectStore(STORE).getAll();
+        request.onsuccess = function () { resolve(request.result); };
+        request.onerror = function () { reject(request.error); };
+      });
+    });
+  }
+
+  function put(entry) {
+    return withStore("readwrite", function (store) { return store.put(entry); });
+  }
+
+  function remove(seq) {
+    return withStore("readwrite", function (store) { return store.delete(seq); });
+  }
+
+  // --- What the nurse sees -----------------------------------------------------
+
+  function me() {
+    return root ? root.dataset.user : "";
+  }
+
+  function setBanner(entries) {
+    var banner = document.getElementById("offline-banner");
+    if (!banner) {
+      return;
+    }
+    var mine = entries.filter(function (e) { return e.made_by === me(); });
+    var waiting = mine.filter(function (e) { return e.state === "waiting"; }).length;
+    var refused = mine.filter(function (e) { return e.state !== "waiting"; }).length;
+    var others = entries.length - mine.length;
+    var words = [];
+    if (!navigator.onLine) {
+      words.push("This tablet is offline. Keep charting: entries are kept here and sent when the connection returns.");
+    }
+    if (waiting) {
+      words.push(waiting + (waiting === 1 ? " entry is" : " entries are") + " waiting to be sent.");
+    }
+    if (refused) {
+      words.push(refused + (refused === 1 ? " entry needs" : " entries need") + " your decision (below).");
+    }
+    if (others) {
+      words.push(others + (others === 1 ? " entry was" : " entries were") + " made by another nurse on this tablet: it is sent when that nurse signs in.");
+    }
+    if (banner.dataset.signIn) {
+      words.push(banner.dataset.signIn);
+    }
+    banner.querySelector("[data-offline-words]").textContent = words.join(" ");
+    banner.hidden = words.length === 0;
+    banner.classList.toggle("offline", !navigator.onLine);
+  }
+
+  function entryRow(entry) {
+    var item = document.createElement("li");
+    item.className = "offline-entry " + entry.state;
+    item.dataset.clientId = entry.client_id;
+    var when = new Date(entry.charted_at);
+    var text = entry.label + ", charted " + when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) +
+      " by " + entry.made_by_name + ": " + entry.summary + " — ";
+    item.appendChild(document.createTextNode(text));
+    var mark = document.createElement("strong");
+    mark.textContent = entry.state === "waiting" ? "not yet sent" : entry.message;
+    item.appendChild(mark);
+    if (entry.state !== "waiting" && entry.made_by === me()) {
+      var discard = document.createElement("button");
+      discard.type = "button";
+      discard.className = "secondary";
+      discard.dataset.offlineDiscard = entry.seq;
+      discard.textContent = "Discard this entry";
+      item.appendChild(document.createTextNode(" "));
+      item.appendChild(discard);
+    }
+    return item;
+  }
+
+  function render() {
+    if (!root) {
+      return Promise.resolve();
+    }
+    return allEntries().then(function (entries) {
+      var session = root.dataset.session;
+      var list = document.getElementById("offline-entries");
+      if (list) {
+        list.replaceChildren.apply(list, entries.filter(function (e) {
+          return e.session === session;
+        }).map(entryRow));
+        list.hidden = !list.children.length;
+      }
+      setBanner(entries);
+    });
+  }
+
+  // --- Keeping a form's entry -------------------------------------------------
+
+  function summary(form) {
+    var parts = [];
+    Array.prototype.forEach.call(form.elements, function (control) {
+      if (!control.name || control.type === "hidden" || control.type === "submit" ||
+          control.name === "csrfmiddlewaretoken") {
+        return;
+      }
+      if ((control.type === "radio" || control.type === "checkbox") && !control.checked) {
+        return;
+      }
+      if (!String(control.value).trim()) {
+        return;
+      }
+      var label = control.labels && control.labels[0];
+      var fieldset = control.closest("fieldset");
+      var name = fieldset && (control.type === "radio" || control.type === "checkbox")
+        ? fieldset.querySelector("legend").textContent
+        : label ? label.textContent : control.name;
+      var value = control.type === "radio" && label ? label.textContent : control.value;
+      var unit = control.dataset.unit ? " " + control.dataset.unit : "";
+      parts.push(name.trim() + " " + String(value).trim() + unit);
+    });
+    return parts.join(", ");
+  }
+
+  function values(form) {
+    var data = {};
+    new FormData(form).forEach(function (value, name) {
+      if (name === "csrfmiddlewaretoken") {
+        return;
+      }
+      if (name in data) {
+        data[name] = [].concat(data[name], value);
+      } else {
+        data[name] = value;
+      }
+    });
+    return data;
+  }
+
+  function newId() {
+    if (window.crypto && crypto.randomUUID) {
+      return crypto.randomUUID();
+    }
+    return "10000000-1000-4000-8000-100000000000".replace(/[018]/g, function (c) {
+      return (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16);
+    });
+  }
+
+  function keep(form) {
+    var data = values(form);
+    var idField = form.querySelector("input[name=client_id]");
+    var entry = {
+      client_id: (idField && idField.value) || newId(),
+      session: root.dataset.session,
+      token: root.dataset.token,
+      endpoint: root.dataset.endpoint,
+      kind: form.dataset.offlineKind,
+      label: form.dataset.offlineLabel || "Entry",
+      made_by: me(),
+      made_by_name: root.dataset.userName,
+      charted_at: new Date().toISOString(),
+      kept_at: Date.now(),
+      values: data,
+      summary: summary(form),
+      state: "waiting",
+      message: "",
+    };
+    delete entry.values.client_id;
+    return put(entry).then(function () {
+      // The next entry made with this form gets an id of its own.
+      if (idField) {
+        idField.value = newId();
+      }
+      form.reset();
+      return render();
+    });
+  }
+
+  // --- Sending ------------------------------------------------------------------
+
+  function csrfToken() {
+    var field = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return field ? field.value : "";
+  }
+
+  function sendOne(entry) {
+    return fetch(entry.endpoint, {
+      method: "POST",
+      credentials: "same-origin",
+      redirect: "manual",
+      headers: {
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+        "X-CSRFToken": csrfToken(),
+      },
+      body: JSON.stringify({
+        client_id: entry.client_id,
+        kind: entry.kind,
+        token: entry.token,
+        charted_at: entry.charted_at,
+        values: entry.values,
+      }),
+    }).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (response.type === "opaqueredirect" || response.status === 401 ||
+          response.status === 403 && type.indexOf("json") < 0) {
+        return { signIn: true };
+      }
+      if (type.indexOf("json") < 0) {
+        return { retry: true };  // a proxy's or a restarting server's page
+      }
+      return response.json().then(function (body) {
+        return { status: response.status, body: body };
+      });
+    });
+  }
+
+  function sync() {
+    if (sending || !root || !navigator.onLine) {
+      return Promise.resolve();
+    }
+    sending = true;
+    var banner = document.getElementById("offline-banner");
+    return allEntries().then(function (entries) {
+      var mine = entries.filter(function (e) {
+        return e.made_by === me() && e.state === "waiting";
+      });
+      var sent = 0;
+      var next = function (index) {
+        if (index >= mine.length) {
+          return Promise.resolve();
+        }
+        var entry = mine[index];
+        return sendOne(entry).then(function (result) {
+          if (result.signIn) {
+            if (banner) {
+              banner.dataset.signIn = "Your sign-in has ended: sign in again and the waiting entries are sent.";
+            }
+            return null;  // stop: keep the rest in order
+          }
+          if (result.retry) {
+            return null;
+          }
+          if (banner) {
+            delete banner.dataset.signIn;
+          }
+          if (result.status === 200 || result.status === 201) {
+            sent += 1;
+            return remove(entry.seq).then(function () { return next(index + 1); });
+          }
+          entry.state = result.status === 409 ? "conflict" : "refused";
+          entry.message = (result.body && result.body.message) || "The clinic refused this entry.";
+          return put(entry).then(function () { return next(index + 1); });
+        }, function () {
+          return null;  // the network failed again: try later
+        });
+      };
+      return next(0).then(function () {
+        if (sent) {
+          document.body.dispatchEvent(new CustomEvent("chart-changed", { bubbles: true }));
+        }
+      });
+    }).finally(function () {
+      sending = false;
+      return render();
+    });
+  }
+
+  // Entries older than the clinic's setting are not kept.
+  function expire() {
+    var hours = Number(root.dataset.keepHours || 12);
+    var limit = Date.now() - hours * 3600 * 1000;
+    return allEntries().then(function (entries) {
+      return Promise.all(entries.filter(function (e) { return e.kept_at < limit; })
+        .map(function (e) { return remove(e.seq); }));
+    });
+  }
+
+  // --- Wiring -------------------------------------------------------------------
+
+  // Offline, a chart form is kept instead of sent (before htmx sees it).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!root || !form.matches("form[data-offline-kind]") || navigator.onLine) {
+      return;
+    }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    keep(form);
+  }, true);
+
+  // Online, but the post failed on the network: keep it as well.
+  document.addEventListener("htmx:sendError", function (event) {
+    var form = event.detail.elt && event.detail.elt.closest("form[data-offline-kind]");
+    if (root && form) {
+      keep(form);
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-offline-discard]");
+    if (!button) {
+      return;
+    }
+    if (window.confirm("Discard this entry? It will not be recorded.")) {
+      remove(Number(button.dataset.offlineDiscard)).then(render);
+    }
+  });
+
+  // Signing out with entries still waiting warns first.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches("form[data-sign-out]") || !window.indexedDB) {
+      return;
+    }
+    if (form.dataset.warned) {
+      return;
+    }
+    event.preventDefault();
+    allEntries().then(function (entries) {
+      var mine = entries.filter(function (e) { return e.made_by === me(); });
+      if (mine.length && !window.confirm(
+        mine.length + (mine.length === 1 ? " entry has" : " entries have") +
+        " not been sent yet. If you sign out, they wait on this tablet until you sign in again. Sign out anyway?")) {
+        return;
+      }
+      if (navigator.serviceWorker && navigator.serviceWorker.controller) {
+        navigator.serviceWorker.controller.postMessage("forget-pages");
+      }
+      form.dataset.warned = "1";
+      form.requestSubmit();
+    });
+  }, true);
+
+  window.addEventListener("online", function () { render().then(sync); });
+  window.addEventListener("offline", render);
+
+  document.addEventListener("DOMContentLoaded", function () {
+    root = document.querySelector("[data-offline-chart]");
+    if (!root || !window.indexedDB) {
+      return;
+    }
+    if (navigator.serviceWorker && root.dataset.worker) {
+      navigator.serviceWorker.register(root.dataset.worker, { scope: root.dataset.workerScope })
+        .catch(function () { /* served over plain http elsewhere than localhost */ });
+    }
+    expire().then(render).then(sync);
+    window.setInterval(sync, 15000);
+  });
+})();
