@@ -22,6 +22,7 @@ urlpatterns = [
     path("audit/", include("ketaclinic.core.audit_urls")),
     path("plans/", include("ketaclinic.treatment.plan_urls")),
     path("infusions/", include("ketaclinic.infusions.urls")),
+    path("ledger/", include("ketaclinic.inventory.urls")),
     path("", include("ketaclinic.scheduling.public_urls")),
     path("messages/", include("ketaclinic.notifications.urls")),
     path("calendar/<str:token>.ics", feed.staff_calendar, name="calendar_feed"),

@@ -137,6 +137,23 @@ TABLE: dict[str, tuple[str, set[str] | str]] = {
     "infusions:medication_effect": ("post", {N, P}),
     "infusions:alert_handle": ("post", {N, P}),
     "infusions:monitor_live": ("get", CHART),
+    "ledger:home": ("get", CLINICAL_VIEW),
+    "ledger:receive": ("get", {M}),
+    "ledger:draw": ("get", {N, P}),
+    "ledger:waste": ("get", {N, P}),
+    "ledger:transfer": ("get", {M}),
+    "ledger:return": ("get", {M}),
+    "ledger:destroy": ("get", {M}),
+    "ledger:breakage": ("get", CLINICAL_VIEW),
+    "ledger:loss": ("get", {M}),
+    "ledger:count": ("get", CLINICAL_VIEW),
+    "ledger:correct": ("get", {M}),
+    "ledger:worklist": ("get", {M}),
+    "ledger:resolve": ("post", {M}),  # 400 without a reason: nothing written
+    "ledger:report": ("get", CLINICAL_VIEW),
+    "ledger:report_print": ("get", CLINICAL_VIEW),
+    "ledger:report_csv": ("get", CLINICAL_VIEW),
+    "ledger:export": ("get", {M}),
     "infusions:offline_worker": ("get", "public"),  # the offline chart's worker
     "infusions:entries": ("post", {N, P}),
     # Recovery, discharge and the session note
@@ -325,6 +342,30 @@ def infusions_url_for(name: str, world) -> str:
     return reverse(name, args=[checked_in(world).uuid])
 
 
+def ledger_url_for(name: str, world) -> str:
+    from ketaclinic.audit.actor import Actor
+    from ketaclinic.inventory import services
+    from tests.inventory.helpers import stock
+
+    shelf = stock(world)
+    if name in ("ledger:correct", "ledger:resolve"):
+        entry = services.receive(
+            actor=Actor.staff(world.staff[M], world.home),
+            safe=shelf.safe,
+            supplier=shelf.supplier,
+            product=shelf.product,
+            lot_number="A1",
+            expires_on=shelf.lot.expires_on,
+            containers=2,
+            ordered_containers=3,  # short: on the worklist
+            invoice_number="INV-1",
+        )
+        return reverse(name, args=[entry.uuid])
+    if name.startswith("ledger:report"):
+        return reverse(name, args=["administration"])
+    return reverse(name)
+
+
 def leads_url_for(name: str, world) -> str:
     from ketaclinic.inquiries.models import ConsultationNote
     from tests.inquiries.helpers import make_lead
@@ -368,6 +409,8 @@ def url_for(name: str, world) -> str:
         return plans_url_for(name, world)
     if name.startswith("infusions:"):
         return infusions_url_for(name, world)
+    if name.startswith("ledger:"):
+        return ledger_url_for(name, world)
     if name in {"notifications:retry", "calendar_feed"} or name.startswith("visit:"):
         return messages_url_for(name, world)
     entries = {
@@ -469,6 +512,7 @@ def test_access(world, name, role):
     if role in allowed:
         expected = {
             "scheduling:appointment_move": (200, 302, 400),
+            "ledger:resolve": (400,),
             "api:appointment_book": (409,),
             "api:appointment_move": (409,),
             "infusions:entries": (422,),  # reached; an empty form is no entry

@@ -127,6 +127,23 @@ AUDIT: dict[str, str] = {
     "infusions:medication_effect": CHART,
     "infusions:alert_handle": CHART,
     "infusions:monitor_live": CHART,
+    "ledger:home": NONE,  # balances per safe and lot
+    "ledger:receive": NONE,
+    "ledger:draw": NONE,  # the patient is typed by MRN; the draw is audited
+    "ledger:waste": NONE,
+    "ledger:transfer": NONE,
+    "ledger:return": NONE,
+    "ledger:destroy": NONE,
+    "ledger:breakage": NONE,
+    "ledger:loss": NONE,
+    "ledger:count": NONE,
+    "ledger:correct": LIST,  # the entry may name its patient
+    "ledger:worklist": LIST,  # a draw with no session names its patient
+    "ledger:resolve": LIST,  # refused: the worklist again
+    "ledger:report": LIST,  # the administration log names patients
+    "ledger:report_print": LIST,
+    "ledger:report_csv": LIST,
+    "ledger:export": LIST,
     "infusions:offline_worker": NONE,
     "infusions:entries": CHART,
     "infusions:discharge": CHART,

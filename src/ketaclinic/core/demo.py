@@ -590,6 +590,9 @@ def load_demo(*, password: str) -> DemoResult:
     from ketaclinic.infusions.demo import load_demo_infusions
 
     load_demo_infusions(location, password=password)
+    from ketaclinic.inventory.demo import load_demo_ledger
+
+    load_demo_ledger(location, password=password)
     return DemoResult(
         created_staff=created_staff, created_patients=created, booked=booked
     )

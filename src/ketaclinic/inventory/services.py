@@ -463,6 +463,7 @@ def draw(
     session_uuid: UUID | str | None = None,
     patient: Patient | None = None,
     at: datetime | None = None,
+    facts: Mapping[str, Any] | None = None,
 ) -> Entry:
     """Drug drawn from a vial for a patient, by the nurse who gives it: from the
     opened vial `container`, or from a new vial opened now. Give `mg` or `ml`
@@ -568,6 +569,7 @@ def draw(
             occurred_at=when,
             session_uuid=session,
             patient=patient,
+            facts=dict(facts or {}),
         )
 
 
