@@ -45,7 +45,7 @@ def day(world):
     ("role", "lands_on"),
     [
         ("front_desk", "/today/"),
-        ("nurse", "/schedule/"),
+        ("nurse", "/infusions/board/"),
         ("provider", "/today/"),
         ("manager", "/today/"),
         ("admin", "/audit/"),

@@ -123,7 +123,29 @@ def double_checked(world, session: Session | None = None) -> Session:
     return session
 
 
+def on_the_shelf(world, lot_number: str = "LOT123") -> None:
+    """The controlled-substance ledger holds three vials of the lot drawn."""
+    from ketaclinic.inventory import services as ledger
+    from ketaclinic.inventory.models import Lot
+    from tests.inventory.helpers import stock
+
+    if Lot.objects.filter(number=lot_number).exists():
+        return
+    shelf = stock(world)
+    ledger.receive(
+        actor=Actor.staff(world.staff["manager"], world.home),
+        safe=shelf.safe,
+        supplier=shelf.supplier,
+        product=shelf.product,
+        lot_number=lot_number,
+        expires_on=shelf.lot.expires_on,
+        containers=3,
+        invoice_number="INV-TEST",
+    )
+
+
 def drawn(world, session: Session):
+    on_the_shelf(world)
     mg = session.dose_mg
     ml = (mg / session.vial_mg_per_ml).quantize(Decimal("0.01"))
     return administration.drug_draw(

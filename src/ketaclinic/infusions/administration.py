@@ -724,7 +724,7 @@ _ACTION_OF: dict[str, dosing.PumpAction] = {
     PumpEvent.Kind.RATE: dosing.PumpAction.RATE_CHANGE,
     PumpEvent.Kind.STOP: dosing.PumpAction.STOP,
 }
-_FROM: dict[str, tuple[str, ...]] = {
+PUMP_FROM: dict[str, tuple[str, ...]] = {
     PumpEvent.Kind.START: (Session.State.READY,),
     PumpEvent.Kind.PAUSE: (Session.State.INFUSING,),
     PumpEvent.Kind.RESUME: (Session.State.PAUSED,),
@@ -822,7 +822,7 @@ def pump_record(
         existing = replayed(PumpEvent, cid, values)
         if existing is not None:
             return existing
-        if session.state not in _FROM[kind]:
+        if session.state not in PUMP_FROM[kind]:
             raise InfusionRefused(
                 f"{_REFUSED[kind]}: this one is {session.get_state_display().lower()}."
             )

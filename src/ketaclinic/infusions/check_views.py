@@ -20,7 +20,7 @@ from ketaclinic.accounts.access import staff_required
 from ketaclinic.accounts.permissions import Perm, can
 from ketaclinic.accounts.requests import StaffRequest
 from ketaclinic.clinical import dosing
-from ketaclinic.infusions import administration, checks, queries
+from ketaclinic.infusions import administration, checks, offline, queries
 from ketaclinic.infusions.check_forms import (
     DecisionForm,
     DrawForm,
@@ -546,3 +546,36 @@ def dose_record(request: StaffRequest, session_uuid) -> HttpResponse:
         form.refused(refused)
         return _answer(request, session, "dose", {which: form})
     return _answer(request, session, "dose")
+
+
+# --- The pump, charted on a tablet that lost its connection -----------------------
+
+
+@offline.recorder("pump", "Pump")
+def pump_from_tablet(actor, session, client_id, charted_at, values):
+    """A pump entry kept on the tablet: recorded as the page would, unless the
+    infusion changed meanwhile so that it no longer applies (a pause of an
+    infusion another nurse stopped): then the nurse decides."""
+    which = str(values.get("form", ""))
+    kind = which.removeprefix("pump-")
+    if not which.startswith("pump-") or kind not in PumpEvent.Kind.values:
+        raise InfusionRefused("This pump entry is damaged and cannot be read.")
+    form = PumpForm(values, prefix=which)
+    stored = PumpEvent.objects.filter(client_id=client_id).exists()
+    if not stored and session.state not in administration.PUMP_FROM[kind]:
+        raise offline.Conflict(
+            f"While this tablet was offline the infusion became "
+            f"{session.get_state_display().lower()}: "
+            f"“{PumpEvent.Kind(kind).label}” was not recorded. Check the pump and "
+            "discard this entry, or chart what happened again."
+        )
+    entry = administration.pump_record(
+        actor=actor,
+        session=session,
+        kind=kind,
+        rate=form.value("rate") or None,
+        reason=form.value("reason"),
+        client_id=client_id,
+        charted_at=form.charted(session.location.zone) or charted_at,
+    )
+    return entry, not stored

@@ -201,7 +201,7 @@
 
   function keep(form) {
     var data = values(form);
-    var idField = form.querySelector("input[name=client_id]");
+    var idField = form.querySelector("input[name$=client_id]");
     var entry = {
       client_id: (idField && idField.value) || newId(),
       session: root.dataset.session,
@@ -218,7 +218,9 @@
       state: "waiting",
       message: "",
     };
-    delete entry.values.client_id;
+    if (idField) {
+      delete entry.values[idField.name];
+    }
     return put(entry).then(function () {
       // The next entry made with this form gets an id of its own.
       if (idField) {
