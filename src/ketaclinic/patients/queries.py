@@ -54,6 +54,7 @@ from ketaclinic.patients.text import (
     parse_phone,
     prefix_upper_bound,
 )
+from ketaclinic.prepared import prepared_sql
 
 if TYPE_CHECKING:
     from ketaclinic.clinics.models import Location
@@ -605,6 +606,11 @@ class Chart:
 _ENTRY_COLUMNS = ("id", "active", "recorded_at", "recorded_by_id", "patient_id")
 
 
+def _shared_fields(model: type[Model]) -> list:
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    return [by_attname[name] for name in _ENTRY_COLUMNS]
+
+
 def _own_fields(model: type[Model]) -> list:
     return [f for f in model._meta.concrete_fields if f.attname not in _ENTRY_COLUMNS]
 
@@ -632,31 +638,51 @@ def _field_key(attname: str):
     return lambda row: (getattr(row, attname) is None, getattr(row, attname))
 
 
-def entry_lists(patient: Patient, models: tuple[type[Model], ...]) -> list[list]:
-    """Several of the chart's entry lists (escorts, allergies, ...) in one
-    query: the columns they share as they are, each model's own columns as
-    text, turned back into values by their fields; each list in its model's
-    order."""
+def _entry_lists_query(models: tuple[type[Model], ...], patient_id: int) -> QuerySet:
+    """The entry lists of `models` as one UNION ALL: each row's list number,
+    then every column as text (the shared columns first), padded to the
+    widest model."""
     width = max(len(_own_fields(model)) for model in models)
     querysets = []
     for number, model in enumerate(models):
+        shared = [Cast(name, TextField()) for name in _ENTRY_COLUMNS]
         own = [Cast(f.attname, TextField()) for f in _own_fields(model)]
         padding = [Value(None, output_field=TextField())] * (width - len(own))
         querysets.append(
-            model._default_manager.filter(patient=patient)
+            model._default_manager.filter(patient_id=patient_id)
             .order_by()
-            .values_list(Value(number), *_ENTRY_COLUMNS, *own, *padding)
+            .values_list(Value(number), *shared, *own, *padding)
         )
     first, *rest = querysets
+    return first.union(*rest, all=True)
+
+
+def entry_lists(patient: Patient, models: tuple[type[Model], ...]) -> list[list]:
+    """Several of the chart's entry lists (escorts, allergies, ...) in one
+    query, built once (ketaclinic.prepared): every column as text, turned
+    back into values by its field; each list in its model's order."""
+    sql, params = prepared_sql(
+        ("entry_lists", models),
+        lambda pk: _entry_lists_query(models, pk),
+        patient.pk,
+        using=connection.alias,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
     lists: list[list] = [[] for _ in models]
-    for number, *values in first.union(*rest, all=True):
-        model = models[number]
-        shared = dict(zip(_ENTRY_COLUMNS, values, strict=False))
-        texts = values[len(_ENTRY_COLUMNS) :]
-        for field, text in zip(_own_fields(model), texts, strict=False):
+    for number, *texts in found:
+        model = models[int(number)]
+        shared = {
+            f.attname: _from_text(f, text)
+            for f, text in zip(_shared_fields(model), texts, strict=False)
+        }
+        own_texts = texts[len(_ENTRY_COLUMNS) :]
+        for field, text in zip(_own_fields(model), own_texts, strict=False):
             shared[field.attname] = _from_text(field, text)
-        row_values = [shared[f.attname] for f in model._meta.concrete_fields]
-        lists[number].append(model.from_db(connection.alias, None, row_values))
+        names = [f.attname for f in model._meta.concrete_fields]
+        row_values = [shared[name] for name in names]
+        lists[int(number)].append(model.from_db(connection.alias, names, row_values))
     return [
         _sort_by_meta_ordering(model, rows)
         for model, rows in zip(models, lists, strict=True)
@@ -668,19 +694,24 @@ def _measurements_and_height(
 ) -> tuple[list[BodyMeasurement], Decimal | None]:
     """The latest weights and, in the same query, the latest active height
     (which may be older than those)."""
-    mine = BodyMeasurement.objects.filter(patient=patient)
-    sql, params = _union_all_sql(
-        [
-            mine.order_by("-measured_at", "-id")[:count],
-            mine.filter(active=True, height_cm__isnull=False).order_by(
-                "-measured_at", "-id"
-            )[:1],
-        ],
-        tag=True,
+
+    def build(patient_id: int) -> tuple[str, list]:
+        mine = BodyMeasurement.objects.filter(patient_id=patient_id)
+        sql, params = _union_all_sql(
+            [
+                mine.order_by("-measured_at", "-id")[:count],
+                mine.filter(active=True, height_cm__isnull=False).order_by(
+                    "-measured_at", "-id"
+                )[:1],
+            ],
+            tag=True,
+        )
+        return f"{sql} ORDER BY part, 1", params
+
+    sql, params = prepared_sql(
+        ("measurements_and_height", count), build, patient.pk, using=connection.alias
     )
-    rows: list[Any] = list(
-        BodyMeasurement.objects.raw(f"{sql} ORDER BY part, 1", params)
-    )
+    rows: list[Any] = list(BodyMeasurement.objects.raw(sql, params))
     measurements = sorted(
         (row for row in rows if row.part == 0),
         key=lambda m: (m.measured_at, m.pk),
