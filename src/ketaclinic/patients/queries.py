@@ -282,6 +282,8 @@ class PatientRow:
     parse per row in the template)."""
 
     uuid: uuid_module.UUID
+    last_name: str
+    first_name: str
     name: str  # "Last, First"
     preferred_name: str
     born: str  # "Jan 2, 1990"
@@ -307,6 +309,8 @@ def patient_rows(
     return [
         PatientRow(
             uuid=row["uuid"],
+            last_name=row["last_name"],
+            first_name=row["first_name"],
             name=f"{row['last_name']}, {row['first_name']}",
             preferred_name=row["preferred_name"],
             born=_born(row["date_of_birth"]),
