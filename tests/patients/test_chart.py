@@ -158,6 +158,30 @@ def test_the_chart_lists_every_entry_in_order_with_its_values(world, as_role):
     assert "Ideal body weight" in page.text  # the height older than 10 weights
 
 
+def test_the_entry_lists_hold_what_the_orm_reads(world):
+    """Every column of every entry, read as text and turned back, equals what
+    the ORM reads of the same rows, in the same order."""
+    from ketaclinic.patients.queries import entry_lists
+
+    patient = world.patient
+    nurse = world.staff["nurse"]
+    fill_chart(patient, 3)
+    Allergy.objects.create(
+        patient=patient, substance="Latex", active=False, recorded_by=nurse
+    )
+    models = (Escort, Allergy, Medication, Condition)
+
+    def values(rows):
+        return [
+            {f.attname: getattr(row, f.attname) for f in row._meta.concrete_fields}
+            for row in rows
+        ]
+
+    for model, rows in zip(models, entry_lists(patient, models), strict=True):
+        assert values(rows) == values(model.objects.filter(patient=patient))
+        assert rows, model
+
+
 def test_the_chart_shows_weights_side_by_side_with_units(world, as_role):
     world.patient.sex_at_birth = "female"
     world.patient.save()

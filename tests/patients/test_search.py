@@ -217,3 +217,45 @@ def test_live_search_answers_htmx_with_the_results_only(people, as_role):
     assert response.status_code == 200
     assert "<html" not in response.text
     assert "Lovelace" in response.text
+
+
+def test_a_birth_date_is_written_as_the_date_filter_writes_it():
+    from django.utils import dateformat
+
+    from ketaclinic.patients.queries import _born
+
+    for day in [date(1990, 1, 2), date(2001, 5, 31), date(1899, 12, 9)] + [
+        date(1975, month, 15) for month in range(1, 13)
+    ]:
+        assert _born(day) == dateformat.format(day, "M j, Y")
+
+
+@pytest.mark.parametrize("q", ["lo", "l"])
+def test_a_search_over_two_locations_merges_them_in_order(world, as_role, settings, q):
+    """Each location is walked on its own: the pages merge them, in list
+    order (last names first, then first names), every patient once."""
+    settings.KETACLINIC_PAGE_SIZE = 4
+    nurse = world.staff["nurse"]
+    nurse.locations.add(world.other)
+    for i in range(7):
+        make_patient(world.home, last_name=f"Lopez{i % 3}", first_name=f"Ann{i}")
+        make_patient(world.other, last_name=f"Lopez{i % 4}", first_name=f"Bea{i}")
+        make_patient(world.other, last_name=f"Baker{i}", first_name=f"Lou{i % 2}")
+    client = as_role("nurse")
+    pages, last = follow(client, client.get(reverse("patients:list"), {"q": q}), "next")
+    names = [name for page in pages for name in page]
+    rows = sorted(
+        Patient.objects.values_list(
+            "last_name_key", "first_name_key", "id", "last_name", "first_name"
+        )
+    )
+    by_last = [row for row in rows if row[0].startswith(q)]
+    by_first = sorted(
+        (row for row in rows if row[1].startswith(q) and row not in by_last),
+        key=lambda row: (row[1], row[0], row[2]),
+    )
+    assert names == [f"{row[3]}, {row[4]}" for row in by_last + by_first]
+    assert any("Ann" in n for n in names) and any("Bea" in n for n in names)
+    assert len(pages) >= 5
+    back, _ = follow(client, last, "prev")
+    assert back[::-1] == pages

@@ -7,11 +7,14 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.db import connection
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import render
 
 from ketaclinic.accounts.permissions import ROLES_REQUIRING_2FA, Perm, can
 from ketaclinic.accounts.requests import AppRequest
+from ketaclinic.prepared import prepared_sql
 
 
 def needs_second_factor(user) -> bool:
@@ -32,9 +35,23 @@ def needs_second_factor(user) -> bool:
 
 
 def has_confirmed_device(user) -> bool:
-    from django_otp import devices_for_user
+    """Whether the user has a confirmed device of any kind (what django_otp's
+    devices_for_user finds), asked with a query built once per kind."""
+    from django_otp import device_classes
 
-    return any(True for _ in devices_for_user(user, confirmed=True))
+    for model in device_classes():
+
+        def confirmed(user_id: int, model=model) -> QuerySet:
+            devices = model.objects.filter(user_id=user_id, confirmed=True)
+            return devices.values_list("pk")[:1]
+
+        key = ("confirmed_device", model._meta.label)
+        sql, params = prepared_sql(key, confirmed, user.pk)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            if cursor.fetchone() is not None:
+                return True
+    return False
 
 
 def forbidden(request: AppRequest, what: str = "") -> HttpResponse:

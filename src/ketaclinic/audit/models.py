@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from ketaclinic.audit.actor import Channel
 from ketaclinic.audit.chain import GENESIS, entry_hash
+from ketaclinic.prepared import prepared_sql
 from ketaclinic.records import AppendOnlyQuerySet
 
 HEAD = 1  # the primary key of the one AuditChainHead row
@@ -29,7 +30,13 @@ class AuditChainHead(models.Model):
     def locked(cls) -> AuditChainHead:
         """The head, locked until the end of the transaction; made when the
         trail is new (or has been emptied by a flush)."""
-        head = cls.objects.select_for_update().filter(pk=HEAD).first()
+        # Every audited page asks: a query built once (ketaclinic.prepared).
+        sql, params = prepared_sql(
+            ("audit_chain_head",),
+            lambda pk: cls.objects.select_for_update().filter(pk=pk),
+            HEAD,
+        )
+        head = next(iter(cls.objects.raw(sql, params)), None)
         if head is not None:
             return head
         newest = AuditEvent.objects.order_by("-seq").first()

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -23,6 +24,7 @@ from ketaclinic.inquiries.models import (
 from ketaclinic.intake.models import Intake
 from ketaclinic.patients.models import Patient
 from ketaclinic.patients.queries import record_for_actor
+from ketaclinic.prepared import prepared_sql
 from ketaclinic.scheduling.models import Appointment, AppointmentType
 from ketaclinic.treatment.models import ScreeningDecision
 
@@ -318,10 +320,7 @@ class Journey:
         ]
 
 
-def journey(patient) -> Journey:
-    """The furthest step the chart (visits, intake, screening decision) or the
-    patient's lead shows. One query."""
-
+def _journey_facts(patient_id: int):
     def latest(model, field: str, order: str):
         rows = model.objects.filter(patient=OuterRef("pk")).order_by(order, "-pk")
         return Subquery(rows.values(field)[:1])
@@ -329,8 +328,8 @@ def journey(patient) -> Journey:
     visits = Appointment.objects.filter(patient=OuterRef("pk")).exclude(
         status=Appointment.Status.CANCELLED
     )
-    facts = (
-        Patient.objects.filter(pk=patient.pk)
+    return (
+        Patient.objects.filter(pk=patient_id)
         .annotate(
             lead_stage=latest(Inquiry, "stage", "-created_at"),
             infusion=Exists(visits.filter(type__kind=AppointmentType.Kind.INFUSION)),
@@ -341,8 +340,20 @@ def journey(patient) -> Journey:
             intake=latest(Intake, "status", "-created_at"),
         )
         .values("lead_stage", "infusion", "consultation", "decision", "intake")
-        .get()
     )
+
+
+def journey(patient) -> Journey:
+    """The furthest step the chart (visits, intake, screening decision) or the
+    patient's lead shows. One query, built once (ketaclinic.prepared)."""
+    sql, params = prepared_sql(("journey",), _journey_facts, patient.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        row = cursor.fetchone()
+    if row is None:
+        raise Patient.DoesNotExist
+    facts = dict(zip(names, row, strict=True))
     found: list[tuple[str, str]] = []
     if facts["lead_stage"] in _STEP_OF_STAGE:
         found.append((_STEP_OF_STAGE[facts["lead_stage"]], ""))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid as uuid_module
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -31,9 +32,11 @@ from django.db.models.fields.tuple_lookups import (
 )
 from django.db.models.functions import Cast
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import MONTHS_3
 
-from ketaclinic.accounts.locations import location_ids_of
+from ketaclinic.accounts.locations import location_ids_of, locations_of
 from ketaclinic.accounts.permissions import Perm, can
 from ketaclinic.audit.actor import Actor
 from ketaclinic.audit.services import Action, audit_record
@@ -45,7 +48,13 @@ from ketaclinic.patients.models import (
     Medication,
     Patient,
 )
-from ketaclinic.patients.text import name_key, parse_phone, prefix_upper_bound
+from ketaclinic.patients.text import (
+    format_phone,
+    name_key,
+    parse_phone,
+    prefix_upper_bound,
+)
+from ketaclinic.prepared import prepared_sql
 
 if TYPE_CHECKING:
     from ketaclinic.clinics.models import Location
@@ -248,6 +257,72 @@ def patient_search(user, text: str) -> QuerySet[Patient]:
     return first.union(*rest, all=True).order_by(*LIST_ORDER)
 
 
+# The columns of a row of the patient list.
+ROW_FIELDS = (
+    "uuid",
+    "last_name",
+    "first_name",
+    "preferred_name",
+    "date_of_birth",
+    "mrn",
+    "phone",
+    "location_id",
+)
+# Stands for the location of a walk in the query built once for every
+# location (no location has a negative id).
+_ANY_LOCATION = -(2**62) + 7919
+# Stands for a patient's uuid in the chart's URL, reversed once per page.
+_URL_PLACEHOLDER = uuid_module.UUID(int=0)
+
+
+@dataclass(frozen=True, slots=True)
+class PatientRow:
+    """A patient as the list shows them: each column's words, ready to show
+    (a page of 50 rows is written without a model, a URL lookup or a phone
+    parse per row in the template)."""
+
+    uuid: uuid_module.UUID
+    last_name: str
+    first_name: str
+    name: str  # "Last, First"
+    preferred_name: str
+    born: str  # "Jan 2, 1990"
+    mrn: str
+    phone: str  # (303) 555-0142
+    location: str
+    chart_url: str
+
+
+def _born(day: date | None) -> str:
+    """A date as the date filter writes "M j, Y": Jan 2, 1990."""
+    if day is None:
+        return ""
+    return f"{MONTHS_3[day.month].title()} {day.day}, {day.year:04d}"
+
+
+def patient_rows(
+    values: list[dict], location_names: dict[int, str]
+) -> list[PatientRow]:
+    """Rows of the list from their ROW_FIELDS values."""
+    chart_url = reverse("patients:chart", args=[_URL_PLACEHOLDER])
+    placeholder = str(_URL_PLACEHOLDER)
+    return [
+        PatientRow(
+            uuid=row["uuid"],
+            last_name=row["last_name"],
+            first_name=row["first_name"],
+            name=f"{row['last_name']}, {row['first_name']}",
+            preferred_name=row["preferred_name"],
+            born=_born(row["date_of_birth"]),
+            mrn=row["mrn"],
+            phone=format_phone(row["phone"] or ""),
+            location=location_names.get(row["location_id"], ""),
+            chart_url=chart_url.replace(placeholder, str(row["uuid"])),
+        )
+        for row in values
+    ]
+
+
 @dataclass(frozen=True)
 class PatientPage:
     """One page of the patient list or of a search's matches.
@@ -258,7 +333,7 @@ class PatientPage:
     the neighbouring pages (the uuid of the row to continue from), or None.
     """
 
-    patients: list[Patient]
+    patients: list[PatientRow]
     count: int
     more_than_cap: bool
     next_after: str | None
@@ -343,9 +418,10 @@ def _page_rows(
     cursor: Cursor | None,
     backwards: bool,
     limit: int,
-) -> list[Patient]:
-    """Up to `limit` rows after the cursor (before it, nearest first, when
-    going backwards), branch after branch, each in its order.
+) -> list[dict]:
+    """The ROW_FIELDS of up to `limit` rows after the cursor (before it,
+    nearest first, when going backwards), branch after branch, each in its
+    order.
 
     Every branch is walked per location along the index that holds it in
     order (location, then the names), from the cursor, so that a page reads
@@ -353,7 +429,7 @@ def _page_rows(
     and however deep the page. With more than one walk, only their keys are
     read and merged by the database, then the rows of the page by id.
     """
-    walks = []
+    walks: list[tuple[int, QuerySet, tuple[str, ...], list[int] | None]] = []
     for number, branch in enumerate(branches):
         order = [f"-{f}" for f in branch.order] if backwards else list(branch.order)
         matches = Q(branch.condition)
@@ -364,29 +440,44 @@ def _page_rows(
                 lookup = TupleLessThan if backwards else TupleGreaterThan
                 columns = Tuple(*(F(field) for field in branch.order))
                 matches &= Q(lookup(columns, cursor.key))
-        scopes = (
-            [Q(location_id=pk) for pk in location_ids]
-            if branch.per_location
-            else [Q(location_id__in=location_ids)]
-        )
-        for scope in scopes:
+        if branch.per_location and len(location_ids) > 1:
+            # One walk per location: the same query but for the location,
+            # built once (an ORM query costs more to build than to run).
+            walk = Patient.objects.filter(matches, location_id=_ANY_LOCATION)
+            walks.append((number, walk.order_by(*order), branch.order, location_ids))
+        else:
+            scope = (
+                Q(location_id=location_ids[0])
+                if len(location_ids) == 1
+                else Q(location_id__in=location_ids)
+            )
             walk = Patient.objects.filter(matches, scope)
-            walks.append((number, walk.order_by(*order), branch.order))
-    if len(walks) == 1:
-        (_, walk, _) = walks[0]
-        return list(walk.select_related("location")[:limit])
-    sql, params = _union_all_sql(
-        [
-            walk.values_list(Value(number), *order)[:limit]
-            for number, walk, order in walks
-        ]
-    )
+            walks.append((number, walk.order_by(*order), branch.order, None))
+    if len(walks) == 1 and walks[0][3] is None:
+        return list(walks[0][1].values(*ROW_FIELDS)[:limit])
+    parts: list[str] = []
+    params: list[Any] = []
+    for number, walk, fields, per_location in walks:
+        keys = walk.values_list(Value(number), *fields)[:limit]
+        sql, walk_params = keys.query.sql_with_params()
+        for location_id in per_location or [_ANY_LOCATION]:
+            alias = f"u{len(parts)}"
+            # Django's own SQL, its parameters kept apart.
+            parts.append(f"SELECT {alias}.* FROM ({sql}) AS {alias}")  # noqa: S608
+            params.extend(
+                location_id if param == _ANY_LOCATION else param
+                for param in walk_params
+            )
+    sql = " UNION ALL ".join(parts)
     direction = "DESC" if backwards else "ASC"
     merged = f"{sql} ORDER BY " + ", ".join(f"{n} {direction}" for n in (1, 2, 3, 4))
     with connection.cursor() as db:
         db.execute(f"{merged} LIMIT %s", [*params, limit])
         ids = [row[3] for row in db.fetchall()]
-    by_id = Patient.objects.select_related("location").in_bulk(ids)
+    by_id = {
+        row.pop("id"): row
+        for row in Patient.objects.filter(id__in=ids).values("id", *ROW_FIELDS)
+    }
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
@@ -416,11 +507,13 @@ def patient_page(
     cursor = _cursor(user, branches, before if backwards else after)
     backwards = backwards and cursor is not None
     count = _capped_count(branches, location_ids, COUNT_CAP)
-    rows = _page_rows(branches, location_ids, cursor, backwards, size + 1)
-    more = len(rows) > size
-    rows = rows[:size]
+    values = _page_rows(branches, location_ids, cursor, backwards, size + 1)
+    more = len(values) > size
+    values = values[:size]
     if backwards:
-        rows.reverse()
+        values.reverse()
+    names = {location.pk: location.name for location in locations_of(user)}
+    rows = patient_rows(values, names)
     has_next = more if not backwards else True
     has_previous = more if backwards else cursor is not None
     return PatientPage(
@@ -517,6 +610,11 @@ class Chart:
 _ENTRY_COLUMNS = ("id", "active", "recorded_at", "recorded_by_id", "patient_id")
 
 
+def _shared_fields(model: type[Model]) -> list:
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    return [by_attname[name] for name in _ENTRY_COLUMNS]
+
+
 def _own_fields(model: type[Model]) -> list:
     return [f for f in model._meta.concrete_fields if f.attname not in _ENTRY_COLUMNS]
 
@@ -544,31 +642,51 @@ def _field_key(attname: str):
     return lambda row: (getattr(row, attname) is None, getattr(row, attname))
 
 
-def entry_lists(patient: Patient, models: tuple[type[Model], ...]) -> list[list]:
-    """Several of the chart's entry lists (escorts, allergies, ...) in one
-    query: the columns they share as they are, each model's own columns as
-    text, turned back into values by their fields; each list in its model's
-    order."""
+def _entry_lists_query(models: tuple[type[Model], ...], patient_id: int) -> QuerySet:
+    """The entry lists of `models` as one UNION ALL: each row's list number,
+    then every column as text (the shared columns first), padded to the
+    widest model."""
     width = max(len(_own_fields(model)) for model in models)
     querysets = []
     for number, model in enumerate(models):
+        shared = [Cast(name, TextField()) for name in _ENTRY_COLUMNS]
         own = [Cast(f.attname, TextField()) for f in _own_fields(model)]
         padding = [Value(None, output_field=TextField())] * (width - len(own))
         querysets.append(
-            model._default_manager.filter(patient=patient)
+            model._default_manager.filter(patient_id=patient_id)
             .order_by()
-            .values_list(Value(number), *_ENTRY_COLUMNS, *own, *padding)
+            .values_list(Value(number), *shared, *own, *padding)
         )
     first, *rest = querysets
+    return first.union(*rest, all=True)
+
+
+def entry_lists(patient: Patient, models: tuple[type[Model], ...]) -> list[list]:
+    """Several of the chart's entry lists (escorts, allergies, ...) in one
+    query, built once (ketaclinic.prepared): every column as text, turned
+    back into values by its field; each list in its model's order."""
+    sql, params = prepared_sql(
+        ("entry_lists", models),
+        lambda pk: _entry_lists_query(models, pk),
+        patient.pk,
+        using=connection.alias,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
     lists: list[list] = [[] for _ in models]
-    for number, *values in first.union(*rest, all=True):
-        model = models[number]
-        shared = dict(zip(_ENTRY_COLUMNS, values, strict=False))
-        texts = values[len(_ENTRY_COLUMNS) :]
-        for field, text in zip(_own_fields(model), texts, strict=False):
+    for number, *texts in found:
+        model = models[int(number)]
+        shared = {
+            f.attname: _from_text(f, text)
+            for f, text in zip(_shared_fields(model), texts, strict=False)
+        }
+        own_texts = texts[len(_ENTRY_COLUMNS) :]
+        for field, text in zip(_own_fields(model), own_texts, strict=False):
             shared[field.attname] = _from_text(field, text)
-        row_values = [shared[f.attname] for f in model._meta.concrete_fields]
-        lists[number].append(model.from_db(connection.alias, None, row_values))
+        names = [f.attname for f in model._meta.concrete_fields]
+        row_values = [shared[name] for name in names]
+        lists[int(number)].append(model.from_db(connection.alias, names, row_values))
     return [
         _sort_by_meta_ordering(model, rows)
         for model, rows in zip(models, lists, strict=True)
@@ -580,19 +698,24 @@ def _measurements_and_height(
 ) -> tuple[list[BodyMeasurement], Decimal | None]:
     """The latest weights and, in the same query, the latest active height
     (which may be older than those)."""
-    mine = BodyMeasurement.objects.filter(patient=patient)
-    sql, params = _union_all_sql(
-        [
-            mine.order_by("-measured_at", "-id")[:count],
-            mine.filter(active=True, height_cm__isnull=False).order_by(
-                "-measured_at", "-id"
-            )[:1],
-        ],
-        tag=True,
+
+    def build(patient_id: int) -> tuple[str, list]:
+        mine = BodyMeasurement.objects.filter(patient_id=patient_id)
+        sql, params = _union_all_sql(
+            [
+                mine.order_by("-measured_at", "-id")[:count],
+                mine.filter(active=True, height_cm__isnull=False).order_by(
+                    "-measured_at", "-id"
+                )[:1],
+            ],
+            tag=True,
+        )
+        return f"{sql} ORDER BY part, 1", params
+
+    sql, params = prepared_sql(
+        ("measurements_and_height", count), build, patient.pk, using=connection.alias
     )
-    rows: list[Any] = list(
-        BodyMeasurement.objects.raw(f"{sql} ORDER BY part, 1", params)
-    )
+    rows: list[Any] = list(BodyMeasurement.objects.raw(sql, params))
     measurements = sorted(
         (row for row in rows if row.part == 0),
         key=lambda m: (m.measured_at, m.pk),

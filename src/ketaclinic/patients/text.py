@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -89,11 +90,33 @@ def parse_phone(raw: str, region: str = DEFAULT_REGION) -> str | None:
     return parts[0] if parts else None
 
 
+# A number of the North American plan as stored: +1, then ten digits.
+_NANP_RE = re.compile(r"\+1([2-9]\d{9})")
+
+
+@functools.lru_cache(maxsize=4096)
 def format_phone(e164: str, extension: str = "") -> str:
     """The one way a phone number is written for people: (303) 555-0142, with
-    'ext. 12' when it has an extension; numbers abroad keep their country code."""
+    'ext. 12' when it has an extension; numbers abroad keep their country code.
+
+    A list page writes 50 of them: a stored +1 number skips the parse (its
+    digits are the national number), and a US one is written straight from
+    its digits, as phonenumbers' national format writes every ten-digit US
+    number (tests/patients/test_phone.py compares the two)."""
     if not e164:
         return ""
+    nanp = _NANP_RE.fullmatch(e164)
+    if nanp is not None:
+        digits = nanp.group(1)
+        number = phonenumbers.PhoneNumber(country_code=1, national_number=int(digits))
+        if phonenumbers.region_code_for_number(number) == DEFAULT_REGION:
+            written = f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"
+            return f"{written} ext. {extension}" if extension else written
+    return _format_phone_parsed(e164, extension)
+
+
+def _format_phone_parsed(e164: str, extension: str = "") -> str:
+    """format_phone by phonenumbers alone: any number, stored or not."""
     try:
         number = phonenumbers.parse(e164, DEFAULT_REGION)
     except phonenumbers.NumberParseException:
