@@ -163,7 +163,9 @@
         ? fieldset.querySelector("legend").textContent
         : label ? label.textContent : control.name;
       var value = control.type === "radio" && label ? label.textContent : control.value;
-      var unit = control.dataset.unit ? " " + control.dataset.unit : "";
+      var unitShown = control.parentElement && control.parentElement.querySelector(".unit");
+      var unit = control.dataset.unit || (unitShown ? unitShown.textContent.trim() : "");
+      unit = unit ? " " + unit : "";
       parts.push(name.trim() + " " + String(value).trim() + unit);
     });
     return parts.join(", ");
@@ -397,6 +399,13 @@
     }
     if (navigator.serviceWorker && root.dataset.worker) {
       navigator.serviceWorker.register(root.dataset.worker, { scope: root.dataset.workerScope })
+        .then(function () { return navigator.serviceWorker.ready; })
+        .then(function (registration) {
+          // Keep this chart for a reload while offline.
+          var url = location.href.split("#")[0];
+          registration.active.postMessage({ keep: url });
+          root.dataset.kept = "1";
+        })
         .catch(function () { /* served over plain http elsewhere than localhost */ });
     }
     expire().then(render).then(sync);

@@ -79,8 +79,22 @@ self.addEventListener("fetch", function (event) {
   }
 });
 
+function keepPage(url) {
+  return fetch(url, { credentials: "same-origin" }).then(function (response) {
+    if (!response.ok || response.redirected) {
+      return null;
+    }
+    return stamped(response).then(function (kept) {
+      return caches.open(PAGES).then(function (cache) { return cache.put(url, kept); });
+    });
+  }, function () { return null; });
+}
+
 self.addEventListener("message", function (event) {
   if (event.data === "forget-pages") {
     event.waitUntil(caches.delete(PAGES));
+  } else if (event.data && event.data.keep && CHART.test(new URL(event.data.keep).pathname)) {
+    // A chart opened before this worker took charge of the page.
+    event.waitUntil(keepPage(event.data.keep));
   }
 });

@@ -1,0 +1,204 @@
+"""The infusion chart on a tablet that loses its connection: nothing charted is
+lost, nothing is recorded twice, and what the infusion outgrew meanwhile is put
+to the nurse."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from ketaclinic.accounts.models import User
+from ketaclinic.audit.actor import Actor
+from ketaclinic.infusions import services
+from ketaclinic.infusions.models import (
+    MedicationGiven,
+    PumpEvent,
+    Session,
+    VitalReading,
+)
+from ketaclinic.treatment.models import TreatmentPlan
+from ketaclinic.treatment.plans import plan_in_force
+from tests.e2e.conftest import TABLET
+from tests.notifications.helpers import make_visit
+
+pytestmark = pytest.mark.e2e
+
+WAIT_MS = 40_000  # the tablet tries again every 15 seconds
+
+
+def infusing_session() -> Session:
+    """A demo patient with a plan in force, checked in an hour ago, infusing."""
+    for plan in TreatmentPlan.objects.order_by("id"):
+        if (
+            plan_in_force(plan.patient) is not None
+            and not Session.objects.filter(patient=plan.patient).exists()
+        ):
+            patient = plan.patient
+            break
+    else:
+        raise AssertionError("No demo patient has a plan in force.")
+    now = timezone.localtime(timezone.now(), patient.location.zone)
+    visit = make_visit(patient, now.replace(second=0, microsecond=0))
+    nurse = User.objects.get(username="nurse")
+    session = services.check_in(actor=Actor.system(nurse), appointment=visit)
+    started = timezone.now() - timedelta(minutes=20)
+    Session.objects.filter(pk=session.pk).update(
+        state=Session.State.INFUSING,
+        checked_in_at=timezone.now() - timedelta(hours=1),
+        started_at=started,
+    )
+    PumpEvent.objects.create(
+        session=session, kind="start", charted_at=started, by=nurse
+    )
+    return session
+
+
+def open_chart(page, session: Session) -> None:
+    page.goto(f"/infusions/{session.uuid}/")
+    # The service worker has kept this chart for a reload while offline.
+    for _ in range(WAIT_MS // 250):
+        kept = page.evaluate(
+            """() => caches.open("ketaclinic-chart-pages")
+                     .then(c => c.keys()).then(k => k.length)"""
+        )
+        if kept:
+            return
+        page.wait_for_timeout(250)
+    raise AssertionError("The chart was not kept for offline use.")
+
+
+def chart_reading(page, systolic: int, heart_rate: int) -> None:
+    page.get_by_role("textbox", name="Systolic pressure", exact=True).fill(
+        str(systolic)
+    )
+    page.get_by_role("textbox", name="Diastolic pressure", exact=True).fill("80")
+    page.get_by_role("textbox", name="Heart rate", exact=True).fill(str(heart_rate))
+    page.get_by_role("textbox", name="Oxygen saturation (SpO2)", exact=True).fill("98")
+    page.locator("form.vitals-form").get_by_text(
+        "5 · responds readily to name in a normal tone"
+    ).click()
+    page.get_by_role("button", name="Save the reading").click()
+
+
+def test_a_session_charted_offline_is_sent_once_in_order(new_page, sign_in):
+    session = infusing_session()
+    page = new_page(TABLET)
+    sign_in(page, "nurse")
+    open_chart(page, session)
+    banner = page.locator("#offline-banner")
+
+    page.context.set_offline(True)
+    for n in range(5):
+        chart_reading(page, 120 + n, 70 + n)
+        expect(banner).to_contain_text(
+            f"{n + 1} entr{'y is' if n == 0 else 'ies are'} waiting to be sent"
+        )
+    medicine = page.locator("form[data-offline-kind=medication]")
+    medicine.locator("[name$=drug]").fill("Ondansetron")
+    medicine.locator("[name$=dose_mg]").fill("4")
+    medicine.locator("[name$=route][value=IV]").check()
+    medicine.locator("[name$=indication]").fill("Nausea")
+    page.get_by_role("button", name="Save the medicine given").click()
+    expect(banner).to_contain_text("6 entries are waiting to be sent")
+    expect(banner).to_contain_text("This tablet is offline")
+    assert not VitalReading.objects.filter(session=session).exists()
+
+    # Reloaded while offline: the chart and what waits are still there.
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Infusion of")
+    expect(page.locator("#offline-entries li")).to_have_count(6)
+    expect(page.locator("#offline-entries")).to_contain_text("not yet sent")
+
+    # The server answers the first entry but the answer never reaches the tablet
+    # (as when the server restarts in the middle of the sync).
+    lost = []
+
+    def answer_lost(route):
+        if not lost:
+            lost.append(route.fetch())
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/entries/", answer_lost)
+    page.context.set_offline(False)
+    expect(page.locator("#offline-entries li")).to_have_count(0, timeout=WAIT_MS)
+    expect(banner).to_be_hidden()
+    assert lost and lost[0].status == 201
+
+    readings = list(
+        VitalReading.objects.filter(session=session).order_by("charted_at", "id")
+    )
+    assert [r.systolic_mmhg for r in readings] == [120, 121, 122, 123, 124]
+    assert all(r.received_at >= r.charted_at for r in readings)
+    assert all(r.action == "proceed" for r in readings)
+    assert MedicationGiven.objects.filter(session=session).count() == 1
+    medicine = MedicationGiven.objects.get(session=session)
+    assert medicine.charted_at > readings[-1].charted_at
+    assert medicine.by.username == "nurse"
+
+
+def test_a_pause_of_an_infusion_stopped_meanwhile_is_put_to_the_nurse(
+    new_page, sign_in
+):
+    session = infusing_session()
+    page = new_page(TABLET)
+    sign_in(page, "nurse")
+    open_chart(page, session)
+
+    page.context.set_offline(True)
+    pause = page.locator(
+        "form", has=page.get_by_role("button", name="Pause", exact=True)
+    )
+    pause.get_by_label("Reason").fill("Patient feels sick")
+    pause.get_by_role("button", name="Pause", exact=True).click()
+    expect(page.locator("#offline-banner")).to_contain_text(
+        "1 entry is waiting to be sent"
+    )
+
+    # Another nurse stops the infusion while this tablet is offline.
+    Session.objects.filter(pk=session.pk).update(
+        state=Session.State.RECOVERY, stopped_at=timezone.now()
+    )
+    page.context.set_offline(False)
+    entry = page.locator("#offline-entries li")
+    expect(entry).to_contain_text("was not recorded", timeout=WAIT_MS)
+    expect(page.locator("#offline-banner")).to_contain_text("needs your decision")
+    assert not PumpEvent.objects.filter(session=session, kind="pause").exists()
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    entry.get_by_role("button", name="Discard this entry").click()
+    expect(entry).to_have_count(0)
+
+
+def test_another_nurses_entries_wait_for_her(new_page, sign_in):
+    session = infusing_session()
+    page = new_page(TABLET)
+    sign_in(page, "nurse")
+    open_chart(page, session)
+    page.context.set_offline(True)
+    chart_reading(page, 131, 72)
+    expect(page.locator("#offline-banner")).to_contain_text("1 entry is waiting")
+    # The nurse's sign-in ends before the connection returns.
+    page.context.clear_cookies()
+    page.context.set_offline(False)
+    expect(page.locator("#offline-banner")).to_contain_text(
+        "sign in again", timeout=WAIT_MS
+    )
+    # Another nurse signs in on the tablet: the entry is not sent as hers.
+    sign_in(page, "nurse2")
+    page.goto(f"/infusions/{session.uuid}/")
+    expect(page.locator("#offline-banner")).to_contain_text(
+        "made by another nurse on this tablet"
+    )
+    page.wait_for_timeout(1_000)
+    assert not VitalReading.objects.filter(session=session).exists()
+    # The first nurse signs in again: her entry is sent as hers.
+    page.context.clear_cookies()
+    sign_in(page, "nurse")
+    page.goto(f"/infusions/{session.uuid}/")
+    expect(page.locator("#offline-entries li")).to_have_count(0, timeout=WAIT_MS)
+    assert VitalReading.objects.get(session=session).by.username == "nurse"
