@@ -53,6 +53,10 @@ def test_the_page_shows_orders_limits_and_policy_with_units(protocol_page):
         assert f'name="{key}"' in text
         assert words in text
     assert "From 1 to 4 MOAA/S points." in text
+    # Numbers as people write them: no exponent, no trailing zeros.
+    assert 'name="pre_sbp_hold" value="160"' in text
+    assert 'name="order-0-dose_mg" value="4"' in text
+    assert "E+" not in text
     assert "CLINICAL.md 1.7" in text
     assert 'name="maintenance_cap_days" value="91"' in text
     assert "Maintenance policy" in text
@@ -172,7 +176,9 @@ def test_bad_input_is_named_beside_its_field_and_nothing_is_saved(
         errors, field = refused.context["form"].errors, where
     assert field in errors, (errors, refused.context["form"].errors)
     assert words.lower() in " ".join(errors[field]).lower()
-    assert "Nothing was saved" in refused.text
+    assert "Please correct the 1 field marked below. Nothing was saved." in (
+        refused.text
+    )
     # The message is shown on the page itself, next to the field.
     assert "error" in refused.text
     assert _snapshot(protocol) == before
@@ -199,3 +205,21 @@ def test_a_plan_written_after_the_change_starts_from_it(protocol_page, world):
     form = provider.get(reverse("plans:new", args=[world.patient.uuid])).context["form"]
     assert form.initial["spo2_pause"] == Decimal("93")
     assert form.initial["maintenance_start_days"] == 35
+    page = provider.get(reverse("plans:new", args=[world.patient.uuid])).text
+    assert 'name="spo2_pause" value="93"' in page
+    assert 'name="bag_volume_ml" value="100"' in page
+    assert "E+" not in page
+
+
+def test_errors_in_orders_and_limits_are_counted_together(protocol_page):
+    manager, url, protocol, page = protocol_page
+    before = _snapshot(protocol)
+    refused = manager.post(
+        url,
+        page_data(page)
+        | {"order-0-dose_mg": "20", "moaas_pause": "5", "maintenance_cap_days": "7"},
+    )
+    assert "Please correct the 3 fields marked below. Nothing was saved." in (
+        refused.text
+    )
+    assert _snapshot(protocol) == before

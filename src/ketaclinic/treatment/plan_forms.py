@@ -32,6 +32,13 @@ def _whole(label: str, help_text: str = "", **kwargs: Any) -> forms.IntegerField
     return forms.IntegerField(label=label, help_text=help_text, **kwargs)
 
 
+def shown(value: Decimal) -> Decimal:
+    """A value as a form shows it: no trailing zeros and no exponent (160, not
+    1.6E+2 or 160.000)."""
+    plain = value.normalize()
+    return plain.quantize(Decimal(1)) if plain == plain.to_integral_value() else plain
+
+
 class StandingOrderForm(forms.Form):
     """One as-needed order; a blank row is no order."""
 
@@ -256,12 +263,12 @@ def initial_from_protocol(
     return {
         "protocol": protocol.pk,
         "weight_basis": WeightBasis.ACTUAL.value,
-        "amount_per_kg": protocol.amount_per_kg.normalize(),
+        "amount_per_kg": shown(protocol.amount_per_kg),
         "titration_after": step.get("after_infusions"),
         "titration_amount_per_kg": step.get("amount_per_kg"),
         "max_dose_mg": protocol.cap if protocol.cap is not None else hard_max_mg,
         "vial_mg_per_ml": "10",
-        "bag_volume_ml": protocol.bag_volume_ml.normalize(),
+        "bag_volume_ml": shown(protocol.bag_volume_ml),
         "diluent": protocol.diluent,
         "minutes": protocol.minutes,
         "infusions": protocol.infusions,
@@ -287,12 +294,12 @@ def initial_from_plan(plan: TreatmentPlan) -> dict[str, Any]:
         "protocol": plan.protocol_id,
         "indication_code": plan.indication_code,
         "weight_basis": plan.weight_basis,
-        "amount_per_kg": plan.amount_per_kg.normalize(),
+        "amount_per_kg": shown(plan.amount_per_kg),
         "titration_after": step.get("after_infusions"),
         "titration_amount_per_kg": step.get("amount_per_kg"),
-        "max_dose_mg": plan.max_dose_mg.normalize(),
+        "max_dose_mg": shown(plan.max_dose_mg),
         "vial_mg_per_ml": str(int(plan.vial_mg_per_ml)),
-        "bag_volume_ml": plan.bag_volume_ml.normalize(),
+        "bag_volume_ml": shown(plan.bag_volume_ml),
         "diluent": plan.diluent,
         "minutes": plan.minutes,
         "infusions": plan.infusions,
@@ -307,18 +314,18 @@ def initial_from_plan(plan: TreatmentPlan) -> dict[str, Any]:
 
 
 def _vitals(values: dict[str, str]) -> dict[str, Any]:
-    return {key: Decimal(value).normalize() for key, value in values.items()}
+    return {key: shown(Decimal(value)) for key, value in values.items()}
 
 
 def orders_initial(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
             "drug": r["drug"],
-            "dose_mg": Decimal(r["dose_mg"]).normalize(),
+            "dose_mg": shown(Decimal(r["dose_mg"])),
             "route": r["route"],
             "indication": r["indication"],
             "min_interval_minutes": r["min_interval_minutes"],
-            "max_per_session_mg": Decimal(r["max_per_session_mg"]).normalize(),
+            "max_per_session_mg": shown(Decimal(r["max_per_session_mg"])),
         }
         for r in records[:ORDER_ROWS]
     ]
@@ -378,7 +385,7 @@ class ProtocolForm(forms.ModelForm):
                 f"{limit.trigger} ({limit.unit})",
                 f"Then: {limit.action}. From {_number(low)} to {_number(high)} "
                 f"{limit.unit}.",
-                initial=Decimal(str(stored.get(limit.key, limit.value))).normalize(),
+                initial=shown(Decimal(str(stored.get(limit.key, limit.value)))),
             )
         try:
             policy = plans.protocol_policy(protocol)

@@ -289,6 +289,9 @@ def protocol_edit(request: StaffRequest, key: str) -> HttpResponse:
             "protocol": protocol,
             "form": form,
             "formset": formset,
+            "error_count": (
+                len(form.errors) + formset.total_error_count() if form.is_bound else 0
+            ),
             "vital_source": (protocol.vital_limits or {}).get(
                 "source", plan_orders.SOURCE_VITAL_LIMITS
             ),
