@@ -65,3 +65,16 @@ def sign(world, protocol, *, amends=None, reason="", patient=None, **changes):
 
 def signed_plan(world, patient=None):
     return sign(world, candidate(world, patient=patient), patient=patient)
+
+
+def page_data(page) -> dict[str, str]:
+    """What the browser would send back for the page as shown."""
+    form, formset = page.context["form"], page.context["formset"]
+    data: dict[str, str] = {}
+    for part in (form, formset.management_form, *formset):
+        for field in part:
+            value = field.value()
+            if value is None or value is False:
+                continue
+            data[field.html_name] = "on" if value is True else str(value)
+    return data

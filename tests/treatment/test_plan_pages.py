@@ -11,7 +11,7 @@ from django.urls import reverse
 from ketaclinic.audit.models import AuditEvent
 from ketaclinic.treatment.models import Protocol, TreatmentPlan
 from tests.conftest import PASSWORD, client_for
-from tests.treatment.helpers import candidate, signed_plan
+from tests.treatment.helpers import candidate, page_data, signed_plan
 
 
 def form_data(**changes) -> dict:
@@ -233,20 +233,11 @@ def test_the_manager_edits_a_protocol_with_checks(world):
     url = reverse("plans:protocol_edit", args=[protocol.key])
     page = manager.get(url)
     assert page.status_code == 200
-    data = {
-        "name": protocol.name,
-        "active": "on",
-        "appointment_type": protocol.appointment_type_id or "",
+    data = page_data(page) | {
         "amount_per_kg": "0.5",
         "usual_low": "0.1",
         "usual_high": "0.75",
         "hard_max": "0.6",
-        "minutes": "40",
-        "bag_volume_ml": "100",
-        "diluent": protocol.diluent,
-        "infusions": "6",
-        "within_days": "21",
-        "min_days_apart": "2",
         "recovery_minutes": "20",
     }
     refused = manager.post(url, data)

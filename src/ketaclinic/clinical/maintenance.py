@@ -200,6 +200,94 @@ DEFAULT_POLICIES: Mapping[str, MaintenancePolicy] = MappingProxyType(
 )
 
 
+class PolicyRefused(ValueError):
+    """A maintenance policy that cannot be used: ``field`` names the value."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# The values of a policy a clinic sets and a plan or protocol stores, in days.
+POLICY_FIELDS = (
+    "start_days",
+    "floor_days",
+    "cap_days",
+    "lengthen_step_days",
+    "shorten_step_days",
+)
+
+
+def policy_from(
+    values: Mapping[str, object], *, base: MaintenancePolicy
+) -> MaintenancePolicy:
+    """A policy from stored or typed values (field -> days) over ``base``, or a
+    refusal in plain words naming the value: not a whole number of days, a
+    shortest interval of 0, shortest > first > longest, a negative step, or a
+    step of 0 where the policy has no factor to move the interval."""
+    days: dict[str, int] = {}
+    for name in POLICY_FIELDS:
+        typed = values.get(name)
+        if typed is None or str(typed).strip() == "":
+            days[name] = getattr(base, name)
+            continue
+        try:
+            number = Decimal(str(typed).strip())
+        except ArithmeticError:
+            number = Decimal("NaN")
+        if not number.is_finite() or number != number.to_integral_value():
+            raise PolicyRefused("Give a whole number of days.", field=name)
+        days[name] = int(number)
+    if days["floor_days"] <= 0:
+        raise PolicyRefused(
+            "The shortest interval must be at least 1 day.", field="floor_days"
+        )
+    if days["start_days"] < days["floor_days"]:
+        raise PolicyRefused(
+            f"The first interval of {plain_days(days['start_days'])} is shorter "
+            f"than the shortest of {plain_days(days['floor_days'])}.",
+            field="start_days",
+        )
+    if days["cap_days"] < days["start_days"]:
+        raise PolicyRefused(
+            f"The longest interval of {plain_days(days['cap_days'])} is shorter "
+            f"than the first of {plain_days(days['start_days'])}.",
+            field="cap_days",
+        )
+    for name in ("lengthen_step_days", "shorten_step_days"):
+        if days[name] < 0:
+            raise PolicyRefused("A step is 0 days or more.", field=name)
+    if days["lengthen_step_days"] == 0 and base.lengthen_factor == 1:
+        raise PolicyRefused(
+            "Give a step of at least 1 day, or the interval never lengthens.",
+            field="lengthen_step_days",
+        )
+    if days["shorten_step_days"] == 0 and base.shorten_factor == 1:
+        raise PolicyRefused(
+            "Give a step of at least 1 day, or the interval never shortens.",
+            field="shorten_step_days",
+        )
+    source = values.get("source")
+    return MaintenancePolicy(
+        indication=base.indication,
+        source=str(source) if source else base.source,
+        lengthen_factor=base.lengthen_factor,
+        shorten_factor=base.shorten_factor,
+        worse_points=base.worse_points,
+        **days,
+    )
+
+
+def policy_record(policy: MaintenancePolicy) -> dict[str, str | int]:
+    """What a protocol or plan stores of a policy."""
+    return {
+        "indication": policy.indication,
+        **{name: getattr(policy, name) for name in POLICY_FIELDS},
+        "source": policy.source,
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class DatedScore:
     on: date
@@ -415,7 +503,11 @@ __all__ = [
     "DatedScore",
     "Direction",
     "IntervalProposal",
+    "POLICY_FIELDS",
     "MaintenancePolicy",
+    "PolicyRefused",
     "plain_days",
+    "policy_from",
+    "policy_record",
     "propose_interval",
 ]

@@ -311,6 +311,11 @@ _ORDERED = (
 )
 
 
+def plausible_range(limit: VitalLimit) -> tuple[Decimal, Decimal]:
+    """The lowest and highest value accepted for a limit, in its unit."""
+    return _PLAUSIBLE[limit.unit]
+
+
 def vital_limits(values: Mapping[str, Any]) -> tuple[VitalLimit, ...]:
     """The default limits with the values typed for them (key -> value); a
     value that is not a number or is implausible for its unit is refused, and so
@@ -368,6 +373,7 @@ __all__ = [
     "StandingOrder",
     "VitalLimit",
     "orders_of",
+    "plausible_range",
     "standing_order",
     "vital_limits",
 ]

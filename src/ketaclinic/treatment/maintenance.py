@@ -76,17 +76,7 @@ def policy_of(plan: TreatmentPlan) -> maintenance.MaintenancePolicy:
         signed.get("indication", plan.protocol.indication),
         maintenance.DEPRESSION_POLICY,
     )
-    return maintenance.MaintenancePolicy(
-        indication=base.indication,
-        start_days=int(signed.get("start_days", base.start_days)),
-        floor_days=int(signed.get("floor_days", base.floor_days)),
-        cap_days=int(signed.get("cap_days", base.cap_days)),
-        lengthen_step_days=int(
-            signed.get("lengthen_step_days", base.lengthen_step_days)
-        ),
-        shorten_step_days=int(signed.get("shorten_step_days", base.shorten_step_days)),
-        source=signed.get("source", base.source),
-    )
+    return maintenance.policy_from(signed, base=base)
 
 
 def _dated(row: QuestionnaireResponse, zone) -> maintenance.DatedScore:

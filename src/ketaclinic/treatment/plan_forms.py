@@ -8,9 +8,10 @@ from typing import Any
 
 from django import forms
 
-from ketaclinic.clinical import plan_orders
+from ketaclinic.clinical import maintenance, plan_orders
 from ketaclinic.clinical.dosing import VIAL_CONCENTRATIONS_MG_PER_ML, WeightBasis
 from ketaclinic.scheduling.forms import FindTimeForm
+from ketaclinic.treatment import plans
 from ketaclinic.treatment.models import Protocol, TreatmentPlan
 from ketaclinic.treatment.plans import PlanInput
 
@@ -29,6 +30,13 @@ def _decimal(label: str, help_text: str = "", **kwargs: Any) -> forms.DecimalFie
 
 def _whole(label: str, help_text: str = "", **kwargs: Any) -> forms.IntegerField:
     return forms.IntegerField(label=label, help_text=help_text, **kwargs)
+
+
+def shown(value: Decimal) -> Decimal:
+    """A value as a form shows it: no trailing zeros and no exponent (160, not
+    1.6E+2 or 160.000)."""
+    plain = value.normalize()
+    return plain.quantize(Decimal(1)) if plain == plain.to_integral_value() else plain
 
 
 class StandingOrderForm(forms.Form):
@@ -255,12 +263,12 @@ def initial_from_protocol(
     return {
         "protocol": protocol.pk,
         "weight_basis": WeightBasis.ACTUAL.value,
-        "amount_per_kg": protocol.amount_per_kg.normalize(),
+        "amount_per_kg": shown(protocol.amount_per_kg),
         "titration_after": step.get("after_infusions"),
         "titration_amount_per_kg": step.get("amount_per_kg"),
         "max_dose_mg": protocol.cap if protocol.cap is not None else hard_max_mg,
         "vial_mg_per_ml": "10",
-        "bag_volume_ml": protocol.bag_volume_ml.normalize(),
+        "bag_volume_ml": shown(protocol.bag_volume_ml),
         "diluent": protocol.diluent,
         "minutes": protocol.minutes,
         "infusions": protocol.infusions,
@@ -286,12 +294,12 @@ def initial_from_plan(plan: TreatmentPlan) -> dict[str, Any]:
         "protocol": plan.protocol_id,
         "indication_code": plan.indication_code,
         "weight_basis": plan.weight_basis,
-        "amount_per_kg": plan.amount_per_kg.normalize(),
+        "amount_per_kg": shown(plan.amount_per_kg),
         "titration_after": step.get("after_infusions"),
         "titration_amount_per_kg": step.get("amount_per_kg"),
-        "max_dose_mg": plan.max_dose_mg.normalize(),
+        "max_dose_mg": shown(plan.max_dose_mg),
         "vial_mg_per_ml": str(int(plan.vial_mg_per_ml)),
-        "bag_volume_ml": plan.bag_volume_ml.normalize(),
+        "bag_volume_ml": shown(plan.bag_volume_ml),
         "diluent": plan.diluent,
         "minutes": plan.minutes,
         "infusions": plan.infusions,
@@ -306,21 +314,144 @@ def initial_from_plan(plan: TreatmentPlan) -> dict[str, Any]:
 
 
 def _vitals(values: dict[str, str]) -> dict[str, Any]:
-    return {key: Decimal(value).normalize() for key, value in values.items()}
+    return {key: shown(Decimal(value)) for key, value in values.items()}
 
 
 def orders_initial(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
             "drug": r["drug"],
-            "dose_mg": Decimal(r["dose_mg"]).normalize(),
+            "dose_mg": shown(Decimal(r["dose_mg"])),
             "route": r["route"],
             "indication": r["indication"],
             "min_interval_minutes": r["min_interval_minutes"],
-            "max_per_session_mg": Decimal(r["max_per_session_mg"]).normalize(),
+            "max_per_session_mg": shown(Decimal(r["max_per_session_mg"])),
         }
         for r in records[:ORDER_ROWS]
     ]
+
+
+MAINTENANCE_LABELS = {
+    "start_days": ("First interval (days)", "After the induction series."),
+    "floor_days": ("Shortest interval (days)", "Worsening never goes below it."),
+    "cap_days": ("Longest interval (days)", "A response never goes above it."),
+    "lengthen_step_days": (
+        "Lengthen by (days)",
+        "Added while the patient keeps responding.",
+    ),
+    "shorten_step_days": ("Shorten by (days)", "Taken off when scores worsen."),
+}
+
+
+def _number(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+class ProtocolForm(forms.ModelForm):
+    """The clinic manager's protocol: its main fields, vital-sign limits and
+    maintenance policy, each checked by the clinical core as a plan is. The
+    standing orders are StandingOrderFormSet's."""
+
+    class Meta:
+        model = Protocol
+        fields = [
+            "name",
+            "active",
+            "appointment_type",
+            "amount_per_kg",
+            "usual_low",
+            "usual_high",
+            "hard_max",
+            "cap",
+            "minutes",
+            "bag_volume_ml",
+            "diluent",
+            "infusions",
+            "within_days",
+            "min_days_apart",
+            "recovery_minutes",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        protocol = self.instance
+        stored = {
+            limit["key"]: limit["value"]
+            for limit in (protocol.vital_limits or {}).get("limits", [])
+        }
+        for limit in plan_orders.DEFAULT_VITAL_LIMITS:
+            low, high = plan_orders.plausible_range(limit)
+            self.fields[limit.key] = _decimal(
+                f"{limit.trigger} ({limit.unit})",
+                f"Then: {limit.action}. From {_number(low)} to {_number(high)} "
+                f"{limit.unit}.",
+                initial=shown(Decimal(str(stored.get(limit.key, limit.value)))),
+            )
+        try:
+            policy = plans.protocol_policy(protocol)
+        except maintenance.PolicyRefused:
+            policy = plans.base_policy(protocol)
+        for name, (label, help_text) in MAINTENANCE_LABELS.items():
+            self.fields[f"maintenance_{name}"] = _whole(
+                label,
+                help_text,
+                max_value=INTERVAL_MAX_DAYS,
+                initial=getattr(policy, name),
+            )
+
+    def _group(self, *names: str) -> list:
+        return [self[name] for name in names if name in self.fields]
+
+    def main_fields(self) -> list:
+        return self._group(*self.Meta.fields)
+
+    def vital_fields(self) -> list:
+        return [self[limit.key] for limit in plan_orders.DEFAULT_VITAL_LIMITS]
+
+    def maintenance_fields(self) -> list:
+        return [self[f"maintenance_{name}"] for name in MAINTENANCE_LABELS]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        low, high, most, dose = (
+            data.get(k)
+            for k in ("usual_low", "usual_high", "hard_max", "amount_per_kg")
+        )
+        if low is not None and high is not None and most is not None:
+            if not 0 < low <= high <= most:
+                self.add_error(
+                    "usual_high",
+                    "The usual range must be above 0 and within the hard maximum.",
+                )
+            elif dose is not None and not low <= dose <= high:
+                self.add_error(
+                    "amount_per_kg", "The usual dose must be within its range."
+                )
+        for name in ("bag_volume_ml", "minutes", "infusions", "within_days"):
+            value = data.get(name)
+            if value is not None and value <= 0 and name != "bag_volume_ml":
+                self.add_error(name, "Must be more than 0.")
+            if name == "bag_volume_ml" and value is not None and value < 0:
+                self.add_error(name, "A bag holds 0 mL or more.")
+        keys = [limit.key for limit in plan_orders.DEFAULT_VITAL_LIMITS]
+        if all(data.get(key) is not None for key in keys):
+            try:
+                data["vital_limits"] = plan_orders.vital_limits(
+                    {key: data[key] for key in keys}
+                )
+            except plan_orders.OrderRefused as refused:
+                self.add_error(refused.field, refused.message)
+        names = [f"maintenance_{name}" for name in MAINTENANCE_LABELS]
+        if all(data.get(name) is not None for name in names):
+            try:
+                data["maintenance_policy"] = maintenance.policy_from(
+                    {name: data[f"maintenance_{name}"] for name in MAINTENANCE_LABELS}
+                    | {"source": (self.instance.maintenance or {}).get("source")},
+                    base=plans.base_policy(self.instance),
+                )
+            except maintenance.PolicyRefused as refused:
+                self.add_error(f"maintenance_{refused.field}", refused.message)
+        return data
 
 
 class SeriesPreferencesForm(FindTimeForm):

@@ -30,6 +30,7 @@ from ketaclinic.treatment import maintenance, plans, series
 from ketaclinic.treatment.models import Protocol, TreatmentPlan
 from ketaclinic.treatment.plan_forms import (
     PlanForm,
+    ProtocolForm,
     SeriesPreferencesForm,
     StandingOrderFormSet,
     initial_from_plan,
@@ -255,66 +256,46 @@ def protocol_list(request: StaffRequest) -> HttpResponse:
     )
 
 
-class ProtocolForm(django_forms.ModelForm):
-    class Meta:
-        model = Protocol
-        fields = [
-            "name",
-            "active",
-            "appointment_type",
-            "amount_per_kg",
-            "usual_low",
-            "usual_high",
-            "hard_max",
-            "cap",
-            "minutes",
-            "bag_volume_ml",
-            "diluent",
-            "infusions",
-            "within_days",
-            "min_days_apart",
-            "recovery_minutes",
-        ]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        low, high, most, dose = (
-            data.get(k)
-            for k in ("usual_low", "usual_high", "hard_max", "amount_per_kg")
-        )
-        if low is not None and high is not None and most is not None:
-            if not 0 < low <= high <= most:
-                self.add_error(
-                    "usual_high",
-                    "The usual range must be above 0 and within the hard maximum.",
-                )
-            elif dose is not None and not low <= dose <= high:
-                self.add_error(
-                    "amount_per_kg", "The usual dose must be within its range."
-                )
-        for name in ("bag_volume_ml", "minutes", "infusions", "within_days"):
-            value = data.get(name)
-            if value is not None and value <= 0 and name != "bag_volume_ml":
-                self.add_error(name, "Must be more than 0.")
-            if name == "bag_volume_ml" and value is not None and value < 0:
-                self.add_error(name, "A bag holds 0 mL or more.")
-        return data
-
-
 @staff_required(Perm.PROTOCOL_EDIT)
 def protocol_edit(request: StaffRequest, key: str) -> HttpResponse:
     from django.shortcuts import get_object_or_404
 
     protocol = get_object_or_404(Protocol, key=key)
-    form = ProtocolForm(request.POST or None, instance=protocol)
-    if request.method == "POST" and form.is_valid():
-        plans.protocol_save(actor=request.actor, protocol=form.instance)
-        messages.success(request, "Protocol saved. Signed plans keep their values.")
-        return redirect("plans:protocols")
+    data = request.POST if request.method == "POST" else None
+    form = ProtocolForm(data, instance=protocol)
+    formset = StandingOrderFormSet(
+        data, initial=orders_initial(protocol.standing_orders), prefix="order"
+    )
+    if request.method == "POST":
+        form_ok, orders_ok = form.is_valid(), formset.is_valid()
+        if form_ok and orders_ok:
+            plans.protocol_save(
+                actor=request.actor,
+                protocol=form.instance,
+                standing_orders=tuple(
+                    row.cleaned_data["order"]
+                    for row in formset
+                    if "order" in row.cleaned_data
+                ),
+                vital_limits=form.cleaned_data["vital_limits"],
+                maintenance_policy=form.cleaned_data["maintenance_policy"],
+            )
+            messages.success(request, "Protocol saved. Signed plans keep their values.")
+            return redirect("plans:protocols")
     return render(
         request,
         "treatment/plan_protocol_edit.html",
-        {"protocol": protocol, "form": form},
+        {
+            "protocol": protocol,
+            "form": form,
+            "formset": formset,
+            "error_count": (
+                len(form.errors) + formset.total_error_count() if form.is_bound else 0
+            ),
+            "vital_source": (protocol.vital_limits or {}).get(
+                "source", plan_orders.SOURCE_VITAL_LIMITS
+            ),
+        },
     )
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from ketaclinic.accounts.permissions import Perm, can
 from ketaclinic.accounts.services import credentials_match
 from ketaclinic.audit.services import Action, Actor, audit_record
-from ketaclinic.clinical import dosing, plan_orders
+from ketaclinic.clinical import dosing, maintenance, plan_orders
 from ketaclinic.clinical.body import Sex
 from ketaclinic.clinical.protocols import RECOVERY_MINUTES_MIN
 from ketaclinic.patients.models import BodyMeasurement, Condition, Patient
@@ -231,15 +231,17 @@ def work_out(
         errors["indication_code"] = (
             "Choose the indication among the chart's active conditions."
         )
-    if not (
-        0
-        < plan.maintenance_floor_days
-        <= plan.maintenance_start_days
-        <= plan.maintenance_cap_days
-    ):
-        errors["maintenance_start_days"] = (
-            "The maintenance interval needs shortest ≤ first ≤ longest, in days."
-        )
+    try:
+        protocol_policy(plan.protocol, plan)
+    except maintenance.PolicyRefused as refused:
+        field_name = f"maintenance_{refused.field}"
+        if field_name not in {
+            "maintenance_start_days",
+            "maintenance_floor_days",
+            "maintenance_cap_days",
+        }:
+            field_name = "maintenance_start_days"
+        errors[field_name] = refused.message
     if (plan.infusions - 1) * plan.min_days_apart >= plan.within_days:
         errors["within_days"] = (
             f"{plan.infusions} infusions at least {plan.min_days_apart} days apart "
@@ -381,7 +383,7 @@ def plan_sign(
                     "amount_per_kg": str(plan.titration_amount_per_kg),
                 }
             ]
-        maintenance = dict(plan.protocol.maintenance) | {
+        maintenance_signed = dict(plan.protocol.maintenance) | {
             "start_days": plan.maintenance_start_days,
             "floor_days": plan.maintenance_floor_days,
             "cap_days": plan.maintenance_cap_days,
@@ -418,7 +420,7 @@ def plan_sign(
             standing_orders=[order.as_record() for order in plan.standing_orders],
             vital_limits=[limit.as_record() for limit in plan.vital_limits],
             recovery_minutes=plan.recovery_minutes,
-            maintenance=maintenance,
+            maintenance=maintenance_signed,
             overrides=worked.overrides,
             signed_by=user,
             amends=amends,
@@ -438,19 +440,81 @@ def plan_sign(
     return record
 
 
-def protocol_save(*, actor: Actor, protocol: Protocol) -> None:
-    """The manager's change to a protocol; signed plans keep their own values."""
+def base_policy(protocol: Protocol) -> maintenance.MaintenancePolicy:
+    """The indication's default maintenance policy, under a protocol's own."""
+    stored = protocol.maintenance or {}
+    return maintenance.DEFAULT_POLICIES.get(
+        stored.get("indication", protocol.indication), maintenance.DEPRESSION_POLICY
+    )
+
+
+def protocol_policy(
+    protocol: Protocol, plan: PlanInput | None = None
+) -> maintenance.MaintenancePolicy:
+    """The protocol's maintenance policy, with the plan's intervals over it; a
+    refusal (maintenance.PolicyRefused) names the value at fault."""
+    values: dict[str, object] = dict(protocol.maintenance or {})
+    if plan is not None:
+        values |= {
+            "start_days": plan.maintenance_start_days,
+            "floor_days": plan.maintenance_floor_days,
+            "cap_days": plan.maintenance_cap_days,
+        }
+    return maintenance.policy_from(values, base=base_policy(protocol))
+
+
+def protocol_save(
+    *,
+    actor: Actor,
+    protocol: Protocol,
+    standing_orders: tuple[plan_orders.StandingOrder, ...] | None = None,
+    vital_limits: tuple[plan_orders.VitalLimit, ...] | None = None,
+    maintenance_policy: maintenance.MaintenancePolicy | None = None,
+) -> None:
+    """The manager's change to a protocol, in one transaction with its audit
+    row; signed plans keep their own values. Orders, limits and policy come
+    checked by the clinical core (plan_orders, maintenance.policy_from); an
+    order keeps the source of the protocol's order for the same drug."""
     if not can(actor.user, Perm.PROTOCOL_EDIT):
         raise PermissionError("Only a clinic manager changes a protocol.")
+    changed = []
+    if standing_orders is not None:
+        sources = {
+            str(order.get("drug", "")).lower(): order.get("source", "")
+            for order in protocol.standing_orders or []
+        }
+        records = []
+        for order in standing_orders:
+            record = order.as_record()
+            if not record["source"]:
+                record["source"] = sources.get(order.drug, "")
+            records.append(record)
+        if records != protocol.standing_orders:
+            changed.append("standing orders")
+        protocol.standing_orders = records
+    if vital_limits is not None:
+        stored = dict(protocol.vital_limits or {})
+        limits = [limit.as_record() for limit in vital_limits]
+        if limits != stored.get("limits"):
+            changed.append("vital-sign limits")
+        protocol.vital_limits = stored | {
+            "limits": limits,
+            "source": stored.get("source") or plan_orders.SOURCE_VITAL_LIMITS,
+        }
+    if maintenance_policy is not None:
+        record = dict(protocol.maintenance or {}) | maintenance.policy_record(
+            maintenance_policy
+        )
+        if record != protocol.maintenance:
+            changed.append("maintenance policy")
+        protocol.maintenance = record
+    summary = f"Changed the protocol {protocol.name}"
+    if changed:
+        summary += f": {', '.join(changed)} too"
     with transaction.atomic():
         protocol.full_clean()
         protocol.save()
-        audit_record(
-            actor=actor,
-            action=Action.UPDATE,
-            obj=protocol,
-            summary=f"Changed the protocol {protocol.name}",
-        )
+        audit_record(actor=actor, action=Action.UPDATE, obj=protocol, summary=summary)
 
 
 # --- The order sheet ---------------------------------------------------------------
