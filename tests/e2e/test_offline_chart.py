@@ -202,3 +202,24 @@ def test_another_nurses_entries_wait_for_her(new_page, sign_in):
     page.goto(f"/infusions/{session.uuid}/")
     expect(page.locator("#offline-entries li")).to_have_count(0, timeout=WAIT_MS)
     assert VitalReading.objects.get(session=session).by.username == "nurse"
+
+
+def test_signing_out_with_entries_waiting_asks_first(new_page, sign_in):
+    session = infusing_session()
+    page = new_page(TABLET)
+    sign_in(page, "nurse")
+    open_chart(page, session)
+    page.context.set_offline(True)
+    chart_reading(page, 128, 74)
+    expect(page.locator("#offline-banner")).to_contain_text("1 entry is waiting")
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", answer)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator("#offline-entries li")).to_have_count(1)
+    assert asked and "not been sent yet" in asked[0]
+    assert "/infusions/" in page.url
