@@ -210,7 +210,7 @@ def test_chart_is_usable_on_a_tablet(tablet_page, sign_in):
     # intake answers to review has two links). Each element shows where the focus
     # is, and is on screen while it has it.
     reached = []
-    for _ in range(12):
+    for _ in range(16):
         page.keyboard.press("Tab")
         focus = page.evaluate(FOCUS_OF_ACTIVE_ELEMENT)
         reached.append(focus["text"])

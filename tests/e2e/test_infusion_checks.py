@@ -124,7 +124,9 @@ def test_checks_double_check_draw_and_start_on_a_tablet(new_page, sign_in, demo)
     ml = (session.dose_mg / session.vial_mg_per_ml).quantize(Decimal("0.01"))
     draw = nurse.locator("#infusion-dose form").filter(has_text="Record the draw")
     draw.get_by_label("Product").fill("Ketamine 10 mg/mL, 20 mL vial")
-    draw.get_by_label("Lot number").fill("K1234")
+    # A lot the controlled-substance ledger offers (the demo's shelf).
+    lot = nurse.locator("#draw-lots option").first.get_attribute("value")
+    draw.get_by_label("Lot number").fill(lot)
     draw.get_by_label("Vial volume (mL)").fill("20")
     draw.get_by_label("Volume drawn (mL)").fill(str(ml))
     draw.get_by_label("Drawn (mg)").fill(str(ml * session.vial_mg_per_ml + 1))
@@ -136,7 +138,7 @@ def test_checks_double_check_draw_and_start_on_a_tablet(new_page, sign_in, demo)
     draw.get_by_label("Drawn (mg)").fill(str(ml * session.vial_mg_per_ml))
     draw.get_by_label("Witness's password or authenticator code").fill(demo)
     draw.get_by_role("button", name="Record the draw").click()
-    expect(nurse.locator("#infusion-dose")).to_contain_text("lot K1234")
+    expect(nurse.locator("#infusion-dose")).to_contain_text(f"lot {lot}")
 
     nurse.locator("#infusion-dose").get_by_role(
         "button", name="Start the infusion"

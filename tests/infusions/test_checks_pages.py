@@ -7,7 +7,13 @@ import pytest
 from django.urls import reverse
 
 from ketaclinic.infusions import administration, signals
-from ketaclinic.infusions.models import Check, DoubleCheckFirst, PumpEvent, Session
+from ketaclinic.infusions.models import (
+    Check,
+    DoubleCheckFirst,
+    DrugDraw,
+    PumpEvent,
+    Session,
+)
 from tests.conftest import PASSWORD, client_for
 from tests.infusions.checks_helpers import (
     all_checked,
@@ -244,36 +250,31 @@ def test_a_blind_double_check_through_the_page(world):
 def test_a_lot_the_ledger_refuses_shows_beside_the_lot(world):
     session = double_checked(world)
 
-    def receiver(sender, draw, actor, **kwargs):
-        raise signals.DrawRefused("No such lot on the shelf.", field="lot_number")
-
     ml = (session.dose_mg / session.vial_mg_per_ml).quantize(
         __import__("decimal").Decimal("0.01")
     )
-    signals.drug_drawn.connect(receiver)
-    try:
-        response = post(
-            client_for(world.staff["nurse"]),
-            session,
-            "dose_record",
-            {
-                "form": "draw",
-                "draw-product": "Ketamine",
-                "draw-lot_number": "NOPE",
-                "draw-vial_mg_per_ml": str(session.vial_mg_per_ml),
-                "draw-vial_volume_ml": "20",
-                "draw-volume_drawn_ml": str(ml),
-                "draw-mg_drawn": str(ml * session.vial_mg_per_ml),
-                "draw-witness": "nurse2",
-                "draw-witness_secret": PASSWORD,
-            },
-            **HTMX,
-        )
-    finally:
-        signals.drug_drawn.disconnect(receiver)
+    # The controlled-substance ledger answers the draw: it holds no such lot.
+    response = post(
+        client_for(world.staff["nurse"]),
+        session,
+        "dose_record",
+        {
+            "form": "draw",
+            "draw-product": "Ketamine",
+            "draw-lot_number": "NOPE",
+            "draw-vial_mg_per_ml": str(session.vial_mg_per_ml),
+            "draw-vial_volume_ml": "20",
+            "draw-volume_drawn_ml": str(ml),
+            "draw-mg_drawn": str(ml * session.vial_mg_per_ml),
+            "draw-witness": "nurse2",
+            "draw-witness_secret": PASSWORD,
+        },
+        **HTMX,
+    )
     html = response.content.decode()
     assert 'id="id_draw-lot_number_error"' in html
-    assert "No such lot on the shelf." in html
+    assert "No lot NOPE" in html
+    assert not DrugDraw.objects.filter(session=session).exists()
 
 
 def test_lots_offered_by_the_ledger_appear_in_the_draw_form(world):

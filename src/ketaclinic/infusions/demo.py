@@ -521,6 +521,7 @@ class _Chart:
                     "symptoms": sorted(reading.symptoms),
                 },
                 now=self.now,
+                evaluate_checks=False,
             )
 
     def _write_rows(self) -> None:

@@ -251,6 +251,7 @@ def record_vitals(
     phase: Any,
     values: Mapping[str, Any],
     now: datetime | None = None,
+    evaluate_checks: bool = True,
 ) -> VitalReading:
     """Store one set of vital signs, judged against the plan's limits at its
     charted time (the reading before it in charted order is `previous`); a
@@ -324,9 +325,10 @@ def record_vitals(
             obj=entry,
             summary=f"Vital signs charted: {judgement.action.label}",
         )
-        if phase is vitals.Phase.BASELINE:
+        if phase is vitals.Phase.BASELINE and evaluate_checks:
             # A baseline reading is a pre-infusion check: hold, clear the hold
-            # or make the infusion ready at once.
+            # or make the infusion ready at once (the demo, which writes its
+            # checklist itself, sets its states in its own order).
             from ketaclinic.infusions import checks
 
             checks.evaluate(locked, actor=actor, now=now)

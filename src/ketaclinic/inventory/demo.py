@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
 
 from ketaclinic.accounts.models import User
@@ -181,25 +182,26 @@ def _witnessed_waste(
     source = draw
     container = container or (draw.container if draw is not None else None)
     assert container is not None
-    lot = services._lock(container.lot)
-    services._write(
-        shelf.nurse,
-        kind=EntryKind.WASTE,
-        location=shelf.location,
-        safe=container.safe,
-        lot=lot,
-        container=container,
-        source=source,
-        quantity_mg=mg,
-        effect_mg=ZERO if source is not None else -mg,
-        who=shelf.nurse_user,
-        witness=shelf.witness,
-        witnessed_with_credentials=True,
-        witnessed_at=moment,
-        occurred_at=moment,
-        session_uuid=draw.session_uuid if draw is not None else None,
-        patient=draw.patient if draw is not None else None,
-    )
+    with transaction.atomic():  # the lot is locked as the service locks it
+        lot = services._lock(container.lot)
+        services._write(
+            shelf.nurse,
+            kind=EntryKind.WASTE,
+            location=shelf.location,
+            safe=container.safe,
+            lot=lot,
+            container=container,
+            source=source,
+            quantity_mg=mg,
+            effect_mg=ZERO if source is not None else -mg,
+            who=shelf.nurse_user,
+            witness=shelf.witness,
+            witnessed_with_credentials=True,
+            witnessed_at=moment,
+            occurred_at=moment,
+            session_uuid=draw.session_uuid if draw is not None else None,
+            patient=draw.patient if draw is not None else None,
+        )
 
 
 def _evening(shelf: _Shelf, day: date) -> None:
