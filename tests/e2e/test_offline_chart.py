@@ -212,14 +212,10 @@ def test_signing_out_with_entries_waiting_asks_first(new_page, sign_in):
     page.context.set_offline(True)
     chart_reading(page, 128, 74)
     expect(page.locator("#offline-banner")).to_contain_text("1 entry is waiting")
-    asked = []
-
-    def answer(dialog):
-        asked.append(dialog.message)
-        dialog.dismiss()
-
-    page.on("dialog", answer)
-    page.get_by_role("button", name="Sign out").click()
+    with page.expect_event("dialog") as asked:
+        page.get_by_role("button", name="Sign out").click()
+    dialog = asked.value
+    assert "not been sent yet" in dialog.message
+    dialog.dismiss()
     expect(page.locator("#offline-entries li")).to_have_count(1)
-    assert asked and "not been sent yet" in asked[0]
     assert "/infusions/" in page.url
