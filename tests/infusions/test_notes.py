@@ -196,3 +196,41 @@ def test_only_a_provider_co_signs_and_not_their_own_note(world):
             ),
             secret="wrong",
         )
+
+
+def test_a_note_is_not_signed_while_drug_drawn_is_neither_given_nor_wasted(world):
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from ketaclinic.infusions.models import DrugDraw, Waste
+    from ketaclinic.infusions.services import InfusionRefused
+    from tests.infusions.discharge_helpers import PASSWORD, discharged
+
+    session = discharged(world)
+    nurse, witness = world.staff["nurse"], world.staff["provider"]
+    draw = DrugDraw.objects.create(
+        session=session,
+        product="Ketamine 10 mg/mL, 20 mL vial",
+        lot_number="K1",
+        vial_mg_per_ml=10,
+        vial_volume_ml=Decimal(20),
+        volume_drawn_ml=Decimal(5),
+        mg_drawn=Decimal(50),
+        witness=witness,
+        charted_at=timezone.now(),
+        by=nurse,
+    )
+    actor = Actor.system(nurse)
+    with pytest.raises(InfusionRefused, match="50 mg of ketamine drawn"):
+        notes.note_sign(actor=actor, session=session, text="Note.", secret=PASSWORD)
+    assert not session.notes.exists()
+    Waste.objects.create(
+        draw=draw,
+        mg_wasted=Decimal(50),
+        witness=witness,
+        charted_at=timezone.now(),
+        by=nurse,
+    )
+    notes.note_sign(actor=actor, session=session, text="Note.", secret=PASSWORD)
+    assert session.notes.count() == 1

@@ -322,6 +322,36 @@ def current(session: Session) -> SessionNote | None:
     )
 
 
+# A pump and a syringe leave this much unaccounted for (rounding to 0.1 mL of
+# the weakest vial, 10 mg/mL: 1 mg; the ledger counts to the milligram).
+WASTE_TOLERANCE_MG = Decimal("1")
+
+
+def unwasted_mg(session: Session) -> Decimal:
+    """Drug drawn for the session that was neither given (by the pump's
+    timeline) nor recorded as wasted."""
+    from ketaclinic.infusions import administration
+    from ketaclinic.infusions.models import Waste
+
+    drawn = administration.drawn_mg(session)
+    if not drawn:
+        return Decimal(0)
+    wasted = sum(
+        (
+            waste.mg_wasted
+            for waste in Waste.objects.filter(
+                draw__session=session,
+                draw__corrected_by__isnull=True,
+                corrected_by__isnull=True,
+            )
+        ),
+        Decimal(0),
+    )
+    given = administration.delivery(session)
+    given_mg = given.delivered_mg if given is not None else Decimal(0)
+    return max(drawn - given_mg - wasted, Decimal(0))
+
+
 def note_sign(
     *,
     actor: Actor,
@@ -357,6 +387,13 @@ def note_sign(
         if amends is not None and (latest is None or latest.pk != amends.pk):
             raise InfusionRefused(
                 "That version was corrected meanwhile: open the page again."
+            )
+        left = unwasted_mg(session)
+        if left > WASTE_TOLERANCE_MG:
+            errors[None] = (
+                f"{left.normalize():f} mg of ketamine drawn for this infusion was "
+                "neither given nor wasted: record its waste, before a witness, "
+                "before signing the note."
             )
         if errors:
             raise InfusionRefused(errors)
