@@ -119,5 +119,31 @@ def test_the_start_page_is_one_audit_entry_and_bounded_queries(day, as_role):
     with CaptureQueriesContext(connection) as many:
         page = client.get(reverse("today")).content.decode()
     assert "More5" in page
-    # session, user, locations, four parts, the chained audit entry (3)
-    assert len(many.captured_queries) == len(few.captured_queries) <= 12
+    # session, user, locations, four parts, the board's reading of the chairs
+    # (7), the chained audit entry (3)
+    assert len(many.captured_queries) == len(few.captured_queries) <= 19
+
+
+def test_a_provider_sees_who_waits_at_the_chairs_first(world, as_role):
+    """A patient held for a provider's decision is on the provider's start
+    page, with the board's words and a link to the session, before anything
+    else; once the hold is lifted it is gone."""
+    from ketaclinic.infusions.models import Session
+    from tests.infusions.helpers import checked_in
+
+    session = checked_in(world)
+    assert "Waiting at the chairs (0)" in _page(as_role, "provider")
+    Session.objects.filter(pk=session.pk).update(
+        state=Session.State.HELD, state_reason="Blood pressure 172/104 mmHg"
+    )
+    page = _page(as_role, "provider")
+    assert "Waiting at the chairs (1)" in page
+    assert page.index("Waiting at the chairs") < page.index("Open urgent tasks")
+    assert "Waiting for a provider&#x27;s decision: Blood pressure 172/104 mmHg" in page
+    assert reverse("infusions:session", args=[session.uuid]) in page
+    assert "Waiting at the chairs (1)" in _page(as_role, "manager")
+    assert "Waiting at the chairs" not in _page(as_role, "front_desk")
+    Session.objects.filter(pk=session.pk).update(
+        state=Session.State.READY, state_reason=""
+    )
+    assert "Waiting at the chairs (0)" in _page(as_role, "provider")

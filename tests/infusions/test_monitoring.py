@@ -499,15 +499,6 @@ def test_the_effect_is_charted_later_as_a_correction(session, nurse):
     assert refused(lambda: give(nurse, session, ago=-2, dose_mg="1"))
 
 
-def test_an_overdue_check_is_raised_once_while_open(session, nurse):
-    first = alerts.raise_overdue(actor=nurse, session=session, words="Due at 10:40")
-    again = alerts.raise_overdue(actor=nurse, session=session, words="Due at 10:40")
-    assert first.pk == again.pk and first.kind == Alert.Kind.VITALS_OVERDUE
-    alerts.handle(actor=nurse, alert=first, note="Reading taken")
-    third = alerts.raise_overdue(actor=nurse, session=session, words="Due at 11:00")
-    assert third.pk != first.pk
-
-
 def test_observations_are_kept_after_the_infusion_moved_on(session, nurse):
     """A reading sent late from a tablet after another nurse discharged the
     patient is still stored (issue of offline charting), judged in its phase."""

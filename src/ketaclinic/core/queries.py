@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from ketaclinic.accounts.locations import location_ids_of
 from ketaclinic.accounts.permissions import Perm, Role, can
+from ketaclinic.infusions import board as infusion_board
 from ketaclinic.inquiries.models import Inquiry, Stage
 from ketaclinic.inquiries.queries import inquiries_for_user
 from ketaclinic.intake.models import Intake, UrgentTask
@@ -20,15 +21,17 @@ from ketaclinic.treatment.models import ScreeningDecision
 LIMIT = 50
 
 # What each role sees first: the front desk its arrivals and new leads, a
-# provider the decisions waiting and its own visits, a manager the clinic's day.
-# A nurse starts on the day calendar (today's chairs) instead.
+# provider first who is waiting for it at the chairs, then the decisions waiting
+# and its own visits, a manager the clinic's day. A nurse starts on the board of
+# the day's infusions instead.
 PARTS: dict[str, tuple[str, ...]] = {
     Role.FRONT_DESK: ("arrivals", "leads"),
-    Role.NURSE: ("arrivals", "tasks"),
-    Role.PROVIDER: ("tasks", "decisions", "mine"),
-    Role.MANAGER: ("arrivals", "leads", "tasks", "decisions"),
+    Role.NURSE: ("chairs", "arrivals", "tasks"),
+    Role.PROVIDER: ("chairs", "tasks", "decisions", "mine"),
+    Role.MANAGER: ("chairs", "arrivals", "leads", "tasks", "decisions"),
 }
 NEEDS: dict[str, Perm] = {
+    "chairs": Perm.INFUSION_VIEW,
     "arrivals": Perm.SCHEDULE_VIEW,
     "mine": Perm.SCHEDULE_VIEW,
     "leads": Perm.LEAD_WORK,
@@ -47,6 +50,10 @@ class Today:
     leads: list[Inquiry] = field(default_factory=list)
     tasks: list[UrgentTask] = field(default_factory=list)
     decisions: list[Intake] = field(default_factory=list)
+    # What waits at the chairs now: each alert of the board, with its row.
+    chairs: list[tuple[infusion_board.Row, infusion_board.BoardAlert]] = field(
+        default_factory=list
+    )
 
     @property
     def shown(self) -> int:
@@ -73,13 +80,18 @@ def _visits(location: Location, day: date):
 
 
 def today(user, location: Location | None, now: datetime) -> Today:
-    """The start page of `user` at `location`: one query per part shown."""
+    """The start page of `user` at `location`: one query per part shown (the
+    chairs part: the board's fixed number)."""
     parts = tuple(part for part in PARTS.get(user.role, ()) if can(user, NEEDS[part]))
     day = (
         now.astimezone(ZoneInfo(location.time_zone)).date() if location else now.date()
     )
     result = Today(day=day, location=location, parts=parts)
     places = location_ids_of(user)
+    if "chairs" in parts and location is not None:
+        # The board's own reading (a fixed number of queries), so the start
+        # page and the board never disagree on who is waiting.
+        result.chairs = infusion_board.board(location, day, now).alerts[:LIMIT]
     if "arrivals" in parts and location is not None:
         result.arrivals = list(_visits(location, day)[:LIMIT])
     if "mine" in parts and location is not None:

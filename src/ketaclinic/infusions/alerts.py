@@ -4,7 +4,10 @@ A reading judged at the pause or stop level calls a provider to the chair
 (`raise_for_reading`, inside the transaction that stores the reading); a nurse
 or provider marks the alert handled with a note (`handle`). An open alert of a
 kind is raised once: a later reading while it is open adds its words to it.
-The board reads `open_alerts` (one query for every session it shows).
+The board reads `open_alerts` (one query for every session it shows). A vitals
+check overdue is not stored: the board and the start pages work it out at each
+reading from the last vital signs and the phase's interval, so it can never
+outlive the reading that answers it.
 """
 
 from __future__ import annotations
@@ -70,34 +73,6 @@ def raise_for_reading(
         summary="Provider called to the chair",
     )
     return alert
-
-
-def raise_overdue(*, actor: Actor, session: Session, words: str) -> Alert:
-    """An overdue vitals check, raised once while it is open."""
-    with transaction.atomic():
-        existing = (
-            Alert.objects.select_for_update()
-            .filter(session=session, kind=Alert.Kind.VITALS_OVERDUE, handled_at=None)
-            .first()
-        )
-        if existing is not None:
-            return existing
-        alert = Alert.objects.create(
-            session=session,
-            kind=Alert.Kind.VITALS_OVERDUE,
-            words=words[:1000],
-            raised_at=timezone.now(),
-            raised_by=actor.user,
-        )
-        touch(session)
-        audit_record(
-            actor=actor,
-            action=Action.CREATE,
-            patient=session.patient,
-            obj=alert,
-            summary="Vital signs overdue",
-        )
-        return alert
 
 
 def handle(

@@ -413,8 +413,9 @@ class CoSignature(AppendOnlyModel):
 
 class Alert(models.Model):
     """Someone needed at the chair: a provider called by a reading at the pause
-    or stop level, a vitals check overdue. Open until a nurse or provider marks
-    it handled with a note; its history is kept."""
+    or stop level. Open until a nurse or provider marks it handled with a note;
+    its history is kept. (A vitals check overdue is worked out by the board as it
+    reads, never stored; its kind stays in the choices of migration 0003.)"""
 
     class Kind(models.TextChoices):
         PROVIDER_NEEDED = "provider_needed", "Provider to the chair"
