@@ -124,6 +124,16 @@ class Row:
     # Vital signs
     last_reading_at: datetime | None = None
     next_check_due: datetime | None = None
+    # What the template shows, made once here (the board is read every 10 s
+    # by every screen): the name, the times in the location's zone, the row's
+    # classes and whether it is the chair's patient now.
+    who: str = ""
+    times: dict[str, str] = field(default_factory=dict)
+    classes: str = ""
+    is_now: bool = False
+    # Set by the view: the chart's and the check-in's addresses.
+    chart_url: str = ""
+    check_in_url: str = ""
 
     @property
     def present(self) -> bool:
@@ -336,6 +346,10 @@ def board(location: Location, day: date, now: datetime | None = None) -> Board:
     columns = [Chair(chair, by_chair[chair.pk]) for chair in chairs]
     if by_chair[None]:
         columns.append(Chair(None, by_chair[None]))
+    for column in columns:
+        current = column.now
+        for row in column.rows:
+            _shown(row, is_now=row is current, zone=location.zone)
     return Board(
         location=location,
         day=day,
@@ -434,6 +448,31 @@ def _row(
     for words in alerts.get(session.pk, []):
         row.alerts.append(BoardAlert("alert", words))
     return row
+
+
+def _shown(row: Row, *, is_now: bool, zone) -> None:
+    """The row's words and times as the template lays them out."""
+    row.who = row.patient.display_name
+    row.is_now = is_now
+    row.times = {
+        name: _hm(moment, zone)
+        for name, moment in (
+            ("starts", row.starts_at),
+            ("expected_end", row.expected_end),
+            ("paused_since", row.paused_since),
+            ("recovery_ends", row.recovery_ends_at),
+            ("next_due", row.next_check_due),
+        )
+        if moment is not None
+    }
+    classes = ["board-row"]
+    if is_now:
+        classes.append("now")
+    if row.alerts:
+        classes.append("has-alert")
+    if not row.present and row.state != EXPECTED:
+        classes.append("past")
+    row.classes = " ".join(classes)
 
 
 def _reading_words(appointment: Appointment, action: str) -> str:

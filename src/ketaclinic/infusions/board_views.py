@@ -8,9 +8,11 @@ board's body, audited like the page as a list of patients.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from uuid import UUID
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from ketaclinic.accounts.access import staff_required
@@ -39,16 +41,29 @@ def _day(request: StaffRequest, location) -> tuple[date, bool]:
     return timezone.now().astimezone(location.zone).date(), not value
 
 
+# Any id: each row's address is this pattern's with the row's id in its place
+# (one `reverse` for the board instead of one or two a row).
+_ANY = UUID(int=0)
+
+
 def _context(request: StaffRequest, board: boards.Board) -> dict:
     today = timezone.now().astimezone(board.location.zone).date()
+    is_today = board.day == today
+    may_check_in = can(request.user, Perm.INFUSION_CHART) and is_today
+    chart = reverse("infusions:session", args=[_ANY])
+    check_in = reverse("infusions:check_in", args=[_ANY])
+    for row in board.rows:
+        if row.session is not None:
+            row.chart_url = chart.replace(str(_ANY), str(row.session.uuid))
+        if row.may_check_in and may_check_in:
+            row.check_in_url = check_in.replace(str(_ANY), str(row.appointment.uuid))
     return {
         "board": board,
         "day": board.day,
         "today": today,
-        "is_today": board.day == today,
+        "is_today": is_today,
         "previous": board.day - timedelta(days=1),
         "next": board.day + timedelta(days=1),
-        "may_check_in": can(request.user, Perm.INFUSION_CHART),
         "poll_seconds": POLL_SECONDS,
     }
 
