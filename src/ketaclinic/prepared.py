@@ -12,6 +12,10 @@ on with the value in the stand-in's place.
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
+`prepared_objects` does the same for a queryset whose model instances are
+wanted (with their `select_related` objects and annotations), making them from
+the rows as Django's own iterable does.
+
 `build` must make the same query whatever the moment or the data (no
 `timezone.now()`, no value read from the database): only its argument may
 vary, and it must reach the SQL as a parameter.
@@ -20,10 +24,12 @@ vary, and it must reach the SQL as a parameter.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
 
 # Stands for the value while the query is built: an integer no id takes.
 STAND_IN = -(2**62) + 104729
@@ -54,3 +60,82 @@ def prepared_sql(
         built = _built[cache_key] = (sql, tuple(params))
     sql, stand_in_params = built
     return sql, [value if param == STAND_IN else param for param in stand_in_params]
+
+
+@dataclass(frozen=True)
+class _Objects:
+    """A queryset compiled once: its SQL, and what turns its rows into model
+    instances as Django's own iterable does (columns, related objects,
+    annotations)."""
+
+    sql: str
+    params: tuple[Any, ...]
+    compiler: Any
+    model: type[Model]
+    init_list: list[str]
+    start: int
+    end: int
+    populators: list[Any]
+    annotations: dict[str, int]
+
+
+M = TypeVar("M", bound=Model)
+_objects: dict[tuple[Hashable, str], _Objects] = {}
+
+
+def _compile_objects(queryset: QuerySet, using: str) -> _Objects:
+    compiler = queryset.query.get_compiler(using=using)
+    sql, params = compiler.as_sql()
+    if STAND_IN not in params:
+        raise ValueError("the value does not reach the SQL as a parameter")
+    if getattr(queryset, "_known_related_objects", None) or getattr(
+        queryset, "_prefetch_related_lookups", None
+    ):
+        raise ValueError("a prepared queryset reads its rows in one query")
+    select, klass_info = compiler.select, compiler.klass_info
+    fields = klass_info["select_fields"]
+    start, end = fields[0], fields[-1] + 1
+    return _Objects(
+        sql=sql,
+        params=tuple(params),
+        compiler=compiler,
+        model=klass_info["model"],
+        init_list=[column[0].target.attname for column in select[start:end]],
+        start=start,
+        end=end,
+        # (Django 5.2's signature; the type stubs already know a later one.)
+        populators=get_related_populators(klass_info, select, using),  # type: ignore[call-arg]
+        annotations=dict(compiler.annotation_col_map or {}),
+    )
+
+
+def prepared_objects(
+    key: Hashable,
+    build: Callable[[int], QuerySet[M]],
+    value: int,
+    using: str = "default",
+) -> list[M]:
+    """The model instances `build(value)` would give (with its select_related
+    objects and annotations), its SQL built once per `key` and database and
+    its rows made into instances as Django's own iterable makes them."""
+    connection = connections[using]
+    cache_key = (key, connection.vendor)
+    prepared = _objects.get(cache_key)
+    if prepared is None:
+        prepared = _objects[cache_key] = _compile_objects(build(STAND_IN), using)
+    params = [value if param == STAND_IN else param for param in prepared.params]
+    with connection.cursor() as cursor:
+        cursor.execute(prepared.sql, params)
+        width = prepared.compiler.col_count
+        rows = [row[:width] for row in cursor.fetchall()]
+    found: list[M] = []
+    for row in prepared.compiler.results_iter([rows]):
+        obj = prepared.model.from_db(
+            using, prepared.init_list, row[prepared.start : prepared.end]
+        )
+        for populator in prepared.populators:
+            populator.populate(row, obj)
+        for name, position in prepared.annotations.items():
+            setattr(obj, name, row[position])
+        found.append(obj)  # type: ignore[arg-type]
+    return found

@@ -36,3 +36,45 @@ def test_the_query_is_built_once_and_answers_for_each_value(world):
 def test_a_value_that_is_not_a_parameter_is_refused():
     with pytest.raises(ValueError, match="does not reach the SQL"):
         prepared_sql(("test-refused",), lambda pk: Patient.objects.all(), 1)
+
+
+def _patients_with_allergies(location_id: int):
+    from django.db.models import Count, Exists, OuterRef
+
+    from ketaclinic.patients.models import Allergy
+
+    return (
+        Patient.objects.filter(location_id=location_id)
+        .select_related("location")
+        .annotate(
+            allergies_n=Count("allergies"),
+            allergic=Exists(Allergy.objects.filter(patient=OuterRef("pk"))),
+        )
+        .order_by("-last_name", "id")[:3]
+    )
+
+
+@pytest.mark.django_db
+def test_prepared_objects_are_the_querysets_own(world):
+    """Instances, their select_related objects and annotations, types
+    converted (dates, booleans) as the queryset gives them, for any value."""
+    from ketaclinic.patients.models import Allergy
+    from ketaclinic.prepared import prepared_objects
+
+    for n in range(4):
+        make_patient(world.home, last_name=f"Zed{n}", mrn=f"Z{n:07d}")
+    Allergy.objects.create(
+        patient=Patient.objects.get(last_name="Zed3"), substance="Latex"
+    )
+    key = ("test-objects",)
+    for location in (world.home, world.other):
+        mine = prepared_objects(key, _patients_with_allergies, location.pk)
+        theirs = list(_patients_with_allergies(location.pk))
+        assert [p.pk for p in mine] == [p.pk for p in theirs]
+        for a, b in zip(mine, theirs, strict=True):
+            assert a.date_of_birth == b.date_of_birth and a.location == b.location
+            assert a.location.name == b.location.name
+            assert (a.allergies_n, a.allergic) == (b.allergies_n, b.allergic)
+            assert type(a.allergic) is bool and a._state.adding is False
+    first = prepared_objects(key, _patients_with_allergies, world.home.pk)[0]
+    assert (first.last_name, first.allergies_n, first.allergic) == ("Zed3", 1, True)

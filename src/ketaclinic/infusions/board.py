@@ -452,7 +452,7 @@ def _row(
 
 def _shown(row: Row, *, is_now: bool, zone) -> None:
     """The row's words and times as the template lays them out."""
-    row.who = row.patient.display_name
+    row.who = row.patient.display_name  # type: ignore[attr-defined]
     row.is_now = is_now
     row.times = {
         name: _hm(moment, zone)

@@ -10,6 +10,7 @@ from django.dispatch import receiver
 from ketaclinic.infusions.models import CoSignature, Session, SessionNote
 from ketaclinic.patients.models import Patient
 from ketaclinic.patients.signals import chart_shown
+from ketaclinic.prepared import prepared_objects
 
 # The patient's chart lists this many of the latest sessions.
 CHART_SESSIONS = 20
@@ -17,12 +18,16 @@ CHART_SESSIONS = 20
 
 def chart_sessions(patient: Patient) -> list[Session]:
     """The patient's latest sessions with their dose, events, discharge score
-    and whether the note is signed and co-signed: one query."""
+    and whether the note is signed and co-signed: one query, built once."""
+    return prepared_objects(("chart_sessions",), _sessions_of, patient.pk)
+
+
+def _sessions_of(patient_id: int):
     in_force = SessionNote.objects.filter(
         session=OuterRef("pk"), amended_by__isnull=True
     )
-    return list(
-        Session.objects.filter(patient=patient)
+    return (
+        Session.objects.filter(patient_id=patient_id)
         .select_related("discharge")
         .annotate(
             events=Count("side_effects", filter=Q(side_effects__corrected_by=None)),

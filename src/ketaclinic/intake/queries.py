@@ -16,6 +16,7 @@ from ketaclinic.intake.models import (
     QuestionnaireResponse,
     UrgentTask,
 )
+from ketaclinic.prepared import prepared_objects
 
 
 def latest_intake(patient) -> Intake | None:
@@ -97,11 +98,7 @@ def chart_consents(patient) -> tuple[list[ConsentVersion], list[ConsentSignature
     """What a chart says of consents, in two queries: the required documents
     whose latest version is not signed, and the signatures under a legal name
     other than the chart's that staff have not reviewed yet."""
-    signatures = list(
-        ConsentSignature.objects.filter(patient=patient).select_related(
-            "version__document", "name_review"
-        )
-    )
+    signatures = prepared_objects(("chart_signatures",), _signatures, patient.pk)
     signed = {signature.version_id for signature in signatures}
     missing = [
         version
@@ -114,6 +111,12 @@ def chart_consents(patient) -> tuple[list[ConsentVersion], list[ConsentSignature
         if signature.different_legal_name and not _reviewed(signature)
     ]
     return missing, to_review
+
+
+def _signatures(patient_id: int) -> QuerySet[ConsentSignature]:
+    return ConsentSignature.objects.filter(patient_id=patient_id).select_related(
+        "version__document", "name_review"
+    )
 
 
 def _reviewed(signature: ConsentSignature) -> bool:

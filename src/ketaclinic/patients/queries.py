@@ -54,7 +54,7 @@ from ketaclinic.patients.text import (
     parse_phone,
     prefix_upper_bound,
 )
-from ketaclinic.prepared import prepared_sql
+from ketaclinic.prepared import prepared_objects, prepared_sql
 
 if TYPE_CHECKING:
     from ketaclinic.clinics.models import Location
@@ -759,9 +759,18 @@ class UrgentRisk:
         return bool(self.tasks or self.crisis_leads)
 
 
+def _open_urgent_tasks(patient_id: int) -> QuerySet:
+    # The tasks live in intake, a layer above: their model is reached through
+    # the relation.
+    tasks = Patient.urgent_tasks.rel.related_model
+    return tasks._default_manager.filter(
+        patient_id=patient_id, done_at__isnull=True
+    ).order_by("pk")
+
+
 def urgent_risk(patient: Patient) -> UrgentRisk:
     """One query; a second only when a task is open (its leads)."""
-    tasks = list(patient.urgent_tasks.filter(done_at__isnull=True).order_by("pk"))
+    tasks = prepared_objects(("urgent_tasks",), _open_urgent_tasks, patient.pk)
     if not tasks:
         return UrgentRisk([], [])
     leads = list(patient.inquiries.filter(crisis=True).order_by("created_at"))

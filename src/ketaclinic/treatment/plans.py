@@ -22,6 +22,7 @@ from ketaclinic.clinical import dosing, maintenance, plan_orders
 from ketaclinic.clinical.body import Sex
 from ketaclinic.clinical.protocols import RECOVERY_MINUTES_MIN
 from ketaclinic.patients.models import BodyMeasurement, Condition, Patient
+from ketaclinic.prepared import prepared_objects
 from ketaclinic.treatment.models import Protocol, ScreeningDecision, TreatmentPlan
 
 GRAM = Decimal("0.001")
@@ -128,11 +129,15 @@ def plans_of(patient: Patient) -> QuerySet[TreatmentPlan]:
 
 
 def plan_in_force(patient: Patient) -> TreatmentPlan | None:
-    return (
-        TreatmentPlan.objects.filter(patient=patient, amended_by__isnull=True)
-        .select_related("signed_by")
-        .first()
-    )
+    found = prepared_objects(("plan_in_force",), _in_force, patient.pk)
+    return found[0] if found else None
+
+
+def _in_force(patient_id: int) -> QuerySet[TreatmentPlan]:
+    plans = TreatmentPlan.objects.filter(
+        patient_id=patient_id, amended_by__isnull=True
+    ).select_related("signed_by")
+    return (plans if plans.ordered else plans.order_by("pk"))[:1]
 
 
 def versions_of(plan: TreatmentPlan) -> list[TreatmentPlan]:
