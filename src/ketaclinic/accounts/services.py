@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -9,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ketaclinic.accounts import lockout
 from ketaclinic.accounts.models import User
-from ketaclinic.accounts.permissions import Role
+from ketaclinic.accounts.permissions import Perm, Role, can
 from ketaclinic.accounts.signals import credentials_reset
 from ketaclinic.audit.services import Action, Actor, audit_record
 
@@ -116,3 +117,36 @@ def credentials_match(user: User, secret: str) -> bool:
     from django_otp import match_token
 
     return bool(secret.strip().isdigit() and match_token(user, secret.strip()))
+
+
+class SecondPerson(enum.Enum):
+    """Why someone cannot be the second person of a witnessed act (a waste, a
+    count, a double check): each caller says it in its own words."""
+
+    SAME = "same"  # the one acting
+    NOT_LICENSED = "not_licensed"  # inactive, or not a licensed role
+    ELSEWHERE = "elsewhere"  # does not work at the location
+    WRONG_SECRET = "wrong_secret"  # noqa: S105 (the re-entered password or code)
+
+
+def second_person_problem(
+    person: User,
+    *,
+    by: User,
+    perm: Perm,
+    location_id: int | None,
+    secret: str,
+    also_not: User | None = None,
+) -> SecondPerson | None:
+    """The one check of a second person: someone else than `by` (and
+    `also_not`), active and allowed `perm`, working at the location, who
+    re-entered their own password or code on the spot. None when they may."""
+    if person.pk == by.pk or (also_not is not None and person.pk == also_not.pk):
+        return SecondPerson.SAME
+    if not person.is_active or not can(person, perm):
+        return SecondPerson.NOT_LICENSED
+    if location_id is not None and not person.locations.filter(pk=location_id).exists():
+        return SecondPerson.ELSEWHERE
+    if not credentials_match(person, secret or ""):
+        return SecondPerson.WRONG_SECRET
+    return None

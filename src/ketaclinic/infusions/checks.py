@@ -32,7 +32,11 @@ from django.utils import timezone
 
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import Perm, can
-from ketaclinic.accounts.services import credentials_match
+from ketaclinic.accounts.services import (
+    SecondPerson,
+    credentials_match,
+    second_person_problem,
+)
 from ketaclinic.audit.services import Action, Actor, audit_record
 from ketaclinic.clinical import scales
 from ketaclinic.clinical.body import check_weight_kg
@@ -178,24 +182,29 @@ def witness_of(
     username = (username or "").strip()
     if not username:
         raise InfusionRefused({field: "Give the second clinician's user name."})
-    user = (
-        User.objects.filter(
-            username__iexact=username, is_active=True, locations=session.location_id
+    user = User.objects.filter(username__iexact=username).first()
+    problem = (
+        SecondPerson.NOT_LICENSED
+        if user is None
+        else second_person_problem(
+            user,
+            by=actor_user,
+            perm=Perm.INFUSION_CHART,
+            location_id=session.location_id,
+            secret=secret,
         )
-        .distinct()
-        .first()
     )
-    if user is None or not can(user, Perm.INFUSION_CHART):
-        raise InfusionRefused(
-            {field: "Only a nurse or provider of this clinic can be the second."}
-        )
-    if user.pk == actor_user.pk:
+    if problem is None and user is not None:
+        return user
+    if problem is SecondPerson.SAME:
         raise InfusionRefused(
             {field: "The second clinician must be someone else than you."}
         )
-    if not credentials_match(user, secret or ""):
+    if problem is SecondPerson.WRONG_SECRET:
         raise InfusionRefused({f"{field}_secret": WRONG_CREDENTIALS})
-    return user
+    raise InfusionRefused(
+        {field: "Only a nurse or provider of this clinic can be the second."}
+    )
 
 
 def _locked(session: Session) -> Session:
