@@ -11,6 +11,7 @@ audit); the poll answers 204 without reading the chart when nothing changed.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -232,6 +233,28 @@ def _chart(request: StaffRequest, session_uuid, purpose: str) -> Session:
     )
 
 
+def _submit(
+    request: StaffRequest,
+    session: Session,
+    form: monitor_forms.ChartedForm,
+    *,
+    part: str,
+    name: str,
+    record: Callable[[dict], object],
+) -> HttpResponse:
+    """A charting form: valid, recorded by `record(cleaned_data)` (the
+    service's refusals beside their fields), then the part again or the page
+    with the form as it was sent."""
+    if form.is_valid():
+        try:
+            record(form.cleaned_data)
+        except InfusionRefused as refused:
+            form.refused(refused.errors)
+        else:
+            return _done(request, session, part)
+    return _page(request, session, part, {name: form})
+
+
 @require_POST
 @staff_required(Perm.INFUSION_CHART)
 def vitals_record(request: StaffRequest, session_uuid) -> HttpResponse:
@@ -239,22 +262,21 @@ def vitals_record(request: StaffRequest, session_uuid) -> HttpResponse:
     form = monitor_forms.VitalsForm(
         request.POST, session=session, limits=monitoring.plan_limits(session)
     )
-    if form.is_valid():
-        try:
-            charted_at = form.charted_at()
-            monitoring.record_vitals(
-                actor=request.actor,
-                session=session,
-                client_id=form.cleaned_data["client_id"],
-                charted_at=charted_at,
-                phase=monitoring.phase_at(session, charted_at),
-                values=form.values(),
-            )
-        except InfusionRefused as refused:
-            form.refused(refused.errors)
-        else:
-            return _done(request, session, "flowsheet")
-    return _page(request, session, "flowsheet", {"vitals_form": form})
+
+    def record(data: dict) -> object:
+        charted_at = form.charted_at()
+        return monitoring.record_vitals(
+            actor=request.actor,
+            session=session,
+            client_id=data["client_id"],
+            charted_at=charted_at,
+            phase=monitoring.phase_at(session, charted_at),
+            values=form.values(),
+        )
+
+    return _submit(
+        request, session, form, part="flowsheet", name="vitals_form", record=record
+    )
 
 
 @require_POST
@@ -262,22 +284,21 @@ def vitals_record(request: StaffRequest, session_uuid) -> HttpResponse:
 def side_effect_record(request: StaffRequest, session_uuid) -> HttpResponse:
     session = _chart(request, session_uuid, "Side effect charted")
     form = monitor_forms.SideEffectForm(request.POST, session=session)
-    if form.is_valid():
-        try:
-            monitoring.record_side_effect(
-                actor=request.actor,
-                session=session,
-                client_id=form.cleaned_data["client_id"],
-                charted_at=form.charted_at(),
-                kind=form.cleaned_data["kind"],
-                severity=form.cleaned_data["severity"],
-                notes=form.cleaned_data["notes"],
-            )
-        except InfusionRefused as refused:
-            form.refused(refused.errors)
-        else:
-            return _done(request, session, "events")
-    return _page(request, session, "events", {"side_effect_form": form})
+
+    def record(data: dict) -> object:
+        return monitoring.record_side_effect(
+            actor=request.actor,
+            session=session,
+            client_id=data["client_id"],
+            charted_at=form.charted_at(),
+            kind=data["kind"],
+            severity=data["severity"],
+            notes=data["notes"],
+        )
+
+    return _submit(
+        request, session, form, part="events", name="side_effect_form", record=record
+    )
 
 
 @require_POST
@@ -285,31 +306,29 @@ def side_effect_record(request: StaffRequest, session_uuid) -> HttpResponse:
 def medication_record(request: StaffRequest, session_uuid) -> HttpResponse:
     session = _chart(request, session_uuid, "As-needed medicine charted")
     form = _medication_form(session, request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
+
+    def record(data: dict) -> object:
         order = None
         if data["ordered_by"] or data["order_secret"] or data["order_reason"]:
             order = monitoring.ProviderOrder(
                 data["ordered_by"], data["order_secret"], data["order_reason"]
             )
-        try:
-            monitoring.record_medication(
-                actor=request.actor,
-                session=session,
-                client_id=data["client_id"],
-                charted_at=form.charted_at(),
-                drug=data["drug"],
-                dose_mg=data["dose_mg"],
-                route=data["route"],
-                indication=data["indication"],
-                provider_order=order,
-                effect=data["effect"],
-            )
-        except InfusionRefused as refused:
-            form.refused(refused.errors)
-        else:
-            return _done(request, session, "events")
-    return _page(request, session, "events", {"medication_form": form})
+        return monitoring.record_medication(
+            actor=request.actor,
+            session=session,
+            client_id=data["client_id"],
+            charted_at=form.charted_at(),
+            drug=data["drug"],
+            dose_mg=data["dose_mg"],
+            route=data["route"],
+            indication=data["indication"],
+            provider_order=order,
+            effect=data["effect"],
+        )
+
+    return _submit(
+        request, session, form, part="events", name="medication_form", record=record
+    )
 
 
 @require_POST
@@ -317,27 +336,25 @@ def medication_record(request: StaffRequest, session_uuid) -> HttpResponse:
 def medication_effect(request: StaffRequest, session_uuid) -> HttpResponse:
     session = _chart(request, session_uuid, "Effect of a medicine charted")
     form = monitor_forms.EffectForm(request.POST, session=session)
-    if form.is_valid():
+
+    def record(data: dict) -> object:
         medication = MedicationGiven.objects.filter(
-            session=session, client_id=form.cleaned_data["medication"]
+            session=session, client_id=data["medication"]
         ).first()
         if medication is None:
-            form.add_error(None, "That medicine is not on this chart.")
-        else:
-            try:
-                monitoring.record_medication_effect(
-                    actor=request.actor,
-                    session=session,
-                    medication=medication,
-                    client_id=form.cleaned_data["client_id"],
-                    charted_at=form.charted_at(),
-                    effect=form.cleaned_data["effect"],
-                )
-            except InfusionRefused as refused:
-                form.refused(refused.errors)
-            else:
-                return _done(request, session, "events")
-    return _page(request, session, "events", {"effect_form": form})
+            raise InfusionRefused({None: "That medicine is not on this chart."})
+        return monitoring.record_medication_effect(
+            actor=request.actor,
+            session=session,
+            medication=medication,
+            client_id=data["client_id"],
+            charted_at=form.charted_at(),
+            effect=data["effect"],
+        )
+
+    return _submit(
+        request, session, form, part="events", name="effect_form", record=record
+    )
 
 
 @require_POST
