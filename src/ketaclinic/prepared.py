@@ -23,6 +23,7 @@ vary, and it must reach the SQL as a parameter.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -33,6 +34,8 @@ from django.db.models.query import get_related_populators
 
 # Stands for the value while the query is built: an integer no id takes.
 STAND_IN = -(2**62) + 104729
+# Stands for a uuid (prepared_objects): one no record is given.
+UUID_STAND_IN = uuid.UUID("00000000-0000-4000-8000-00000001a3f5")
 
 _built: dict[tuple[Hashable, str], tuple[str, tuple[Any, ...]]] = {}
 
@@ -69,7 +72,9 @@ class _Objects:
     annotations)."""
 
     sql: str
-    params: tuple[Any, ...]
+    # Each parameter: a constant, or how the value becomes it (the value
+    # itself, or a uuid as the database stores it).
+    params: tuple[tuple[Callable[[Any], Any] | None, Any], ...]
     compiler: Any
     model: type[Model]
     init_list: list[str]
@@ -83,10 +88,27 @@ M = TypeVar("M", bound=Model)
 _objects: dict[tuple[Hashable, str], _Objects] = {}
 
 
-def _compile_objects(queryset: QuerySet, using: str) -> _Objects:
+def _slot(param: Any, stand_in: Any) -> Callable[[Any], Any] | None:
+    if param == stand_in:
+        return _same
+    if isinstance(stand_in, uuid.UUID) and param == stand_in.hex:
+        return _hex  # SQLite keeps a uuid as its 32 hex digits
+    return None
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _hex(value: Any) -> Any:
+    return value.hex
+
+
+def _compile_objects(queryset: QuerySet, stand_in: Any, using: str) -> _Objects:
     compiler = queryset.query.get_compiler(using=using)
-    sql, params = compiler.as_sql()
-    if STAND_IN not in params:
+    sql, found = compiler.as_sql()
+    params = tuple((_slot(param, stand_in), param) for param in found)
+    if not any(slot for slot, _param in params):
         raise ValueError("the value does not reach the SQL as a parameter")
     if getattr(queryset, "_known_related_objects", None) or getattr(
         queryset, "_prefetch_related_lookups", None
@@ -111,19 +133,25 @@ def _compile_objects(queryset: QuerySet, using: str) -> _Objects:
 
 def prepared_objects(
     key: Hashable,
-    build: Callable[[int], QuerySet[M]],
-    value: int,
+    build: Callable[[Any], QuerySet[M]],
+    value: int | uuid.UUID,
     using: str = "default",
 ) -> list[M]:
     """The model instances `build(value)` would give (with its select_related
     objects and annotations), its SQL built once per `key` and database and
-    its rows made into instances as Django's own iterable makes them."""
+    its rows made into instances as Django's own iterable makes them. The
+    value is an id (an integer) or a uuid."""
     connection = connections[using]
     cache_key = (key, connection.vendor)
     prepared = _objects.get(cache_key)
     if prepared is None:
-        prepared = _objects[cache_key] = _compile_objects(build(STAND_IN), using)
-    params = [value if param == STAND_IN else param for param in prepared.params]
+        stand_in = UUID_STAND_IN if isinstance(value, uuid.UUID) else STAND_IN
+        prepared = _objects[cache_key] = _compile_objects(
+            build(stand_in), stand_in, using
+        )
+    params = [
+        slot(value) if slot is not None else param for slot, param in prepared.params
+    ]
     with connection.cursor() as cursor:
         cursor.execute(prepared.sql, params)
         width = prepared.compiler.col_count

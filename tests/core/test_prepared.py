@@ -78,3 +78,20 @@ def test_prepared_objects_are_the_querysets_own(world):
             assert type(a.allergic) is bool and a._state.adding is False
     first = prepared_objects(key, _patients_with_allergies, world.home.pk)[0]
     assert (first.last_name, first.allergies_n, first.allergic) == ("Zed3", 1, True)
+
+
+@pytest.mark.django_db
+def test_a_uuid_is_a_value_too(world):
+    """A uuid reaches the SQL as the database keeps it (32 hex digits on
+    SQLite, a uuid on PostgreSQL); a uuid no record has finds nothing."""
+    import uuid
+
+    from ketaclinic.prepared import prepared_objects
+
+    def build(value):
+        return Patient.objects.filter(uuid=value).select_related("location")
+
+    for patient in (world.patient, world.foreign_patient):
+        (found,) = prepared_objects(("test-uuid",), build, patient.uuid)
+        assert (found.pk, found.location.name) == (patient.pk, patient.location.name)
+    assert prepared_objects(("test-uuid",), build, uuid.uuid4()) == []

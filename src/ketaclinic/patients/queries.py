@@ -74,6 +74,10 @@ def _may(actor: Actor, perm: Perm) -> None:
         raise PermissionDenied
 
 
+def _patient_by_uuid(value) -> QuerySet[Patient]:
+    return Patient.objects.filter(uuid=value).select_related("location")
+
+
 def patient_for_actor(
     actor: Actor, patient_uuid, *, purpose: str, perm: Perm = Perm.PATIENT_VIEW
 ) -> Patient:
@@ -83,13 +87,19 @@ def patient_for_actor(
     with `purpose` saying what was opened."""
     _may(actor, perm)
     try:
-        patient = (
-            patients_for_user(actor.user)
-            .select_related("location")
-            .get(uuid=patient_uuid)
+        wanted = (
+            patient_uuid
+            if isinstance(patient_uuid, uuid_module.UUID)
+            else uuid_module.UUID(str(patient_uuid))
         )
-    except (Patient.DoesNotExist, ValueError, TypeError, ValidationError):
+    except ValueError:
         raise Http404("No such patient.") from None
+    # Found by its uuid alone (a query built once), then kept only when it is
+    # of one of the actor's locations.
+    found = prepared_objects(("patient_by_uuid",), _patient_by_uuid, wanted)
+    patient = found[0] if found else None
+    if patient is None or patient.location_id not in location_ids_of(actor.user):
+        raise Http404("No such patient.")
     audit_record(
         actor=actor, action=Action.VIEW, patient=patient, obj=patient, summary=purpose
     )
