@@ -64,6 +64,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from generate import analyze  # noqa: E402
 from http_bench import describe_machine, load_average  # noqa: E402
 
 from ketaclinic.accounts.models import User  # noqa: E402
@@ -522,6 +523,8 @@ def main() -> None:
     password = secrets.token_urlsafe(24)
     began = clock.perf_counter()
     location = build(args.days, password)
+    # Fresh planner statistics, built or reused, as autovacuum keeps them.
+    print(f"statistics: {analyze()}")
     print(f"set-up (or reuse) in {clock.perf_counter() - began:.1f} s")
     today = timezone.now().astimezone(location.zone).date()
     start = datetime.combine(today, time.min, location.zone)
