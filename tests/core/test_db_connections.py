@@ -16,9 +16,10 @@ PRINT_DATABASE = (
 )
 
 
-def database_settings(tmp_path, url: str, **env) -> list:
+def database_settings(tmp_path, url: str, code: str = PRINT_DATABASE, **env):
+    """What `code` prints of the settings a process started with `url` gets."""
     result = subprocess.run(
-        [sys.executable, "-c", PRINT_DATABASE],
+        [sys.executable, "-c", code],
         env={
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "ketaclinic.settings",
@@ -45,3 +46,21 @@ def test_connections_persist_and_are_checked_before_reuse(tmp_path, url):
         0,
         True,
     ]
+
+
+PRINT_OPTIONS = (
+    "import json; from django.conf import settings; "
+    "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))"
+)
+
+
+def test_postgresql_prepares_repeated_queries_unless_told_not_to(tmp_path):
+    url = "postgres://clinic@127.0.0.1:5432/clinic"
+    assert database_settings(tmp_path, url, PRINT_OPTIONS) == {
+        "server_side_binding": True,
+        "prepare_threshold": 2,
+    }
+    off = database_settings(
+        tmp_path, url, PRINT_OPTIONS, KETACLINIC_DB_PREPARED_STATEMENTS="0"
+    )
+    assert "server_side_binding" not in off and "prepare_threshold" not in off
