@@ -7,11 +7,13 @@
 // browser (IndexedDB), shown in the chart marked "not yet sent", and sent in
 // the order they were made when the connection returns, each with the id the
 // tablet made when the nurse saved it (so a retry never records twice) and
-// the time the nurse charted it. Entries belong to the nurse who made them:
-// another nurse signed in on the tablet never sends them. Nothing is kept
-// longer than the clinic's setting (data-keep-hours), and sent entries are
-// removed at once. The service worker (/infusions/offline-worker.js) serves
-// the session pages opened lately when the page is reloaded offline.
+// the time the nurse charted it. A send that fails on the network is tried
+// again soon, then less often, and at once when the browser is back online.
+// Entries belong to the nurse who made them: another nurse signed in on the
+// tablet never sends them. Nothing is kept longer than the clinic's setting
+// (data-keep-hours), and sent entries are removed at once. The service
+// worker (/infusions/offline-worker.js) serves the session pages opened
+// lately when the page is reloaded offline.
 (function () {
   "use strict";
 
@@ -19,6 +21,11 @@
   var STORE = "entries";
   var root = null; // the element carrying the chart's settings
   var sending = false;
+  // After a failed send the tablet tries again sooner than its usual round:
+  // 1, 2, 4, 8 seconds, then every 15 (a server restarting, a lost answer).
+  var RETRY_MAX_MS = 15000;
+  var failures = 0;
+  var retryTimer = null;
 
   // --- Storage --------------------------------------------------------------
 
@@ -277,6 +284,7 @@
       return Promise.resolve();
     }
     sending = true;
+    var failed = false;
     var banner = document.getElementById("offline-banner");
     return allEntries().then(function (entries) {
       var mine = entries.filter(function (e) {
@@ -296,6 +304,7 @@
             return null;  // stop: keep the rest in order
           }
           if (result.retry) {
+            failed = true;
             return null;
           }
           if (banner) {
@@ -309,7 +318,8 @@
           entry.message = (result.body && result.body.message) || "The clinic refused this entry.";
           return put(entry).then(function () { return next(index + 1); });
         }, function () {
-          return null;  // the network failed again: try later
+          failed = true;  // the network failed again: try later
+          return null;
         });
       };
       return next(0).then(function () {
@@ -319,8 +329,25 @@
       });
     }).finally(function () {
       sending = false;
+      if (failed) {
+        retryLater();
+      } else {
+        failures = 0;
+      }
       return render();
     });
+  }
+
+  function retryLater() {
+    if (retryTimer !== null) {
+      return;
+    }
+    var delay = Math.min(1000 * Math.pow(2, failures), RETRY_MAX_MS);
+    failures += 1;
+    retryTimer = window.setTimeout(function () {
+      retryTimer = null;
+      sync();
+    }, delay);
   }
 
   // Entries older than the clinic's setting are not kept.
