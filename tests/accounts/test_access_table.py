@@ -156,6 +156,7 @@ TABLE: dict[str, tuple[str, set[str] | str]] = {
     "ledger:export": ("get", {M}),
     "infusions:offline_worker": ("get", "public"),  # the offline chart's worker
     "infusions:entries": ("post", {N, P}),
+    "infusions:entries_discard": ("post", {M}),  # another nurse's waiting entry
     # Recovery, discharge and the session note
     "infusions:discharge": ("post", {N, P}),
     "infusions:instructions": ("get", CHART),
@@ -516,6 +517,7 @@ def test_access(world, name, role):
             "api:appointment_book": (409,),
             "api:appointment_move": (409,),
             "infusions:entries": (422,),  # reached; an empty form is no entry
+            "infusions:entries_discard": (422,),
         }.get(name, (200, 302))
         assert response.status_code in expected, (
             f"{role} should reach {name}: {response.status_code}"

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from ketaclinic.accounts.models import User
 from ketaclinic.audit.actor import Actor
+from ketaclinic.audit.models import AuditEvent
 from ketaclinic.infusions import services
 from ketaclinic.infusions.models import (
     MedicationGiven,
@@ -174,20 +175,35 @@ def test_a_pause_of_an_infusion_stopped_meanwhile_is_put_to_the_nurse(
     expect(entry).to_have_count(0)
 
 
-def test_another_nurses_entries_wait_for_her(new_page, sign_in):
-    session = infusing_session()
-    page = new_page(TABLET)
+def left_waiting(page, sign_in, session: Session, *systolics: int) -> None:
+    """The nurse charts readings offline; her sign-in ends before the
+    connection returns, so they wait on the tablet."""
     sign_in(page, "nurse")
     open_chart(page, session)
     page.context.set_offline(True)
-    chart_reading(page, 131, 72)
-    expect(page.locator("#offline-banner")).to_contain_text("1 entry is waiting")
-    # The nurse's sign-in ends before the connection returns.
+    for systolic in systolics:
+        chart_reading(page, systolic, 72)
+    expect(page.locator("#offline-banner")).to_contain_text(
+        f"{len(systolics)} entr{'y is' if len(systolics) == 1 else 'ies are'} waiting"
+    )
     page.context.clear_cookies()
     page.context.set_offline(False)
     expect(page.locator("#offline-banner")).to_contain_text(
         "sign in again", timeout=WAIT_MS
     )
+
+
+def wait_until_stored(page, session: Session) -> None:
+    for _ in range(WAIT_MS // 250):
+        if VitalReading.objects.filter(session=session).exists():
+            return
+        page.wait_for_timeout(250)
+
+
+def test_another_nurses_entries_wait_for_her(new_page, sign_in):
+    session = infusing_session()
+    page = new_page(TABLET)
+    left_waiting(page, sign_in, session, 131)
     # Another nurse signs in on the tablet: the entry is not sent as hers.
     sign_in(page, "nurse2")
     page.goto(f"/infusions/{session.uuid}/")
@@ -200,10 +216,7 @@ def test_another_nurses_entries_wait_for_her(new_page, sign_in):
     page.context.clear_cookies()
     sign_in(page, "nurse")
     page.goto(f"/infusions/{session.uuid}/")
-    for _ in range(WAIT_MS // 250):
-        if VitalReading.objects.filter(session=session).exists():
-            break
-        page.wait_for_timeout(250)
+    wait_until_stored(page, session)
     assert VitalReading.objects.get(session=session).by.username == "nurse"
     expect(page.locator("#offline-entries li")).to_have_count(0)
 
@@ -223,3 +236,46 @@ def test_signing_out_with_entries_waiting_asks_first(new_page, sign_in):
     dialog.dismiss()
     expect(page.locator("#offline-entries li")).to_have_count(1)
     assert "/infusions/" in page.url
+
+
+def test_a_manager_discards_one_waiting_entry_and_leaves_the_other(new_page, sign_in):
+    session = infusing_session()
+    page = new_page(TABLET)
+    left_waiting(page, sign_in, session, 131, 132)
+    # The clinic manager signs in on the tablet.
+    sign_in(page, "manager")
+    page.goto(f"/infusions/{session.uuid}/")
+    banner = page.locator("#offline-banner")
+    expect(banner).to_contain_text("made by another nurse on this tablet")
+    expect(banner).to_contain_text("discard it with a reason")
+    rows = page.locator("#offline-entries li")
+    expect(rows).to_have_count(2)
+    first = rows.filter(has_text="Systolic pressure 131")
+    expect(first).to_contain_text("Vital signs, charted")
+    expect(first).to_contain_text("by Nora Whitfield")
+    expect(first).to_contain_text("not yet sent")
+    page.wait_for_timeout(1_000)
+    assert not VitalReading.objects.filter(session=session).exists()
+
+    first.get_by_role("button", name="Discard with this reason").click()
+    expect(rows).to_have_count(2)  # not without a reason
+    first.get_by_label("Why discard it?").fill("Charted twice by mistake")
+    first.get_by_role("button", name="Discard with this reason").click()
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text("Systolic pressure 132")
+    event = AuditEvent.objects.get(action=AuditEvent.Action.DISCARD)
+    assert event.actor.username == "manager"
+    assert "Nora Whitfield" in event.summary
+    assert "Charted twice by mistake" in event.summary
+    assert not VitalReading.objects.filter(session=session).exists()
+
+    # The manager signs out (nothing of hers waits: no question asked); the
+    # entry left for the nurse is sent as hers when she signs in again.
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    sign_in(page, "nurse")
+    page.goto(f"/infusions/{session.uuid}/")
+    wait_until_stored(page, session)
+    expect(page.locator("#offline-entries li")).to_have_count(0)
+    reading = VitalReading.objects.get(session=session)
+    assert (reading.systolic_mmhg, reading.by.username) == (132, "nurse")

@@ -40,6 +40,8 @@ class Perm(StrEnum):
     PROTOCOL_EDIT = "protocol_edit"  # edit the clinic's treatment protocols
     INFUSION_VIEW = "infusion_view"  # the infusion board and session charts
     INFUSION_CHART = "infusion_chart"  # chart an infusion: checks, pump, vitals
+    # discard, with a reason, entries a nurse left waiting on a tablet
+    INFUSION_RESOLVE = "infusion_resolve"
     SITE_EDIT = "site_edit"  # the clinic's public pages (home page words)
     CONSENT_EDIT = "consent_edit"  # publish new versions of consent documents
     AUDIT_VIEW = "audit_view"  # search and export the audit log
@@ -74,6 +76,7 @@ MATRIX: dict[Perm, frozenset[Role]] = {
     Perm.PROTOCOL_EDIT: frozenset({_M}),
     Perm.INFUSION_VIEW: frozenset({_F, _N, _P, _M}),
     Perm.INFUSION_CHART: frozenset({_N, _P}),
+    Perm.INFUSION_RESOLVE: frozenset({_M}),
     Perm.SITE_EDIT: frozenset({_M, _A}),
     Perm.CONSENT_EDIT: frozenset({_M}),
     Perm.AUDIT_VIEW: frozenset({_M, _A}),

@@ -72,6 +72,7 @@ class AuditEvent(models.Model):
         OTP_ENROLLED = "otp_enrolled", "Second factor enrolled"
         PASSWORD_CHANGED = "password_changed", "Password changed"
         DENIED = "denied", "Access refused"
+        DISCARD = "discard", "Discarded"
 
     at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     actor = models.ForeignKey(

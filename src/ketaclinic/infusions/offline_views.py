@@ -1,5 +1,6 @@
-"""The offline chart's two doors: its service worker, and the endpoint that
-takes the entries a tablet kept while it was offline (see `offline`)."""
+"""The offline chart's doors: its service worker, the endpoint that takes the
+entries a tablet kept while it was offline, and the one where a manager
+discards an entry another nurse left waiting (see `offline`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.templatetags.static import static
 from django.views.decorators.http import require_GET, require_POST
 
 from ketaclinic.accounts.access import staff_required
-from ketaclinic.accounts.permissions import Perm
+from ketaclinic.accounts.permissions import Perm, can
 from ketaclinic.accounts.requests import StaffRequest
 from ketaclinic.infusions import offline, queries
 
@@ -60,19 +61,59 @@ def entries(request: StaffRequest, session_uuid) -> JsonResponse:
         return JsonResponse(
             {"message": "You may not chart this infusion (any more)."}, status=422
         )
-    payload = None
-    if request.content_type == "application/json":
-        try:
-            payload = json.loads(request.body or b"null")
-        except (ValueError, UnicodeDecodeError):
-            payload = None
-    if not isinstance(payload, dict):
-        return JsonResponse(
-            {"message": "This entry is damaged and cannot be read."}, status=422
-        )
+    payload = _json(request)
+    if payload is None:
+        return _damaged()
     outcome = offline.receive(
         actor=request.actor, session_uuid=session_uuid, payload=payload
     )
+    return _answer(outcome)
+
+
+@require_POST
+@staff_required(Perm.INFUSION_RESOLVE)
+def discard(request: StaffRequest, session_uuid) -> JsonResponse:
+    """A manager discards another nurse's waiting entry (JSON, with a reason)."""
+    try:
+        session = queries.session_for_actor(
+            request.actor,
+            session_uuid,
+            purpose="Entry left on a tablet",
+            perm=Perm.INFUSION_RESOLVE,
+        )
+    except Http404:
+        return JsonResponse(
+            {"message": "You may not settle entries of this infusion."}, status=422
+        )
+    payload = _json(request)
+    if payload is None:
+        return _damaged()
+    outcome = offline.discard(
+        actor=request.actor,
+        session=session,
+        payload=payload,
+        reason=str(payload.get("reason") or ""),
+    )
+    return _answer(outcome)
+
+
+def _damaged() -> JsonResponse:
+    return JsonResponse(
+        {"message": "This entry is damaged and cannot be read."}, status=422
+    )
+
+
+def _json(request: StaffRequest) -> dict | None:
+    if request.content_type != "application/json":
+        return None
+    try:
+        payload = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def _answer(outcome: offline.Outcome) -> JsonResponse:
     body = {"message": outcome.message}
     if outcome.field:
         body["field"] = outcome.field
@@ -88,4 +129,5 @@ def chart_settings(request: StaffRequest, session) -> dict:
     return {
         "offline_token": offline.page_token(session, request.user.pk),
         "offline_keep_hours": offline.keep_hours(),
+        "may_resolve": can(request.user, Perm.INFUSION_RESOLVE),
     }

@@ -16,6 +16,11 @@ urlpatterns = [
     # The offline chart: its service worker and the queued entries' endpoint.
     path("offline-worker.js", offline_views.worker, name="offline_worker"),
     path("<uuid:session_uuid>/entries/", offline_views.entries, name="entries"),
+    path(
+        "<uuid:session_uuid>/entries/discard/",
+        offline_views.discard,
+        name="entries_discard",
+    ),
     # Checks, dose, double check, draw, pump (check_views)
     path("<uuid:session_uuid>/checks/", check_views.checks_part, name="checks"),
     path(

@@ -7,11 +7,14 @@
 // browser (IndexedDB), shown in the chart marked "not yet sent", and sent in
 // the order they were made when the connection returns, each with the id the
 // tablet made when the nurse saved it (so a retry never records twice) and
-// the time the nurse charted it. Entries belong to the nurse who made them:
-// another nurse signed in on the tablet never sends them. Nothing is kept
-// longer than the clinic's setting (data-keep-hours), and sent entries are
-// removed at once. The service worker (/infusions/offline-worker.js) serves
-// the session pages opened lately when the page is reloaded offline.
+// the time the nurse charted it. A send that fails on the network is tried
+// again soon, then less often, and at once when the browser is back online.
+// Entries belong to the nurse who made them: another nurse signed in on the
+// tablet never sends them, and a clinic manager may only discard them, with a
+// reason kept in the audit log. Nothing is kept longer than the clinic's
+// setting (data-keep-hours), and sent entries are removed at once. The service
+// worker (/infusions/offline-worker.js) serves the session pages opened
+// lately when the page is reloaded offline.
 (function () {
   "use strict";
 
@@ -19,6 +22,11 @@
   var STORE = "entries";
   var root = null; // the element carrying the chart's settings
   var sending = false;
+  // After a failed send the tablet tries again sooner than its usual round:
+  // 1, 2, 4, 8 seconds, then every 15 (a server restarting, a lost answer).
+  var RETRY_MAX_MS = 15000;
+  var failures = 0;
+  var retryTimer = null;
 
   // --- Storage --------------------------------------------------------------
 
@@ -93,6 +101,9 @@
     }
     if (others) {
       words.push(others + (others === 1 ? " entry was" : " entries were") + " made by another nurse on this tablet: it is sent when that nurse signs in.");
+      if (root.dataset.discard) {
+        words.push("You may leave it for that nurse, or discard it with a reason, which is kept in the audit log. It cannot be sent under your name.");
+      }
     }
     if (banner.dataset.signIn) {
       words.push(banner.dataset.signIn);
@@ -122,7 +133,73 @@
       item.appendChild(document.createTextNode(" "));
       item.appendChild(discard);
     }
+    if (entry.made_by !== me() && root.dataset.discard) {
+      item.appendChild(resolveForm(entry));
+    }
     return item;
+  }
+
+  // A manager may discard another nurse's entry, with a reason (never send it).
+  function resolveForm(entry) {
+    var form = document.createElement("form");
+    form.className = "offline-resolve";
+    form.dataset.offlineResolve = entry.seq;
+    var label = document.createElement("label");
+    label.textContent = "Why discard it? ";
+    var reason = document.createElement("input");
+    reason.name = "reason";
+    reason.required = true;
+    reason.maxLength = 300;
+    label.appendChild(reason);
+    var button = document.createElement("button");
+    button.type = "submit";
+    button.className = "secondary";
+    button.textContent = "Discard with this reason";
+    var problem = document.createElement("p");
+    problem.className = "error";
+    problem.setAttribute("role", "alert");
+    problem.dataset.offlineProblem = "";
+    form.append(label, " ", button, problem);
+    return form;
+  }
+
+  function discardWithReason(form) {
+    var seq = Number(form.dataset.offlineResolve);
+    var problem = form.querySelector("[data-offline-problem]");
+    var say = function (words) { problem.textContent = words; };
+    if (!navigator.onLine) {
+      say("Not discarded: the tablet is offline. Try again when it is connected.");
+      return Promise.resolve();
+    }
+    return allEntries().then(function (entries) {
+      var entry = entries.filter(function (e) { return e.seq === seq; })[0];
+      if (!entry || entry.session !== root.dataset.session) {
+        return render();
+      }
+      return postJson(root.dataset.discard, {
+        client_id: entry.client_id,
+        kind: entry.kind,
+        token: entry.token,
+        charted_at: entry.charted_at,
+        summary: entry.summary,
+        reason: form.elements.reason.value,
+      }).then(function (response) {
+        var type = response.headers.get("Content-Type") || "";
+        if (type.indexOf("json") < 0) {
+          say("Not discarded: the clinic did not answer. Sign in again if asked, then try again.");
+          return null;
+        }
+        return response.json().then(function (body) {
+          if (response.ok) {
+            return remove(seq).then(render);
+          }
+          say(body.message || "Not discarded.");
+          return null;
+        });
+      }, function () {
+        say("Not discarded: the tablet could not reach the clinic. Try again when it is connected.");
+      });
+    });
   }
 
   function render() {
@@ -133,9 +210,19 @@
       var session = root.dataset.session;
       var list = document.getElementById("offline-entries");
       if (list) {
+        // A row that has not changed is kept as it is (with a reason typed in it).
+        var shown = {};
+        Array.prototype.forEach.call(list.children, function (row) {
+          shown[row.dataset.key] = row;
+        });
         list.replaceChildren.apply(list, entries.filter(function (e) {
           return e.session === session;
-        }).map(entryRow));
+        }).map(function (entry) {
+          var key = [entry.seq, entry.state, entry.message].join("|");
+          var row = shown[key] || entryRow(entry);
+          row.dataset.key = key;
+          return row;
+        }));
         list.hidden = !list.children.length;
       }
       setBanner(entries);
@@ -240,8 +327,8 @@
     return field ? field.value : "";
   }
 
-  function sendOne(entry) {
-    return fetch(entry.endpoint, {
+  function postJson(url, body) {
+    return fetch(url, {
       method: "POST",
       credentials: "same-origin",
       redirect: "manual",
@@ -250,13 +337,17 @@
         "Accept": "application/json",
         "X-CSRFToken": csrfToken(),
       },
-      body: JSON.stringify({
-        client_id: entry.client_id,
-        kind: entry.kind,
-        token: entry.token,
-        charted_at: entry.charted_at,
-        values: entry.values,
-      }),
+      body: JSON.stringify(body),
+    });
+  }
+
+  function sendOne(entry) {
+    return postJson(entry.endpoint, {
+      client_id: entry.client_id,
+      kind: entry.kind,
+      token: entry.token,
+      charted_at: entry.charted_at,
+      values: entry.values,
     }).then(function (response) {
       var type = response.headers.get("Content-Type") || "";
       if (response.type === "opaqueredirect" || response.status === 401 ||
@@ -277,6 +368,7 @@
       return Promise.resolve();
     }
     sending = true;
+    var failed = false;
     var banner = document.getElementById("offline-banner");
     return allEntries().then(function (entries) {
       var mine = entries.filter(function (e) {
@@ -296,6 +388,7 @@
             return null;  // stop: keep the rest in order
           }
           if (result.retry) {
+            failed = true;
             return null;
           }
           if (banner) {
@@ -309,7 +402,8 @@
           entry.message = (result.body && result.body.message) || "The clinic refused this entry.";
           return put(entry).then(function () { return next(index + 1); });
         }, function () {
-          return null;  // the network failed again: try later
+          failed = true;  // the network failed again: try later
+          return null;
         });
       };
       return next(0).then(function () {
@@ -319,8 +413,25 @@
       });
     }).finally(function () {
       sending = false;
+      if (failed) {
+        retryLater();
+      } else {
+        failures = 0;
+      }
       return render();
     });
+  }
+
+  function retryLater() {
+    if (retryTimer !== null) {
+      return;
+    }
+    var delay = Math.min(1000 * Math.pow(2, failures), RETRY_MAX_MS);
+    failures += 1;
+    retryTimer = window.setTimeout(function () {
+      retryTimer = null;
+      sync();
+    }, delay);
   }
 
   // Entries older than the clinic's setting are not kept.
@@ -362,6 +473,15 @@
     if (window.confirm("Discard this entry? It will not be recorded.")) {
       remove(Number(button.dataset.offlineDiscard)).then(render);
     }
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!root || !form.matches("form[data-offline-resolve]")) {
+      return;
+    }
+    event.preventDefault();
+    discardWithReason(form);
   });
 
   // Signing out with entries still waiting warns first.
