@@ -71,6 +71,19 @@ def env_time_zone(name: str, default: str) -> str:
     return value
 
 
+def env_holidays(name: str, default: str):
+    """The clinic's holidays (no business day): `us-federal` (the US federal
+    holidays, by rule) and dates written YYYY-MM-DD, comma-separated; empty
+    for none but Saturdays and Sundays."""
+    from ketaclinic.clinical.holidays import Holidays
+
+    raw = os.environ.get(name, default)
+    try:
+        return Holidays.parse(raw.split(","))
+    except ValueError as error:
+        raise ConfigError(f"{name}={raw!r}: {error}.") from None
+
+
 def env_screening_policy(name: str):
     """The clinic's screening policy: a JSON object of changes to CLINICAL.md's
     defaults, e.g. {"minimum_age_years": 21, "relative": ["raised_icp"]}."""

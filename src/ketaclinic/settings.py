@@ -17,6 +17,7 @@ from ketaclinic.config import (
     ConfigError,
     env_bool,
     env_choice,
+    env_holidays,
     env_int,
     env_list,
     env_screening_policy,
@@ -336,6 +337,10 @@ KETACLINIC_DISSOCIATION_SCALE = env_choice(
 KETACLINIC_CHART_CLOCK_SKEW_MINUTES = env_int(
     "KETACLINIC_CHART_CLOCK_SKEW_MINUTES", 2, minimum=0
 )
+# The days that are no business day besides Saturdays and Sundays: the date a
+# theft or significant loss must be reported to the DEA by is one business day
+# after it is found (CLINICAL.md 6). Default: the US federal holidays, by rule.
+KETACLINIC_HOLIDAYS = env_holidays("KETACLINIC_HOLIDAYS", "us-federal")
 # The clinic's screening policy: CLINICAL.md's defaults (ScreeningPolicy in
 # ketaclinic.clinical.screening) with the changes its medical director sets.
 KETACLINIC_SCREENING_POLICY = env_screening_policy("KETACLINIC_SCREENING_POLICY")

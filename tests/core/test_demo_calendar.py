@@ -8,8 +8,9 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
+from ketaclinic.clinical.holidays import us_federal_holidays
 from ketaclinic.clinics.models import Closure, Location
-from ketaclinic.core.demo import load_demo, us_federal_holidays
+from ketaclinic.core.demo import load_demo
 from ketaclinic.scheduling import queries, slots
 from ketaclinic.scheduling.models import Appointment, AppointmentType
 

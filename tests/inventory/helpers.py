@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from ketaclinic.audit.services import Actor
+from ketaclinic.inventory import services
 from ketaclinic.inventory.models import (
     Entry,
     Lot,
@@ -78,3 +80,21 @@ def expired_lot(product: Product) -> Lot:
 
 def entries_count() -> int:
     return Entry.objects.count()
+
+
+def received(world, shelf: Stock, containers: int = 3, **changes) -> Entry:
+    """A delivery of the stock's lot (or of `lot_number`) by the manager."""
+    fields = {
+        "lot_number": shelf.lot.number,
+        "expires_on": shelf.lot.expires_on,
+        "invoice_number": "INV-1",
+        **changes,
+    }
+    return services.receive(
+        actor=Actor.staff(world.staff["manager"], world.home),
+        safe=shelf.safe,
+        supplier=shelf.supplier,
+        product=shelf.product,
+        containers=containers,
+        **fields,
+    )

@@ -10,7 +10,7 @@ which is why the functions take them as arguments.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Container
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -80,7 +80,7 @@ def dea_check_digit(first_six: str) -> int:
 
 
 def add_business_days(
-    day: date, days: int, holidays: Collection[date] = frozenset()
+    day: date, days: int, holidays: Container[date] = frozenset()
 ) -> date:
     """`days` business days after `day` (Saturdays, Sundays and `holidays` skipped)."""
     current = day
@@ -104,7 +104,7 @@ class LossDeadlines:
 def loss_deadlines(
     discovered_on: date,
     *,
-    holidays: Collection[date] = frozenset(),
+    holidays: Container[date] = frozenset(),
     notice_business_days: int = THEFT_NOTICE_BUSINESS_DAYS,
     form_106_days: int = FORM_106_DAYS,
 ) -> LossDeadlines:

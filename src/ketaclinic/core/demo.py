@@ -17,6 +17,7 @@ from django.utils import timezone
 from ketaclinic.accounts.models import User
 from ketaclinic.accounts.permissions import Role
 from ketaclinic.audit.actor import Actor
+from ketaclinic.clinical.holidays import us_federal_holidays
 from ketaclinic.clinics.models import Closure, Location, OpeningHours, Resource
 from ketaclinic.patients.models import (
     Allergy,
@@ -518,39 +519,6 @@ def _leads(location: Location) -> int:
     from ketaclinic.inquiries.demo import load_demo_leads
 
     return load_demo_leads(location)
-
-
-def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
-    """The n-th given weekday of a month (n = -1: the last)."""
-    if n > 0:
-        first = date(year, month, 1)
-        return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
-    last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
-    return last - timedelta(days=(last.weekday() - weekday) % 7)
-
-
-def us_federal_holidays(year: int) -> list[tuple[date, str]]:
-    """The eleven US federal holidays of `year` (5 U.S.C. 6103), each on the
-    day it is observed: one falling on a Saturday is kept the Friday before,
-    one on a Sunday the Monday after. Eleven rules need no dependency."""
-    mon, thu = 0, 3
-    days = [
-        (date(year, 1, 1), "New Year's Day"),
-        (_nth_weekday(year, 1, mon, 3), "Birthday of Martin Luther King, Jr."),
-        (_nth_weekday(year, 2, mon, 3), "Washington's Birthday"),
-        (_nth_weekday(year, 5, mon, -1), "Memorial Day"),
-        (date(year, 6, 19), "Juneteenth National Independence Day"),
-        (date(year, 7, 4), "Independence Day"),
-        (_nth_weekday(year, 9, mon, 1), "Labor Day"),
-        (_nth_weekday(year, 10, mon, 2), "Columbus Day"),
-        (date(year, 11, 11), "Veterans Day"),
-        (_nth_weekday(year, 11, thu, 4), "Thanksgiving Day"),
-        (date(year, 12, 25), "Christmas Day"),
-    ]
-    shift = {5: -1, 6: 1}  # Saturday -> Friday, Sunday -> Monday
-    return [
-        (day + timedelta(days=shift.get(day.weekday(), 0)), name) for day, name in days
-    ]
 
 
 def _closures(location: Location, today: date) -> None:

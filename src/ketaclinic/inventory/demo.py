@@ -2,26 +2,31 @@
 with its infusions.
 
 A DEA registration, two safes, the 10 mg/mL 20 mL vial, a supplier and a
-reverse distributor; a zero initial inventory on the first day; deliveries
-whenever the shelf runs low; for each past infusion a draw and the waste of
-what was drawn and not given (witnessed by the second nurse), the rest of the
-day's opened vial wasted in the evening; a count every Friday, witnessed.
-One count found a vial short and was resolved with a reason; the last one
-found a difference still open on the manager's worklist.
+reverse distributor; a zero initial inventory on the first day; a count every
+Friday, witnessed. One count found a vial short and was resolved with a
+reason; the last one found a difference still open on the manager's worklist.
 
-Past infusions charted on the infusion page (a session with its draws) are
-drawn for that session; the ones from before the electronic infusion chart
-have no session, so their draws name the patient alone
-(`_draws_before_the_infusion_chart`).
+It is loaded after the infusions demo (ketaclinic.core.demo), whose charts it
+follows. Every draw charted on an infusion chart (today's too) has the ledger
+draw the chart would have written (inventory.receivers): the chart's lot, the
+mg drawn, the session, and the waste of what was not given witnessed by the
+second nurse, so the ledger's given equals the chart's. A box of the lot the
+chart names is delivered the morning it is needed. The rest of each day's
+opened vials is wasted at closing.
+
+Past infusions from before the electronic infusion chart have no session:
+their draws name the patient alone (`_draws_before_the_infusion_chart`),
+from the clinic's own lots, and the manager resolved them against the paper
+records.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -66,6 +71,8 @@ class _Shelf:
     witness: User
     password: str
     lots: int = 0
+    # The vials opened today, wasted at closing.
+    opened: dict[int, Any] = field(default_factory=dict)
 
 
 def _setup(location: Location, password: str) -> _Shelf:
@@ -126,15 +133,14 @@ def _lot_in_use(shelf: _Shelf, day: date) -> Lot | None:
     return None
 
 
-def _restock(shelf: _Shelf, day: date) -> None:
-    """A box delivered in the morning when the shelf runs low."""
-    sealed = sum(h.sealed_containers for h in queries.balances_of_safe(shelf.safe))
-    if sealed > LOW:
-        return
-    shelf.lots += 1
-    number = f"KD{day:%y%m}{shelf.lots:02d}"
+def _receive(
+    shelf: _Shelf, day: date, number: str, before: datetime | None = None
+) -> None:
+    """A box of lot `number` delivered in the morning (before the day's first
+    draw, when that comes earlier)."""
     existing = Lot.objects.filter(product=shelf.product, number=number).first()
     expires = existing.expires_on if existing else day + timedelta(days=700)
+    shelf.lots += 1
     services.receive(
         actor=shelf.manager,
         safe=shelf.safe,
@@ -144,16 +150,55 @@ def _restock(shelf: _Shelf, day: date) -> None:
         expires_on=max(expires, timezone.localdate() + timedelta(days=30)),
         containers=BOX,
         ordered_containers=BOX,
-        invoice_number=f"FR-{day:%Y%m%d}",
-        received_at=_at(day, 8, 15, shelf.location),
+        invoice_number=f"FR-{day:%Y%m%d}-{shelf.lots:02d}",
+        received_at=min(
+            _at(day, 8, 15, shelf.location),
+            before - timedelta(minutes=10) if before else timezone.now(),
+        ),
     )
 
 
+def _restock(shelf: _Shelf, day: date) -> None:
+    """A box delivered in the morning when the shelf runs low."""
+    sealed = sum(h.sealed_containers for h in queries.balances_of_safe(shelf.safe))
+    if sealed > LOW:
+        return
+    _receive(shelf, day, f"KD{day:%y%m}{shelf.lots + 1:02d}")
+
+
+def _restock_charted(shelf: _Shelf, day: date, draws: list[_Charted]) -> None:
+    """The lots the day's infusion charts name, with a sealed vial for each of
+    the day's draws (a box of that lot delivered in the morning when not)."""
+    needed: dict[str, int] = {}
+    for charted in draws:
+        needed[charted.lot_number] = needed.get(charted.lot_number, 0) + 1
+    sealed: dict[str, int] = {}
+    numbers = dict(
+        Lot.objects.filter(number__in=needed, product=shelf.product).values_list(
+            "pk", "number"
+        )
+    )
+    for holding in queries.balances_of_safe(shelf.safe):
+        if holding.lot_id in numbers:
+            number = numbers[holding.lot_id]
+            sealed[number] = sealed.get(number, 0) + holding.sealed_containers
+    for number, draws_today in needed.items():
+        if sealed.get(number, 0) < draws_today:
+            _receive(shelf, day, number, before=draws[0].drawn_at)
+
+
 def _draw(
-    shelf: _Shelf, moment: datetime, mg: Decimal, *, patient, session_uuid=None
-) -> None:
-    """One infusion's draw, and the rest not given wasted before a witness."""
-    lot = _lot_in_use(shelf, moment.date())
+    shelf: _Shelf,
+    moment: datetime,
+    mg: Decimal,
+    *,
+    patient,
+    lot: Lot | None = None,
+    session_uuid=None,
+    facts: dict | None = None,
+) -> Entry:
+    """One infusion's draw, from an opened vial that holds enough or a new one."""
+    lot = lot or _lot_in_use(shelf, moment.date())
     assert lot is not None
     opened = [
         c
@@ -164,17 +209,25 @@ def _draw(
         actor=shelf.nurse,
         lot=lot,
         safe=shelf.safe,
-        mg=mg + REST_NOT_GIVEN_MG,
+        mg=mg,
         container=opened[0] if opened else None,
         patient=patient,
         session_uuid=session_uuid,
         at=moment,
+        facts=facts,
     )
-    _witnessed_waste(shelf, moment + timedelta(minutes=2), REST_NOT_GIVEN_MG, drawn)
+    assert drawn.container is not None
+    shelf.opened[drawn.container.pk] = drawn.container
+    return drawn
 
 
 def _witnessed_waste(
-    shelf: _Shelf, moment: datetime, mg: Decimal, draw: Entry | None, container=None
+    shelf: _Shelf,
+    moment: datetime,
+    mg: Decimal,
+    draw: Entry | None,
+    container=None,
+    facts: dict | None = None,
 ) -> None:
     """A waste the second nurse witnessed. The demo writes it as the ledger's
     own service does once the witness's password is checked (checking it for
@@ -201,20 +254,19 @@ def _witnessed_waste(
             occurred_at=moment,
             session_uuid=draw.session_uuid if draw is not None else None,
             patient=draw.patient if draw is not None else None,
+            facts=facts or {},
         )
 
 
 def _evening(shelf: _Shelf, day: date) -> None:
-    """The rest of the day's opened vials wasted at closing."""
-    for holding in queries.balances_of_safe(shelf.safe):
-        for container in queries.open_containers(holding.lot_id, shelf.safe):
+    """The rest of the vials opened that day wasted at closing."""
+    for container in shelf.opened.values():
+        left = queries.open_remaining(container)
+        if left > 0:
             _witnessed_waste(
-                shelf,
-                _at(day, 17, 30, shelf.location),
-                container.remaining_mg,  # type: ignore[attr-defined]
-                None,
-                container,
+                shelf, _at(day, 17, 30, shelf.location), left, None, container
             )
+    shelf.opened.clear()
 
 
 def _count(shelf: _Shelf, day: date, *, short: int = 0) -> list[Entry]:
@@ -260,17 +312,71 @@ def _infusions(location: Location, since: date) -> list[Appointment]:
     )
 
 
-def _sessions_by_appointment(appointments: Iterable[Appointment]) -> dict[int, tuple]:
-    """The charted sessions of these appointments: (session uuid, mg drawn)."""
-    from ketaclinic.infusions.models import DrugDraw
+@dataclass
+class _Charted:
+    """A draw on an infusion chart and the waste charted for it."""
 
-    found: dict[int, tuple] = {}
-    for draw in DrugDraw.objects.filter(
-        session__appointment__in=[a.pk for a in appointments],
-        corrected_by__isnull=True,
-    ).select_related("session"):
-        found[draw.session.appointment_id] = (draw.session.uuid, draw.mg_drawn)
-    return found
+    appointment_id: int | None
+    session_uuid: Any
+    patient: Any
+    lot_number: str
+    drawn_mg: Decimal
+    drawn_at: datetime
+    client_id: Any
+    wastes: list[tuple[Decimal, datetime, Any]]
+
+
+def _charted_draws(location: Location) -> list[_Charted]:
+    """Every draw charted on the location's infusion charts so far, in order."""
+    from ketaclinic.infusions.models import DrugDraw, Waste
+
+    draws = list(
+        DrugDraw.objects.filter(
+            session__location=location,
+            corrected_by__isnull=True,
+            charted_at__lte=timezone.now(),
+        )
+        .select_related("session__patient")
+        .order_by("charted_at", "id")
+    )
+    wastes: dict[int, list[tuple[Decimal, datetime, Any]]] = {}
+    for waste in Waste.objects.filter(
+        draw__in=[d.pk for d in draws], corrected_by__isnull=True
+    ).order_by("charted_at", "id"):
+        wastes.setdefault(waste.draw_id, []).append(
+            (waste.mg_wasted, waste.charted_at, waste.client_id)
+        )
+    return [
+        _Charted(
+            appointment_id=d.session.appointment_id,
+            session_uuid=d.session.uuid,
+            patient=d.session.patient,
+            lot_number=d.lot_number,
+            drawn_mg=D(d.mg_drawn),
+            drawn_at=d.charted_at,
+            client_id=d.client_id,
+            wastes=wastes.get(d.pk, []),
+        )
+        for d in draws
+    ]
+
+
+def _draw_as_charted(shelf: _Shelf, charted: _Charted) -> None:
+    """The ledger's draw and witnessed waste of a charted draw, as the chart
+    writes them (inventory.receivers): the chart's lot and amounts, the chart
+    entries named in the facts."""
+    lot = Lot.objects.get(product=shelf.product, number=charted.lot_number)
+    drawn = _draw(
+        shelf,
+        charted.drawn_at,
+        charted.drawn_mg,
+        patient=charted.patient,
+        lot=lot,
+        session_uuid=charted.session_uuid,
+        facts={"infusion_draw": str(charted.client_id)},
+    )
+    for mg, at, client_id in charted.wastes:
+        _witnessed_waste(shelf, at, mg, drawn, facts={"infusion_waste": str(client_id)})
 
 
 def load_demo_ledger(location: Location, *, password: str) -> int:
@@ -278,11 +384,19 @@ def load_demo_ledger(location: Location, *, password: str) -> int:
     if Entry.objects.filter(location=location).exists():
         return 0
     shelf = _setup(location, password)
-    today = timezone.localdate(timezone.now(), location.zone)
+    now = timezone.now()
+    today = timezone.localdate(now, location.zone)
     start = today - timedelta(days=HISTORY_DAYS)
-    appointments = _infusions(location, start - timedelta(days=400))
-    if appointments:
-        first = timezone.localtime(appointments[0].starts_at, location.zone).date()
+    charted = _charted_draws(location)
+    charted_visits = {c.appointment_id for c in charted}
+    uncharted = [
+        a
+        for a in _infusions(location, start - timedelta(days=400))
+        if a.pk not in charted_visits
+    ]
+    firsts = [a.starts_at for a in uncharted[:1]] + [c.drawn_at for c in charted[:1]]
+    if firsts:
+        first = timezone.localtime(min(firsts), location.zone).date()
         start = min(start, first - timedelta(days=1))
     services.count(
         actor=shelf.nurse,
@@ -293,11 +407,14 @@ def load_demo_ledger(location: Location, *, password: str) -> int:
         kind=EntryKind.INVENTORY_INITIAL,
         at=_at(start, 8, 0, location),
     )
-    charted = _sessions_by_appointment(appointments)
-    by_day: dict[date, list[Appointment]] = {}
-    for appointment in appointments:
+    paper: dict[date, list[Appointment]] = {}
+    for appointment in uncharted:
         day = timezone.localtime(appointment.starts_at, location.zone).date()
-        by_day.setdefault(day, []).append(appointment)
+        paper.setdefault(day, []).append(appointment)
+    charted_on: dict[date, list[_Charted]] = {}
+    for draw in charted:
+        day = timezone.localtime(draw.drawn_at, location.zone).date()
+        charted_on.setdefault(day, []).append(draw)
     fridays = [
         start + timedelta(days=n)
         for n in range((today - start).days)
@@ -306,21 +423,20 @@ def load_demo_ledger(location: Location, *, password: str) -> int:
     short_on = fridays[len(fridays) // 2] if len(fridays) > 2 else None
     last_friday = fridays[-1] if fridays else None
     day = start
-    while day < today:
-        _restock(shelf, day)
-        for appointment in by_day.get(day, []):
-            moment = appointment.starts_at + timedelta(minutes=10)
-            if appointment.pk in charted:
-                session_uuid, mg = charted[appointment.pk]
-                _draw(
-                    shelf,
-                    moment,
-                    mg,
-                    patient=appointment.patient,
-                    session_uuid=session_uuid,
-                )
-            else:
-                _draws_before_the_infusion_chart(shelf, appointment, moment)
+    while day <= today:
+        on_paper, on_chart = paper.get(day, []), charted_on.get(day, [])
+        if on_paper or day == start:
+            _restock(shelf, day)
+        if on_chart:
+            _restock_charted(shelf, day, on_chart)
+        for appointment in on_paper:
+            _draws_before_the_infusion_chart(
+                shelf, appointment, appointment.starts_at + timedelta(minutes=10)
+            )
+        for chart_draw in on_chart:
+            _draw_as_charted(shelf, chart_draw)
+        if day == today:
+            break  # the day is not over: no closing yet
         _evening(shelf, day)
         if day.weekday() == 4:
             written = _count(
@@ -348,8 +464,11 @@ def _draws_before_the_infusion_chart(
     shelf: _Shelf, appointment: Appointment, moment: datetime
 ) -> None:
     """A past infusion with no electronic infusion chart: the draw names the
-    patient, and no session."""
-    _draw(shelf, moment, _dose(appointment), patient=appointment.patient)
+    patient, and no session; what was drawn and not given wasted before a
+    witness."""
+    dose = _dose(appointment)
+    drawn = _draw(shelf, moment, dose + REST_NOT_GIVEN_MG, patient=appointment.patient)
+    _witnessed_waste(shelf, moment + timedelta(minutes=2), REST_NOT_GIVEN_MG, drawn)
 
 
 def _resolve_draws_before_the_infusion_chart(shelf: _Shelf, today: date) -> None:

@@ -18,13 +18,14 @@ counts by one person witnessed by another.
 from __future__ import annotations
 
 import uuid as uuid_module
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -1014,12 +1015,14 @@ def loss(
     container: OpenedContainer | str | None = None,
     mg: Any = None,
     discovered_at: datetime | None = None,
-    holidays: Sequence[date] = (),
+    holidays: Container[date] | None = None,
 ) -> Entry:
     """Drug lost or stolen: sealed vials, an opened vial's rest, or `mg` taken
     from an opened vial. The Form 106 facts and the dates it must be reported
     by (the DEA Field Division within 1 business day of discovery, Form 106
-    within 45 days; theft whatever the quantity) are kept with the entry."""
+    within 45 days; theft whatever the quantity) are kept with the entry.
+    Business days skip Saturdays, Sundays and `holidays` (by default the
+    clinic's, settings.KETACLINIC_HOLIDAYS)."""
     user = _allowed(actor, Perm.LEDGER_MANAGE)
     errors = _Errors()
     the_lot = _lot(lot, errors)
@@ -1045,7 +1048,9 @@ def loss(
     errors.raise_any()
     discovered_on = _local_date(when, the_safe.location)
     theft = facts.loss_type.startswith("theft")
-    deadlines = controlled.loss_deadlines(discovered_on, holidays=set(holidays))
+    if holidays is None:
+        holidays = settings.KETACLINIC_HOLIDAYS
+    deadlines = controlled.loss_deadlines(discovered_on, holidays=holidays)
     reportable = theft or facts.significant
     record = {
         "loss_type": facts.loss_type,
