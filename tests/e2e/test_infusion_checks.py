@@ -4,51 +4,33 @@ drawn before a witness and the infusion starts."""
 
 from __future__ import annotations
 
-import dataclasses
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from ketaclinic.accounts.models import User
 from ketaclinic.audit.actor import Actor
 from ketaclinic.infusions import administration, services
 from ketaclinic.infusions.models import Session
-from ketaclinic.intake.models import ConsentSignature, ConsentVersion
-from ketaclinic.treatment import plans
-from tests.conftest import make_patient
+from tests.e2e.infusion_steps import (
+    booked_today,
+    fill_phq9,
+    first_check,
+    record_escort,
+    record_fasting,
+    record_weight,
+    second_check,
+)
 from tests.infusions.checks_helpers import baseline
-from tests.notifications.helpers import make_visit
-from tests.treatment.helpers import candidate, plan_input
 
 pytestmark = pytest.mark.e2e
 
 
 def checked_in_patient(password: str) -> Session:
-    provider = User.objects.get(username="provider")
+    visit = booked_today(password, mrn="E0000001", first_name="Tess")
     nurse = User.objects.get(username="nurse")
-    location = nurse.locations.first()
-    patient = make_patient(location, mrn="E0000001", first_name="Tess")
-    world = SimpleNamespace(staff={"provider": provider}, patient=patient)
-    protocol = candidate(world)
-    plans.plan_sign(
-        actor=Actor.system(provider),
-        patient=patient,
-        plan=dataclasses.replace(plan_input(protocol)),
-        password=password,
-    )
-    for version in ConsentVersion.objects.all():
-        ConsentSignature.objects.create(
-            patient=patient,
-            version=version,
-            typed_name="Tess Lovelace",
-            name_on_file="Tess Lovelace",
-            text_sha256=version.sha256,
-        )
-    now = timezone.localtime(timezone.now(), location.zone)
-    visit = make_visit(patient, now.replace(second=0, microsecond=0))
     return services.check_in(actor=Actor.system(nurse), appointment=visit)
 
 
@@ -57,36 +39,12 @@ def test_checks_double_check_draw_and_start_on_a_tablet(new_page, sign_in, demo)
     nurse = new_page({"width": 820, "height": 1180})
     sign_in(nurse, "nurse")
     nurse.goto(f"/infusions/{session.uuid}/")
-    checks = nurse.locator("#infusion-checks")
-    checks.get_by_label("Since solid food or milk (hours)").fill("3")
-    checks.get_by_label("Since clear liquids (hours)").fill("3")
-    checks.get_by_role("button", name="Save fasting").click()
+    record_fasting(nurse, "3", "3")
     expect(nurse.locator("#infusion-checks")).to_contain_text("Held for a provider")
 
-    checks = nurse.locator("#infusion-checks")
-    checks.get_by_label("Escort's name").fill("Sam Lovelace")
-    checks.get_by_label("Relation to the patient").fill("Son")
-    checks.get_by_label("Escort's phone").fill("(303) 555-0177")
-    checks.get_by_role("button", name="Save the escort").click()
-    expect(nurse.locator("#infusion-checks")).to_contain_text("Sam Lovelace (Son)")
-
-    checks = nurse.locator("#infusion-checks")
-    checks.get_by_label("Today's weight").fill("81")
-    checks.get_by_text("kg", exact=True).first.click()
-    checks.get_by_role("button", name="Save today's weight").click()
-    expect(nurse.locator("#infusion-checks")).to_contain_text("81.0 kg, weighed")
-    # The dose part fetches itself once something is recorded.
-    expect(nurse.locator("#infusion-dose")).to_contain_text("81 kg today")
-
-    checks = nurse.locator("#infusion-checks")
-    checks.get_by_text("Fill the PHQ-9 with the patient").click()
-    form = checks.locator("form.questionnaire")
-    expect(form).to_be_visible()
-    count = form.locator("fieldset").count()
-    for n in range(count):
-        form.locator("fieldset").nth(n).locator("input[type=radio]").first.check()
-    checks.get_by_role("button", name="Save the answers").click()
-    expect(nurse.locator("#infusion-checks")).to_contain_text("no safety answer")
+    record_escort(nurse, "Sam Lovelace", "Son", "(303) 555-0177")
+    record_weight(nurse, "81")
+    fill_phq9(nurse)
     baseline(
         SimpleNamespace(staff={"nurse": User.objects.get(username="nurse")}), session
     )
@@ -105,20 +63,8 @@ def test_checks_double_check_draw_and_start_on_a_tablet(new_page, sign_in, demo)
     session.refresh_from_db()
     rate, volume = str(session.rate_ml_per_h), str(administration.vtbi_of(session))
     nurse.reload()
-    dose = nurse.locator("#infusion-dose")
-    first = dose.locator("form").filter(has_text="Record the first check")
-    first.get_by_label("Pump rate (mL/h)").fill(rate)
-    first.get_by_label("Volume to be infused (mL)").fill(volume)
-    first.get_by_role("button", name="Record the first check").click()
-    dose = nurse.locator("#infusion-dose")
-    expect(dose).to_contain_text("a second nurse or provider")
-    second = dose.locator("form").filter(has_text="Record the second check")
-    expect(second.get_by_label("Pump rate (mL/h)")).to_have_value("")
-    second.get_by_label("Pump rate (mL/h)").fill(rate)
-    second.get_by_label("Volume to be infused (mL)").fill(volume)
-    second.get_by_label("Second clinician's user name").fill("nurse2")
-    second.get_by_label("Their password or authenticator code").fill(demo)
-    second.get_by_role("button", name="Record the second check").click()
+    first_check(nurse, rate, volume)
+    second_check(nurse, rate, volume, "nurse2", demo)
     expect(nurse.locator("#infusion-dose")).to_contain_text("Matched")
 
     ml = (session.dose_mg / session.vial_mg_per_ml).quantize(Decimal("0.01"))

@@ -347,3 +347,29 @@ def test_the_parts_read_in_plain_words(world):
             page.feed(html.content.decode())
             text = " ".join(page.text)
             assert not CODE.findall(text), CODE.findall(text)
+
+
+def test_the_stop_opens_the_page_again_at_recovery(world):
+    """The stop begins recovery, which the page had no part for: the page is
+    drawn again, with the countdown and the discharge."""
+    session = ready_and_drawn(world)
+    nurse = client_for(world.staff["nurse"])
+    post(nurse, session, "dose_record", {"form": "pump-start"}, **HTMX)
+    pause = post(
+        nurse,
+        session,
+        "dose_record",
+        {"form": "pump-pause", "pump-pause-reason": "Nausea"},
+        **HTMX,
+    )
+    assert "HX-Refresh" not in pause
+    stop = post(
+        nurse,
+        session,
+        "dose_record",
+        {"form": "pump-stop", "pump-stop-reason": "Patient asked to stop"},
+        **HTMX,
+    )
+    assert stop["HX-Refresh"] == "true"
+    page = reverse("infusions:session", args=[session.uuid])
+    assert "Recovery began" in nurse.get(page).content.decode()

@@ -90,8 +90,9 @@ def test_the_draft_says_what_was_charted(world):
     assert "Dose: 35 mg for 70 kg dosing weight" in text
     assert "0.5 mg/kg × 70 kg = 35 mg" in text
     assert "paused (nausea)" in text
-    # 150 mL/h for 10 + 30 minutes = 100 mL of the 100 mL bag: all 35 mg.
-    assert "Delivered: 35 mg (100 mL)" in text
+    # 150 mL/h for 10 + 30 minutes = the 100 mL programmed: 35 mg in 100.7 mL
+    # make 34.8 mg; the 0.2 mg left in the bag is waste, not given.
+    assert "Delivered: 34.8 mg (100 mL)" in text
     assert "5 minutes paused" in text
     assert "Nausea (mild)" in text
     assert "Blood pressure 162/98" in text and "Anxious on arrival" in text
@@ -234,3 +235,17 @@ def test_a_note_is_not_signed_while_drug_drawn_is_neither_given_nor_wasted(world
     )
     notes.note_sign(actor=actor, session=session, text="Note.", secret=PASSWORD)
     assert session.notes.count() == 1
+
+
+def test_the_note_says_what_the_dose_card_says_was_given(world):
+    """The drug added to the bag's label volume stays in the bag when the
+    label volume is programmed: the note does not count it as given, as the
+    dose card and the waste owed do not."""
+    from ketaclinic.infusions import administration
+
+    session = charted(world)
+    given = administration.delivery(session)
+    assert given is not None and given.delivered_mg < session.dose_mg
+    text = notes.draft(session)
+    assert f"Delivered: {notes._n(given.delivered_mg)} mg" in text
+    assert f"Delivered: {notes._n(session.dose_mg)} mg" not in text

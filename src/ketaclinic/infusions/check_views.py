@@ -545,7 +545,12 @@ def dose_record(request: StaffRequest, session_uuid) -> HttpResponse:
     except InfusionRefused as refused:
         form.refused(refused)
         return _answer(request, session, "dose", {which: form})
-    return _answer(request, session, "dose")
+    response = _answer(request, session, "dose")
+    if request.htmx and which == f"pump-{PumpEvent.Kind.STOP}":
+        # The stop began recovery, which the page has no part for yet: it is
+        # drawn again whole, with the countdown, the escort and the discharge.
+        response["HX-Refresh"] = "true"
+    return response
 
 
 # --- The pump, charted on a tablet that lost its connection -----------------------

@@ -42,14 +42,6 @@ WRONG_SECRET = "".join(  # a message, not a password
 )
 NOT_DISCHARGED = "The note is signed once the patient has been discharged."
 
-_PUMP_ACTIONS = {
-    PumpEvent.Kind.START: dosing.PumpAction.START,
-    PumpEvent.Kind.PAUSE: dosing.PumpAction.PAUSE,
-    PumpEvent.Kind.RESUME: dosing.PumpAction.RESUME,
-    PumpEvent.Kind.RATE: dosing.PumpAction.RATE_CHANGE,
-    PumpEvent.Kind.STOP: dosing.PumpAction.STOP,
-}
-
 # The vital signs summarised, with their units.
 _VITALS = (
     ("systolic_mmhg", "Systolic blood pressure", "mmHg"),
@@ -76,24 +68,18 @@ def _standing(rows: list) -> list:
 
 
 def delivered(session: Session, events: list[PumpEvent]):
-    """What the pump gave by its last event (clinical.dosing), or None when the
-    session has no bag or no timeline to work it out from."""
-    if not events or not session.bag_volume_ml or not session.dose_mg:
+    """What the pump gave by its last event, worked out as the dose card and
+    the waste owed work it out (`administration.delivery`: the bag's own
+    concentration, so what stays in the bag is not counted as given), or None
+    when the session has no bag or no timeline to work it out from."""
+    from ketaclinic.infusions import administration
+
+    standing = _standing(events)
+    if not standing or not session.bag_volume_ml or not session.dose_mg:
         return None
-    timeline = [
-        dosing.PumpEvent(
-            at=event.charted_at,
-            action=_PUMP_ACTIONS[PumpEvent.Kind(event.kind)],
-            rate_ml_per_h=event.rate_ml_per_h,
-        )
-        for event in _standing(events)
-    ]
     try:
-        return dosing.delivered(
-            timeline,
-            concentration_mg_per_ml=session.dose_mg / session.bag_volume_ml,
-            vtbi_ml=session.bag_volume_ml,
-            at=timeline[-1].at,
+        return administration.delivery(
+            session, at=standing[-1].charted_at, rows=standing
         )
     except (dosing.DosingRefused, ValueError):
         return None
