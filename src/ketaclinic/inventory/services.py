@@ -30,8 +30,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ketaclinic.accounts.models import User
-from ketaclinic.accounts.permissions import Perm, Role, can
-from ketaclinic.accounts.services import credentials_match
+from ketaclinic.accounts.permissions import Perm, can
+from ketaclinic.accounts.services import SecondPerson, second_person_problem
 from ketaclinic.audit.services import Action, Actor, audit_record
 from ketaclinic.clinical import controlled
 from ketaclinic.clinics.models import Location
@@ -50,8 +50,6 @@ from ketaclinic.patients.models import Patient
 
 ZERO = Decimal(0)
 MG_STEP = Decimal("0.001")  # the ledger keeps mg to the microgram
-# Roles whose members hold a licence and may witness waste or breakage.
-LICENSED_ROLES = frozenset({Role.NURSE, Role.PROVIDER})
 # An event may be recorded after it happened, never before.
 CLOCK_SLACK = timedelta(minutes=5)
 
@@ -263,30 +261,32 @@ def _witnessed(
     person = _object(User, witness, "witness", errors, "witness")
     if person is None:
         return None
-    if person.pk == by.pk or (also_not is not None and person.pk == also_not.pk):
-        errors.add(
+    problem = second_person_problem(
+        person,
+        by=by,
+        perm=Perm.LEDGER_RECORD,
+        location_id=location.pk if location is not None else None,
+        secret=secret,
+        also_not=also_not,
+    )
+    if problem is None:
+        return person
+    name = person.get_full_name() or person.username
+    where = location.name if location is not None else ""
+    field, words = {
+        SecondPerson.SAME: (
             "witness",
             "The witness must be someone else: a second person confirms it.",
-        )
-        return None
-    if not person.is_active or person.role not in LICENSED_ROLES:
-        errors.add(
+        ),
+        SecondPerson.NOT_LICENSED: (
             "witness",
-            f"{person.get_full_name() or person.username} cannot witness: a "
-            "witness is a nurse or a provider.",
-        )
-        return None
-    if location is not None and not _works_at(person, location):
-        errors.add(
-            "witness",
-            f"{person.get_full_name() or person.username} does not work at "
-            f"{location.name}.",
-        )
-        return None
-    if not credentials_match(person, secret or ""):
-        errors.add("witness_secret", WRONG_SECRET)
-        return None
-    return person
+            f"{name} cannot witness: a witness is a nurse or a provider.",
+        ),
+        SecondPerson.ELSEWHERE: ("witness", f"{name} does not work at {where}."),
+        SecondPerson.WRONG_SECRET: ("witness_secret", WRONG_SECRET),
+    }[problem]
+    errors.add(field, words)
+    return None
 
 
 # --- Writing ----------------------------------------------------------------------
