@@ -1,12 +1,12 @@
 """Queries the ORM builds once per process, then runs again and again with
-another value.
+other values.
 
 Building a query (filters, annotations, subqueries, a UNION, then its SQL)
 costs Django more than a small indexed query costs the database: a chart's
 entry lists cost 2 to 4 ms of Python and a tenth of that in SQLite. A query
-whose shape never changes, only one value in it (the patient's id), is built
-once per database with a stand-in for that value, and its SQL run from then
-on with the value in the stand-in's place.
+whose shape never changes, only the values in it (a patient's id; a location
+and the bounds of a day), is built once per database with a stand-in for each
+value, and its SQL run from then on with the values in the stand-ins' places.
 
     sql, params = prepared_sql(("journey",), lambda pk: facts_of(pk), patient.pk)
     with connection.cursor() as cursor:
@@ -16,9 +16,11 @@ on with the value in the stand-in's place.
 wanted (with their `select_related` objects and annotations), making them from
 the rows as Django's own iterable does.
 
-`build` must make the same query whatever the moment or the data (no
-`timezone.now()`, no value read from the database): only its argument may
-vary, and it must reach the SQL as a parameter.
+A value is an integer (an id), a uuid or an aware datetime; each reaches the
+SQL as the database keeps it (SQLite: a uuid as 32 hex digits, a datetime as
+UTC text). `build` must make the same query whatever the moment or the data
+(no `timezone.now()`, no value read from the database): only its arguments
+may vary, and each must reach the SQL as a parameter.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from django.db import connections
@@ -34,35 +37,97 @@ from django.db.models.query import get_related_populators
 
 # Stands for the value while the query is built: an integer no id takes.
 STAND_IN = -(2**62) + 104729
-# Stands for a uuid (prepared_objects): one no record is given.
+# Stand-ins of a uuid and of a datetime: ones no record is given.
 UUID_STAND_IN = uuid.UUID("00000000-0000-4000-8000-00000001a3f5")
+DATETIME_STAND_IN = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
 
-_built: dict[tuple[Hashable, str], tuple[str, tuple[Any, ...]]] = {}
+Value = int | uuid.UUID | datetime
+# How one parameter of the SQL is made: a constant of the query, or from the
+# n-th value (as given, or as the database keeps it).
+Slot = tuple[int, Callable[[Any], Any]] | None
+
+
+def _stand_in(position: int, value: Value) -> Value:
+    """A stand-in of the value's type, distinct for each position."""
+    if isinstance(value, uuid.UUID):
+        return uuid.UUID(int=UUID_STAND_IN.int + position)
+    if isinstance(value, datetime):
+        return DATETIME_STAND_IN + timedelta(seconds=position)
+    return STAND_IN + position
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _forms(stand_in: Value, using: str) -> list[tuple[Any, Callable[[Any], Any]]]:
+    """The forms a value may take among the parameters, and how to make each
+    from the real value."""
+    forms: list[tuple[Any, Callable[[Any], Any]]] = [(stand_in, _same)]
+    if isinstance(stand_in, uuid.UUID):
+        forms.append((stand_in.hex, lambda value: value.hex))
+    if isinstance(stand_in, datetime):
+        adapt = connections[using].ops.adapt_datetimefield_value
+        forms.append((adapt(stand_in), adapt))
+    return forms
+
+
+def _slots(params: list[Any], stand_ins: list[Value], using: str) -> list[Slot]:
+    """Where each value went among the parameters; every value must be there."""
+    forms = [
+        (position, form, make)
+        for position, stand_in in enumerate(stand_ins)
+        for form, make in _forms(stand_in, using)
+    ]
+    slots: list[Slot] = []
+    for param in params:
+        slot: Slot = None
+        for position, form, make in forms:
+            if type(param) is type(form) and param == form:
+                slot = (position, make)
+                break
+        slots.append(slot)
+    found = {slot[0] for slot in slots if slot is not None}
+    if found != set(range(len(stand_ins))):
+        raise ValueError("a value does not reach the SQL as a parameter")
+    return slots
+
+
+def _params(slots: list[Slot], constants: list[Any], values: tuple) -> list[Any]:
+    return [
+        constant if slot is None else slot[1](values[slot[0]])
+        for slot, constant in zip(slots, constants, strict=True)
+    ]
+
+
+_built: dict[tuple[Hashable, str], tuple[str, list[Slot], list[Any]]] = {}
 
 
 def prepared_sql(
     key: Hashable,
-    build: Callable[[int], QuerySet | tuple[str, list[Any]]],
-    value: int,
+    build: Callable[..., QuerySet | tuple[str, list[Any]]],
+    *values: Value,
     using: str = "default",
 ) -> tuple[str, list[Any]]:
-    """The SQL of `build(value)` (a queryset, or SQL and its parameters) and
+    """The SQL of `build(*values)` (a queryset, or SQL and its parameters) and
     its parameters, built once per `key` and database."""
-    connection = connections[using]
-    cache_key = (key, connection.vendor)
+    cache_key = (key, connections[using].vendor)
     built = _built.get(cache_key)
     if built is None:
-        query = build(STAND_IN)
+        stand_ins = [_stand_in(n, value) for n, value in enumerate(values)]
+        query = build(*stand_ins)
         sql, params = (
             query.query.sql_with_params() if isinstance(query, QuerySet) else query
         )
-        if STAND_IN not in params:
+        try:
+            slots = _slots(list(params), stand_ins, using)
+        except ValueError:
             raise ValueError(
-                f"{key!r}: the value does not reach the SQL as a parameter"
-            )
-        built = _built[cache_key] = (sql, tuple(params))
-    sql, stand_in_params = built
-    return sql, [value if param == STAND_IN else param for param in stand_in_params]
+                f"{key!r}: a value does not reach the SQL as a parameter"
+            ) from None
+        built = _built[cache_key] = (sql, slots, list(params))
+    sql, slots, constants = built
+    return sql, _params(slots, constants, values)
 
 
 @dataclass(frozen=True)
@@ -72,9 +137,8 @@ class _Objects:
     annotations)."""
 
     sql: str
-    # Each parameter: a constant, or how the value becomes it (the value
-    # itself, or a uuid as the database stores it).
-    params: tuple[tuple[Callable[[Any], Any] | None, Any], ...]
+    slots: list[Slot]
+    constants: list[Any]
     compiler: Any
     model: type[Model]
     init_list: list[str]
@@ -88,28 +152,12 @@ M = TypeVar("M", bound=Model)
 _objects: dict[tuple[Hashable, str], _Objects] = {}
 
 
-def _slot(param: Any, stand_in: Any) -> Callable[[Any], Any] | None:
-    if param == stand_in:
-        return _same
-    if isinstance(stand_in, uuid.UUID) and param == stand_in.hex:
-        return _hex  # SQLite keeps a uuid as its 32 hex digits
-    return None
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-def _hex(value: Any) -> Any:
-    return value.hex
-
-
-def _compile_objects(queryset: QuerySet, stand_in: Any, using: str) -> _Objects:
+def _compile_objects(
+    queryset: QuerySet, stand_ins: list[Value], using: str
+) -> _Objects:
     compiler = queryset.query.get_compiler(using=using)
-    sql, found = compiler.as_sql()
-    params = tuple((_slot(param, stand_in), param) for param in found)
-    if not any(slot for slot, _param in params):
-        raise ValueError("the value does not reach the SQL as a parameter")
+    sql, params = compiler.as_sql()
+    slots = _slots(list(params), stand_ins, using)
     if getattr(queryset, "_known_related_objects", None) or getattr(
         queryset, "_prefetch_related_lookups", None
     ):
@@ -119,7 +167,8 @@ def _compile_objects(queryset: QuerySet, stand_in: Any, using: str) -> _Objects:
     start, end = fields[0], fields[-1] + 1
     return _Objects(
         sql=sql,
-        params=tuple(params),
+        slots=slots,
+        constants=list(params),
         compiler=compiler,
         model=klass_info["model"],
         init_list=[column[0].target.attname for column in select[start:end]],
@@ -133,27 +182,26 @@ def _compile_objects(queryset: QuerySet, stand_in: Any, using: str) -> _Objects:
 
 def prepared_objects(
     key: Hashable,
-    build: Callable[[Any], QuerySet[M]],
-    value: int | uuid.UUID,
+    build: Callable[..., QuerySet[M]],
+    *values: Value,
     using: str = "default",
 ) -> list[M]:
-    """The model instances `build(value)` would give (with its select_related
-    objects and annotations), its SQL built once per `key` and database and
-    its rows made into instances as Django's own iterable makes them. The
-    value is an id (an integer) or a uuid."""
+    """The model instances `build(*values)` would give (with its
+    select_related objects and annotations), its SQL built once per `key` and
+    database and its rows made into instances as Django's own iterable makes
+    them."""
     connection = connections[using]
     cache_key = (key, connection.vendor)
     prepared = _objects.get(cache_key)
     if prepared is None:
-        stand_in = UUID_STAND_IN if isinstance(value, uuid.UUID) else STAND_IN
+        stand_ins = [_stand_in(n, value) for n, value in enumerate(values)]
         prepared = _objects[cache_key] = _compile_objects(
-            build(stand_in), stand_in, using
+            build(*stand_ins), stand_ins, using
         )
-    params = [
-        slot(value) if slot is not None else param for slot, param in prepared.params
-    ]
     with connection.cursor() as cursor:
-        cursor.execute(prepared.sql, params)
+        cursor.execute(
+            prepared.sql, _params(prepared.slots, prepared.constants, values)
+        )
         width = prepared.compiler.col_count
         rows = [row[:width] for row in cursor.fetchall()]
     found: list[M] = []

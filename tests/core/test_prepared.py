@@ -95,3 +95,51 @@ def test_a_uuid_is_a_value_too(world):
         (found,) = prepared_objects(("test-uuid",), build, patient.uuid)
         assert (found.pk, found.location.name) == (patient.pk, patient.location.name)
     assert prepared_objects(("test-uuid",), build, uuid.uuid4()) == []
+
+
+@pytest.mark.django_db
+def test_several_values_an_id_and_datetimes(world):
+    """A location and the bounds of a span of time: each value reaches the
+    SQL as the database keeps it, whatever its time zone, and the query
+    answers for each set of values as the queryset would."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from ketaclinic.prepared import prepared_objects, prepared_sql
+
+    def build(location_id, start, end):
+        return Patient.objects.filter(
+            location_id=location_id, created_at__gte=start, created_at__lt=end
+        ).order_by("pk")
+
+    now = timezone.now()
+    Patient.objects.filter(pk=world.patient.pk).update(
+        created_at=now - timedelta(days=3)
+    )
+    late = make_patient(world.home, last_name="Late", mrn="L0000001")
+    denver = ZoneInfo("America/Denver")
+    cases = [
+        (world.home.pk, now - timedelta(days=1), now + timedelta(hours=1)),
+        (world.home.pk, (now - timedelta(days=4)).astimezone(denver), now),
+        (world.other.pk, now - timedelta(days=1), now + timedelta(hours=1)),
+    ]
+    for values in cases:
+        expected = [p.pk for p in build(*values)]
+        assert [p.pk for p in prepared_objects(("test-span",), build, *values)] == (
+            expected
+        )
+        sql, params = prepared_sql(
+            ("test-span-sql",), lambda *v: build(*v).values_list("pk"), *values
+        )
+        assert [row for (row,) in _rows(sql, params)] == expected
+    assert [p.pk for p in prepared_objects(("test-span",), build, *cases[0])] == [
+        late.pk
+    ]
+
+
+def _rows(sql: str, params: list) -> list:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -26,6 +27,7 @@ from ketaclinic.clinics.models import Location, Resource
 from ketaclinic.infusions.alerts import open_alerts as alerts_of_sessions
 from ketaclinic.infusions.models import PumpEvent, Session, VitalReading
 from ketaclinic.patients.models import Allergy
+from ketaclinic.prepared import prepared_objects, prepared_sql
 from ketaclinic.scheduling.eligibility import urgent_open
 from ketaclinic.scheduling.models import Allocation, Appointment, AppointmentType
 from ketaclinic.words import duration_words
@@ -229,8 +231,14 @@ def day_bounds(location: Location, day: date) -> tuple[datetime, datetime]:
 
 def day_appointments(location: Location, day: date) -> QuerySet[Appointment]:
     start, end = day_bounds(location, day)
+    return _infusions_between(location.pk, start, end)
+
+
+def _infusions_between(
+    location_id: int, start: datetime, end: datetime
+) -> QuerySet[Appointment]:
     return Appointment.objects.filter(
-        location=location,
+        location_id=location_id,
         starts_at__gte=start,
         starts_at__lt=end,
         type__kind=AppointmentType.Kind.INFUSION,
@@ -238,12 +246,26 @@ def day_appointments(location: Location, day: date) -> QuerySet[Appointment]:
     )
 
 
-def fingerprint(location: Location, day: date, now: datetime) -> str:
-    """One query: every appointment's status, every session's revision and
-    its alerts (raised, still open) of the day, and the minute (elapsed times
-    and countdowns move with it)."""
-    parts = list(
-        day_appointments(location, day)
+def _board_rows(location_id: int, start: datetime, end: datetime):
+    """The day's infusion appointments with their session, patient, open
+    urgent tasks and latest reading (a query built once: `prepared_objects`)."""
+    return (
+        _infusions_between(location_id, start, end)
+        .select_related("patient", "infusion")
+        .only(*ROW_FIELDS)
+        .annotate(
+            urgent=urgent_open("patient"),
+            last_action=_latest_reading("action"),
+            last_reading_at=_latest_reading("charted_at"),
+            last_findings=_latest_reading("findings"),
+        )
+        .order_by("starts_at", "pk")
+    )
+
+
+def _fingerprint_rows(location_id: int, start: datetime, end: datetime):
+    return (
+        _infusions_between(location_id, start, end)
         .annotate(
             alerts=Count("infusion__alerts"),
             open_alerts=Count(
@@ -260,6 +282,19 @@ def fingerprint(location: Location, day: date, now: datetime) -> str:
             "open_alerts",
         )
     )
+
+
+def fingerprint(location: Location, day: date, now: datetime) -> str:
+    """One query: every appointment's status, every session's revision and
+    its alerts (raised, still open) of the day, and the minute (elapsed times
+    and countdowns move with it)."""
+    start, end = day_bounds(location, day)
+    sql, params = prepared_sql(
+        ("board_fingerprint",), _fingerprint_rows, location.pk, start, end
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        parts = [tuple(row) for row in cursor.fetchall()]
     minute = int(now.timestamp() // 60)
     text = f"{minute}|{parts}"
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
@@ -285,17 +320,9 @@ def board(location: Location, day: date, now: datetime | None = None) -> Board:
             location=location, kind=Resource.Kind.CHAIR, active=True
         ).order_by("name")
     )
-    appointments = list(
-        day_appointments(location, day)
-        .select_related("patient", "infusion")
-        .only(*ROW_FIELDS)
-        .annotate(
-            urgent=urgent_open("patient"),
-            last_action=_latest_reading("action"),
-            last_reading_at=_latest_reading("charted_at"),
-            last_findings=_latest_reading("findings"),
-        )
-        .order_by("starts_at", "pk")
+    start, end = day_bounds(location, day)
+    appointments = prepared_objects(
+        ("board_rows",), _board_rows, location.pk, start, end
     )
     appointment_ids = [a.pk for a in appointments]
     chair_of: dict[int, int] = {}
