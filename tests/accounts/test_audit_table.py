@@ -146,6 +146,7 @@ AUDIT: dict[str, str] = {
     "ledger:export": LIST,
     "infusions:offline_worker": NONE,
     "infusions:entries": CHART,
+    "infusions:entries_discard": CHART,
     "infusions:discharge": CHART,
     "infusions:instructions": CHART,
     "infusions:note_sign": CHART,
