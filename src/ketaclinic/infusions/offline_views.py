@@ -50,17 +50,14 @@ def worker(request) -> HttpResponse:
 @staff_required(Perm.INFUSION_CHART)
 def entries(request: StaffRequest, session_uuid) -> JsonResponse:
     """One queued entry (JSON) -> 201/200 stored, 409 conflict, 422 refused."""
-    try:
-        queries.session_for_actor(
-            request.actor,
-            session_uuid,
-            purpose="Entries sent from a tablet",
-            perm=Perm.INFUSION_CHART,
-        )
-    except Http404:
-        return JsonResponse(
-            {"message": "You may not chart this infusion (any more)."}, status=422
-        )
+    session = _session(
+        request,
+        session_uuid,
+        purpose="Entries sent from a tablet",
+        perm=Perm.INFUSION_CHART,
+    )
+    if session is None:
+        return _refused("You may not chart this infusion (any more).")
     payload = _json(request)
     if payload is None:
         return _damaged()
@@ -74,17 +71,14 @@ def entries(request: StaffRequest, session_uuid) -> JsonResponse:
 @staff_required(Perm.INFUSION_RESOLVE)
 def discard(request: StaffRequest, session_uuid) -> JsonResponse:
     """A manager discards another nurse's waiting entry (JSON, with a reason)."""
-    try:
-        session = queries.session_for_actor(
-            request.actor,
-            session_uuid,
-            purpose="Entry left on a tablet",
-            perm=Perm.INFUSION_RESOLVE,
-        )
-    except Http404:
-        return JsonResponse(
-            {"message": "You may not settle entries of this infusion."}, status=422
-        )
+    session = _session(
+        request,
+        session_uuid,
+        purpose="Entry left on a tablet",
+        perm=Perm.INFUSION_RESOLVE,
+    )
+    if session is None:
+        return _refused("You may not settle entries of this infusion.")
     payload = _json(request)
     if payload is None:
         return _damaged()
@@ -97,10 +91,23 @@ def discard(request: StaffRequest, session_uuid) -> JsonResponse:
     return _answer(outcome)
 
 
+def _session(request: StaffRequest, session_uuid, *, purpose: str, perm: Perm):
+    """The session through the one guard (role, location, audit); None where
+    it refuses, so that the tablet hears why in words, not a 404 page."""
+    try:
+        return queries.session_for_actor(
+            request.actor, session_uuid, purpose=purpose, perm=perm
+        )
+    except Http404:
+        return None
+
+
+def _refused(message: str) -> JsonResponse:
+    return JsonResponse({"message": message}, status=422)
+
+
 def _damaged() -> JsonResponse:
-    return JsonResponse(
-        {"message": "This entry is damaged and cannot be read."}, status=422
-    )
+    return _refused("This entry is damaged and cannot be read.")
 
 
 def _json(request: StaffRequest) -> dict | None:
