@@ -72,6 +72,11 @@ def open_chart(page, session: Session) -> None:
 
 
 def chart_reading(page, systolic: int, heart_rate: int) -> None:
+    fill_reading(page, systolic, heart_rate)
+    page.get_by_role("button", name="Save the reading").click()
+
+
+def fill_reading(page, systolic: int, heart_rate: int) -> None:
     page.get_by_role("textbox", name="Systolic pressure", exact=True).fill(
         str(systolic)
     )
@@ -81,7 +86,6 @@ def chart_reading(page, systolic: int, heart_rate: int) -> None:
     page.locator("form.vitals-form").get_by_text(
         "5 · responds readily to name in a normal tone"
     ).click()
-    page.get_by_role("button", name="Save the reading").click()
 
 
 def test_a_session_charted_offline_is_sent_once_in_order(new_page, sign_in):
@@ -198,6 +202,42 @@ def wait_until_stored(page, session: Session) -> None:
         if VitalReading.objects.filter(session=session).exists():
             return
         page.wait_for_timeout(250)
+
+
+def test_what_is_typed_right_after_saving_offline_is_kept(new_page, sign_in):
+    """The form empties the moment a reading is saved offline, so the next
+    reading typed at once is not wiped when the tablet has finished storing
+    the first: each is stored whole."""
+    session = infusing_session()
+    page = new_page(TABLET)
+    sign_in(page, "nurse")
+    open_chart(page, session)
+    page.context.set_offline(True)
+    chart_reading(page, 130, 72)
+    fill_reading(page, 131, 73)
+    systolic = page.get_by_role("textbox", name="Systolic pressure", exact=True)
+    # Read in the same moment as the save, before the tablet's store answers.
+    left_on_form = page.evaluate(
+        """() => {
+             const form = document.querySelector("form.vitals-form");
+             const systolic = form.querySelector("[name$=systolic_mmhg]");
+             form.requestSubmit();
+             const left = systolic.value;
+             systolic.value = "132";
+             return left;
+           }"""
+    )
+    assert left_on_form == ""
+    expect(page.locator("#offline-banner")).to_contain_text(
+        "2 entries are waiting to be sent"
+    )
+    expect(systolic).to_have_value("132")
+    page.context.set_offline(False)
+    expect(page.locator("#offline-entries li")).to_have_count(0, timeout=WAIT_MS)
+    assert [
+        r.systolic_mmhg
+        for r in VitalReading.objects.filter(session=session).order_by("charted_at")
+    ] == [130, 131]
 
 
 def test_another_nurses_entries_wait_for_her(new_page, sign_in):

@@ -146,6 +146,8 @@ def test_the_same_client_id_by_another_nurse_is_refused(world, session, nurse):
         ({"heart_rate_bpm": 0}, "heart_rate_bpm", "0 beats/min"),
         ({"systolic_mmhg": 70, "diastolic_mmhg": 90}, "diastolic_mmhg", "swapped"),
         ({"systolic_mmhg": 400}, "systolic_mmhg", "400 mmHg"),
+        ({"systolic_mmhg": None}, "systolic_mmhg", "both numbers"),
+        ({"diastolic_mmhg": ""}, "diastolic_mmhg", "both numbers"),
         ({"moaas": 6}, "moaas", "MOAA/S"),
         ({"dissociation": 25}, "dissociation", "CADSS-6"),
         ({"heart_rate_bpm": "7x"}, "heart_rate_bpm", "whole number"),

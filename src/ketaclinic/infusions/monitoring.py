@@ -48,6 +48,9 @@ BAD_CLIENT_ID = "This entry has no valid id: save it again."
 NO_TIME = "Give the time it was charted."
 IN_THE_FUTURE = "The time charted is in the future: check the time."
 BEFORE_CHECK_IN = "The time charted is before the patient was checked in."
+HALF_PRESSURE = (
+    "Give both numbers of the blood pressure (systolic and diastolic), or neither."
+)
 NOTHING_MEASURED = "Enter at least one measurement."
 DOSE_NOT_A_NUMBER = "Give the dose in mg, as a number."
 DOSE_DECIMALS = "Give the dose in mg, to 3 decimals at most."
@@ -214,6 +217,10 @@ def _reading(values: Mapping[str, Any]) -> vitals.Reading:
         raise InfusionRefused({refused.field: refused.message}) from None
     if all(getattr(reading, name) is None for name in READING_FIELDS):
         raise InfusionRefused({None: NOTHING_MEASURED})
+    if (reading.systolic_mmhg is None) != (reading.diastolic_mmhg is None):
+        # A blood pressure is a pair: half of one cannot be judged or charted.
+        missing = "systolic_mmhg" if reading.systolic_mmhg is None else "diastolic_mmhg"
+        raise InfusionRefused({missing: HALF_PRESSURE})
     return reading
 
 

@@ -310,13 +310,37 @@
     if (idField) {
       delete entry.values[idField.name];
     }
-    return put(entry).then(function () {
-      // The next entry made with this form gets an id of its own.
+    // The form is emptied at once, before the entry is stored, so that what
+    // is typed next is never wiped by this entry's late reset; the next entry
+    // made with this form gets an id of its own.
+    form.reset();
+    if (idField) {
+      idField.value = newId();
+    }
+    return put(entry).then(render, function () {
+      restore(form, entry.values);
       if (idField) {
-        idField.value = newId();
+        idField.value = entry.client_id;
       }
-      form.reset();
-      return render();
+      window.alert("This entry could not be kept on this tablet. " +
+        "It is back on the form: save it again, or write it on paper.");
+    });
+  }
+
+  // Put kept values back on an empty form (when the tablet could not store it).
+  function restore(form, data) {
+    Object.keys(data).forEach(function (name) {
+      var chosen = [].concat(data[name]).map(String);
+      Array.prototype.forEach.call(form.elements, function (control) {
+        if (control.name !== name) {
+          return;
+        }
+        if (control.type === "checkbox" || control.type === "radio") {
+          control.checked = chosen.indexOf(control.value) !== -1;
+        } else if (!control.value) {
+          control.value = chosen[0];
+        }
+      });
     });
   }
 
