@@ -16,11 +16,13 @@ value, and its SQL run from then on with the values in the stand-ins' places.
 wanted (with their `select_related` objects and annotations), making them from
 the rows as Django's own iterable does.
 
-A value is an integer (an id), a uuid or an aware datetime; each reaches the
-SQL as the database keeps it (SQLite: a uuid as 32 hex digits, a datetime as
-UTC text). `build` must make the same query whatever the moment or the data
-(no `timezone.now()`, no value read from the database): only its arguments
-may vary, and each must reach the SQL as a parameter.
+A value is an integer (an id), a string, a uuid, a date or an aware
+datetime; each reaches the SQL as the database keeps it (SQLite: a uuid as 32
+hex digits, a datetime as UTC text). `build` must make the same query
+whatever the moment or the data (no `timezone.now()`, no value read from the
+database): only its arguments may vary, and each must reach the SQL as a
+parameter, or not at all (a value the query leaves out, which the key must
+then tell: a branch not walked).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from django.db import connections
@@ -40,8 +42,11 @@ STAND_IN = -(2**62) + 104729
 # Stand-ins of a uuid and of a datetime: ones no record is given.
 UUID_STAND_IN = uuid.UUID("00000000-0000-4000-8000-00000001a3f5")
 DATETIME_STAND_IN = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
+DATE_STAND_IN = date(1901, 3, 4)
+# A string no one types (control characters around a position).
+STRING_STAND_IN = "\x1fstand-in {}\x1f"
 
-Value = int | uuid.UUID | datetime
+Value = int | str | uuid.UUID | date | datetime
 # How one parameter of the SQL is made: a constant of the query, or from the
 # n-th value (as given, or as the database keeps it).
 Slot = tuple[int, Callable[[Any], Any]] | None
@@ -53,6 +58,12 @@ def _stand_in(position: int, value: Value) -> Value:
         return uuid.UUID(int=UUID_STAND_IN.int + position)
     if isinstance(value, datetime):
         return DATETIME_STAND_IN + timedelta(seconds=position)
+    if isinstance(value, date):
+        return DATE_STAND_IN + timedelta(days=position)
+    if isinstance(value, str):
+        return STRING_STAND_IN.format(position)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"a prepared query takes no {type(value).__name__} value")
     return STAND_IN + position
 
 
@@ -69,11 +80,17 @@ def _forms(stand_in: Value, using: str) -> list[tuple[Any, Callable[[Any], Any]]
     if isinstance(stand_in, datetime):
         adapt = connections[using].ops.adapt_datetimefield_value
         forms.append((adapt(stand_in), adapt))
+    elif isinstance(stand_in, date):
+        adapt_date = connections[using].ops.adapt_datefield_value
+        forms.append((adapt_date(stand_in), adapt_date))
     return forms
 
 
-def _slots(params: list[Any], stand_ins: list[Value], using: str) -> list[Slot]:
-    """Where each value went among the parameters; every value must be there."""
+def _slots(
+    sql: str, params: list[Any], stand_ins: list[Value], using: str
+) -> list[Slot]:
+    """Where each value went among the parameters; none may be written into
+    the SQL itself."""
     forms = [
         (position, form, make)
         for position, stand_in in enumerate(stand_ins)
@@ -88,9 +105,19 @@ def _slots(params: list[Any], stand_ins: list[Value], using: str) -> list[Slot]:
                 break
         slots.append(slot)
     found = {slot[0] for slot in slots if slot is not None}
-    if found != set(range(len(stand_ins))):
-        raise ValueError("a value does not reach the SQL as a parameter")
+    for position, stand_in in enumerate(stand_ins):
+        # A value the query leaves out (a branch it does not walk) is no
+        # harm; one written into the SQL's text would stay there.
+        if position not in found and _written_in(sql, stand_in, using):
+            raise ValueError("a value does not reach the SQL as a parameter")
     return slots
+
+
+def _written_in(sql: str, stand_in: Value, using: str) -> bool:
+    texts = {str(stand_in)} | {str(form) for form, _ in _forms(stand_in, using)}
+    if isinstance(stand_in, date):
+        texts.add(stand_in.isoformat())
+    return any(text in sql for text in texts)
 
 
 def _params(slots: list[Slot], constants: list[Any], values: tuple) -> list[Any]:
@@ -120,7 +147,7 @@ def prepared_sql(
             query.query.sql_with_params() if isinstance(query, QuerySet) else query
         )
         try:
-            slots = _slots(list(params), stand_ins, using)
+            slots = _slots(sql, list(params), stand_ins, using)
         except ValueError:
             raise ValueError(
                 f"{key!r}: a value does not reach the SQL as a parameter"
@@ -157,7 +184,7 @@ def _compile_objects(
 ) -> _Objects:
     compiler = queryset.query.get_compiler(using=using)
     sql, params = compiler.as_sql()
-    slots = _slots(list(params), stand_ins, using)
+    slots = _slots(sql, list(params), stand_ins, using)
     if getattr(queryset, "_known_related_objects", None) or getattr(
         queryset, "_prefetch_related_lookups", None
     ):
@@ -215,3 +242,32 @@ def prepared_objects(
             setattr(obj, name, row[position])
         found.append(obj)  # type: ignore[arg-type]
     return found
+
+
+_rows: dict[tuple[Hashable, str], tuple[str, list[Slot], list[Any], Any]] = {}
+
+
+def prepared_rows(
+    key: Hashable,
+    build: Callable[..., QuerySet],
+    *values: Value,
+    using: str = "default",
+) -> list[tuple]:
+    """The rows of `build(*values)`, a `values_list` queryset, as tuples of
+    converted values (uuids, dates) as the queryset gives them; its SQL built
+    once per `key` and database."""
+    connection = connections[using]
+    cache_key = (key, connection.vendor)
+    prepared = _rows.get(cache_key)
+    if prepared is None:
+        stand_ins = [_stand_in(n, value) for n, value in enumerate(values)]
+        compiler = build(*stand_ins).query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        slots = _slots(sql, list(params), stand_ins, using)
+        prepared = _rows[cache_key] = (sql, slots, list(params), compiler)
+    sql, slots, constants, compiler = prepared
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _params(slots, constants, values))
+        width = compiler.col_count
+        rows = [row[:width] for row in cursor.fetchall()]
+    return list(compiler.results_iter([rows], tuple_expected=True))

@@ -33,9 +33,25 @@ def test_the_query_is_built_once_and_answers_for_each_value(world):
     assert STAND_IN not in first[1] + second[1]
 
 
-def test_a_value_that_is_not_a_parameter_is_refused():
-    with pytest.raises(ValueError, match="does not reach the SQL"):
-        prepared_sql(("test-refused",), lambda pk: Patient.objects.all(), 1)
+def test_a_value_written_into_the_sql_is_refused():
+    """A value in the SQL's text would stay there for every other value."""
+    for value in (1, "smith"):
+        with pytest.raises(ValueError, match="does not reach the SQL"):
+            prepared_sql(
+                ("test-refused", type(value)),
+                # The very mistake this refuses: a value in the SQL's text.
+                lambda v: (f"SELECT id FROM t WHERE name <> '{v}'", []),  # noqa: S608
+                value,
+            )
+
+
+@pytest.mark.django_db
+def test_a_value_the_query_leaves_out_is_no_harm(world):
+    def build(pk, unused):
+        return Patient.objects.filter(pk=pk).values_list("last_name")
+
+    sql, params = prepared_sql(("test-unused",), build, world.patient.pk, "x")
+    assert names(sql, params) == [world.patient.last_name]
 
 
 def _patients_with_allergies(location_id: int):
@@ -143,3 +159,50 @@ def _rows(sql: str, params: list) -> list:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+@pytest.mark.django_db
+def test_strings_and_dates_are_values_too(world):
+    """A name range and a birth date: each set of values answers as the
+    queryset does, the converted values (uuids, dates) as it gives them."""
+    from datetime import date
+
+    from ketaclinic.prepared import prepared_rows
+
+    def build(location_id, low, high, born):
+        return (
+            Patient.objects.filter(
+                location_id=location_id,
+                last_name_key__gte=low,
+                last_name_key__lt=high,
+                date_of_birth__lte=born,
+            )
+            .order_by("last_name_key", "id")
+            .values_list("uuid", "last_name", "date_of_birth")
+        )
+
+    make_patient(world.home, last_name="Quill", mrn="Q0000001")
+    make_patient(world.home, last_name="Quint", mrn="Q0000002")
+    make_patient(world.other, last_name="Quake", mrn="Q0000003")
+    cases = [
+        (world.home.pk, "qui", "quj", date(2100, 1, 1)),
+        (world.other.pk, "q", "r", date(2100, 1, 1)),
+        (world.home.pk, "quin", "quio", date(2100, 1, 1)),
+        (world.home.pk, "q", "r", date(1800, 1, 1)),
+        (world.home.pk, "\x1fstand-in 1\x1f", "\x1fstand-in 2\x1f", date(1901, 3, 7)),
+    ]
+    for values in cases:
+        rows = prepared_rows(("test-strings",), build, *values)
+        assert rows == list(build(*values))
+    first = prepared_rows(("test-strings",), build, *cases[0])
+    assert [name for _, name, _ in first] == ["Quill", "Quint"]
+    assert all(isinstance(born, date) for _, _, born in first)
+
+
+def test_a_value_of_another_type_is_refused():
+    from decimal import Decimal
+
+    with pytest.raises(TypeError, match="Decimal"):
+        prepared_sql(
+            ("test-decimal",), lambda v: Patient.objects.filter(pk=v), Decimal(1)
+        )

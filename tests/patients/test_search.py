@@ -219,6 +219,26 @@ def test_live_search_answers_htmx_with_the_results_only(people, as_role):
     assert "Lovelace" in response.text
 
 
+def test_a_row_shows_every_column_with_its_words_escaped(world, as_role):
+    make_patient(
+        world.home,
+        last_name="O'Hara <b>",
+        first_name="Ann & Co",
+        preferred_name='"<i>Annie</i>"',
+        mrn="E0000001",
+        date_of_birth=date(1990, 1, 2),
+    )
+    page = as_role("nurse").get(reverse("patients:list"), {"q": "o'h"}).text
+    patient = Patient.objects.get(mrn="E0000001")
+    row = re.search(r"<tr><td><a href=.*?</tr>", page).group(0)
+    assert row == (
+        f'<tr><td><a href="/patients/{patient.uuid}/">O&#x27;Hara &lt;b&gt;, '
+        'Ann &amp; Co</a> <span class="muted">“&quot;&lt;i&gt;Annie&lt;/i&gt;'
+        "&quot;”</span></td><td>Jan 2, 1990</td><td>E0000001</td>"
+        f"<td>(303) 555-0142</td><td>{world.home.name}</td></tr>"
+    )
+
+
 def test_a_birth_date_is_written_as_the_date_filter_writes_it():
     from django.utils import dateformat
 

@@ -54,7 +54,7 @@ from ketaclinic.patients.text import (
     parse_phone,
     prefix_upper_bound,
 )
-from ketaclinic.prepared import prepared_objects, prepared_sql
+from ketaclinic.prepared import prepared_objects, prepared_rows, prepared_sql
 
 if TYPE_CHECKING:
     from ketaclinic.clinics.models import Location
@@ -186,9 +186,9 @@ class SearchTerms:
         return self == SearchTerms()
 
 
-def _prefix(field: str, prefix: str) -> Q:
+def _prefix(field: str, prefix: str, upper_bound: str) -> Q:
     # A range on a b-tree index: fast on SQLite and PostgreSQL alike.
-    return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix_upper_bound(prefix)})
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper_bound})
 
 
 # The list's order, with the id last so that it is total: a page ends at a
@@ -211,36 +211,72 @@ class Branch:
     per_location: bool = True
 
 
-def search_branches(text: str) -> list[Branch]:
-    """What a search box entry finds, branch by branch: one plain indexed
-    lookup each (an OR of the name columns makes the planners scan every
-    patient). A single word finds last names first, then first names, then
-    an MRN with letters."""
-    terms = SearchTerms.parse(text)
-    if terms.empty:
-        return []
-    if terms.mrn:
-        return [Branch(Q(mrn=terms.mrn), per_location=False)]
-    if terms.email:
-        return [Branch(Q(email=terms.email), per_location=False)]
-    if terms.birth_date:
-        return [Branch(Q(date_of_birth=terms.birth_date), per_location=False)]
-    if terms.phone:
-        return [Branch(Q(phone=terms.phone), per_location=False)]
-    if terms.any_prefix:
-        last = _prefix("last_name_key", terms.any_prefix)
-        first = _prefix("first_name_key", terms.any_prefix)
+@dataclass(frozen=True)
+class Search:
+    """What a search box entry asks for: its kind, which shapes the queries,
+    and its values, which fill them (so that each kind's queries are built
+    once, `ketaclinic.prepared`)."""
+
+    kind: str
+    values: tuple = ()
+
+    @classmethod
+    def of(cls, text: str) -> Search | None:
+        terms = SearchTerms.parse(text)
+        if terms.empty:
+            return None
+        for kind in ("mrn", "email", "birth_date", "phone"):
+            if getattr(terms, kind):
+                return cls(kind, (getattr(terms, kind),))
+        if terms.any_prefix:
+            word = terms.any_prefix
+            return cls("word", (word, prefix_upper_bound(word), terms.token))
+        kind, values = "names", ()
+        for part in ("last", "first"):
+            prefix = getattr(terms, f"{part}_prefix")
+            if prefix:
+                kind += f" {part}"
+                values += (prefix, prefix_upper_bound(prefix))
+        return cls(kind, values)
+
+    def branches(self) -> list[Branch]:
+        """What the entry finds, branch by branch: one plain indexed lookup
+        each (an OR of the name columns makes the planners scan every
+        patient). A single word finds last names first, then first names,
+        then an MRN with letters."""
+        return _branches(self.kind, *self.values)
+
+
+EVERY_PATIENT = Search("every patient")
+
+
+def _branches(kind: str, *values: Any) -> list[Branch]:
+    if kind == EVERY_PATIENT.kind:
+        return [Branch(Q())]
+    if kind in ("mrn", "email", "birth_date", "phone"):
+        field = "date_of_birth" if kind == "birth_date" else kind
+        return [Branch(Q(**{field: values[0]}), per_location=False)]
+    if kind == "word":
+        prefix, upper_bound, token = values
+        last = _prefix("last_name_key", prefix, upper_bound)
+        first = _prefix("first_name_key", prefix, upper_bound)
         return [
             Branch(last),
             Branch(first & ~last, FIRST_NAME_ORDER),
-            Branch(Q(mrn=terms.token) & ~last & ~first, per_location=False),
+            Branch(Q(mrn=token) & ~last & ~first, per_location=False),
         ]
     condition = Q()
-    if terms.last_prefix:
-        condition &= _prefix("last_name_key", terms.last_prefix)
-    if terms.first_prefix:
-        condition &= _prefix("first_name_key", terms.first_prefix)
+    rest = list(values)
+    for part in kind.split()[1:]:
+        prefix, upper_bound, *rest = rest
+        condition &= _prefix(f"{part}_name_key", prefix, upper_bound)
     return [Branch(condition)]
+
+
+def search_branches(text: str) -> list[Branch]:
+    """What a search box entry finds, branch by branch (Search.branches)."""
+    search = Search.of(text)
+    return search.branches() if search else []
 
 
 def patient_search(user, text: str) -> QuerySet[Patient]:
@@ -368,30 +404,46 @@ class Cursor:
     key: tuple  # in the branch's order
 
 
-def _cursor(user, branches: list[Branch], uuid: str | None) -> Cursor | None:
-    """Where the row a cursor names (one of the user's patients) stands: its
+def _cursor(search: Search, location_ids: list[int], uuid: str | None) -> Cursor | None:
+    """Where the row a cursor names (a patient of `location_ids`) stands: its
     branch and its key; None for a missing or unknown cursor, or a row that
     no longer matches (then the page is the first)."""
     if not uuid:
         return None
     try:
-        rows = patients_for_user(user).filter(uuid=uuid)
-    except (ValueError, ValidationError):
+        wanted = uuid_module.UUID(str(uuid))
+    except ValueError:
         return None
-    if len(branches) == 1:
-        rows = rows.filter(branches[0].condition).annotate(branch=Value(0))
-    else:
-        rows = rows.annotate(
-            branch=Case(
-                *(When(b.condition, then=Value(i)) for i, b in enumerate(branches)),
-                default=Value(-1),
+
+    def build(*values: Any) -> QuerySet:
+        *search_values, wanted = values
+        places = search_values[len(search.values) :]
+        branches = _branches(search.kind, *search_values[: len(search.values)])
+        rows = Patient.objects.filter(location_id__in=places, uuid=wanted)
+        if len(branches) == 1:
+            rows = rows.filter(branches[0].condition).annotate(branch=Value(0))
+        else:
+            rows = rows.annotate(
+                branch=Case(
+                    *(When(b.condition, then=Value(i)) for i, b in enumerate(branches)),
+                    default=Value(-1),
+                )
             )
-        )
-    row = rows.values("branch", *LIST_ORDER).first()
-    if row is None or row["branch"] < 0:
+        return rows.order_by().values_list("branch", *LIST_ORDER)[:1]
+
+    found = prepared_rows(
+        ("search cursor", search.kind, len(location_ids)),
+        build,
+        *search.values,
+        *location_ids,
+        wanted,
+    )
+    if not found or found[0][0] < 0:
         return None
-    branch = branches[row["branch"]]
-    return Cursor(row["branch"], tuple(row[field] for field in branch.order))
+    number, *key = found[0]
+    branch = search.branches()[number]
+    row = dict(zip(LIST_ORDER, key, strict=True))
+    return Cursor(number, tuple(row[field] for field in branch.order))
 
 
 def _union_all_sql(querysets: list[QuerySet], *, tag: bool = False) -> tuple[str, list]:
@@ -410,49 +462,66 @@ def _union_all_sql(querysets: list[QuerySet], *, tag: bool = False) -> tuple[str
     return " UNION ALL ".join(parts), params
 
 
-def _capped_count(branches: list[Branch], location_ids: list[int], cap: int) -> int:
-    """How many patients the branches find together, counting at most cap + 1
-    of each: one query, whatever the number of matches."""
-    scope = Patient.objects.filter(location_id__in=location_ids).order_by()
-    sql, params = _union_all_sql(
-        [scope.filter(b.condition).values("id")[: cap + 1] for b in branches]
+def _capped_count(search: Search, location_ids: list[int], cap: int) -> int:
+    """How many patients the search finds together, counting at most cap + 1
+    of each branch: one query, whatever the number of matches."""
+
+    def build(*values: Any) -> tuple[str, list]:
+        places = values[len(search.values) :]
+        scope = Patient.objects.filter(location_id__in=places).order_by()
+        sql, params = _union_all_sql(
+            [
+                scope.filter(b.condition).values("id")[: cap + 1]
+                for b in _branches(search.kind, *values[: len(search.values)])
+            ]
+        )
+        return f"SELECT COUNT(*) FROM ({sql}) AS matches", params  # noqa: S608
+
+    sql, params = prepared_sql(
+        ("search count", search.kind, len(location_ids), cap),
+        build,
+        *search.values,
+        *location_ids,
     )
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS matches", params)  # noqa: S608
+        cursor.execute(sql, params)
         return cursor.fetchone()[0]
 
 
-def _page_rows(
-    branches: list[Branch],
-    location_ids: list[int],
-    cursor: Cursor | None,
-    backwards: bool,
-    limit: int,
-) -> list[dict]:
-    """The ROW_FIELDS of up to `limit` rows after the cursor (before it,
-    nearest first, when going backwards), branch after branch, each in its
-    order.
+def _walked(
+    branches: list[Branch], at: int | None, backwards: bool
+) -> list[tuple[int, Branch]]:
+    """The branches a page walks from a cursor in branch `at`: that one and
+    those after it (before it, going back); all of them from the start."""
+    return [
+        (number, branch)
+        for number, branch in enumerate(branches)
+        if at is None or number == at or (number > at) != backwards
+    ]
 
-    Every branch is walked per location along the index that holds it in
-    order (location, then the names), from the cursor, so that a page reads
-    about `limit` index entries per branch and location, however many match
-    and however deep the page. With more than one walk, only their keys are
-    read and merged by the database, then the rows of the page by id.
-    """
-    walks: list[tuple[int, QuerySet, tuple[str, ...], list[int] | None]] = []
-    for number, branch in enumerate(branches):
+
+def _walks(
+    branches: list[Branch],
+    location_ids: list[Any],
+    cursor: tuple[int, tuple] | None,
+    backwards: bool,
+) -> list[tuple[int, QuerySet, tuple[str, ...], list[Any] | None]]:
+    """The branches' walks from the cursor (its branch, its key): each a
+    queryset in its index's order, and the locations it is walked at one by
+    one (None: all at once)."""
+    walks: list[tuple[int, QuerySet, tuple[str, ...], list[Any] | None]] = []
+    at = cursor[0] if cursor is not None else None
+    for number, branch in _walked(branches, at, backwards):
         order = [f"-{f}" for f in branch.order] if backwards else list(branch.order)
         matches = Q(branch.condition)
         if cursor is not None:
-            if (number < cursor.branch) != backwards and number != cursor.branch:
-                continue  # a branch before the cursor's (after it, going back)
-            if number == cursor.branch:
+            at, key = cursor
+            if number == at:
                 lookup = TupleLessThan if backwards else TupleGreaterThan
                 columns = Tuple(*(F(field) for field in branch.order))
-                matches &= Q(lookup(columns, cursor.key))
+                matches &= Q(lookup(columns, key))
         if branch.per_location and len(location_ids) > 1:
-            # One walk per location: the same query but for the location,
-            # built once (an ORM query costs more to build than to run).
+            # One walk per location: the same query but for the location.
             walk = Patient.objects.filter(matches, location_id=_ANY_LOCATION)
             walks.append((number, walk.order_by(*order), branch.order, location_ids))
         else:
@@ -463,8 +532,12 @@ def _page_rows(
             )
             walk = Patient.objects.filter(matches, scope)
             walks.append((number, walk.order_by(*order), branch.order, None))
-    if len(walks) == 1 and walks[0][3] is None:
-        return list(walks[0][1].values(*ROW_FIELDS)[:limit])
+    return walks
+
+
+def _merged_keys(walks, backwards: bool, limit: int) -> tuple[str, list]:
+    """The keys of the first `limit` rows of the walks together, in order:
+    each walk's own first `limit`, merged by the database."""
     parts: list[str] = []
     params: list[Any] = []
     for number, walk, fields, per_location in walks:
@@ -478,16 +551,78 @@ def _page_rows(
                 location_id if param == _ANY_LOCATION else param
                 for param in walk_params
             )
-    sql = " UNION ALL ".join(parts)
     direction = "DESC" if backwards else "ASC"
-    merged = f"{sql} ORDER BY " + ", ".join(f"{n} {direction}" for n in (1, 2, 3, 4))
+    order = ", ".join(f"{n} {direction}" for n in (1, 2, 3, 4))
+    return f"{' UNION ALL '.join(parts)} ORDER BY {order} LIMIT {int(limit)}", params
+
+
+def _page_rows(
+    search: Search,
+    location_ids: list[int],
+    cursor: Cursor | None,
+    backwards: bool,
+    limit: int,
+) -> list[dict]:
+    """The ROW_FIELDS of up to `limit` rows after the cursor (before it,
+    nearest first, when going backwards), branch after branch, each in its
+    order.
+
+    Every branch is walked per location along the index that holds it in
+    order (location, then the names), from the cursor, so that a page reads
+    about `limit` index entries per branch and location, however many match
+    and however deep the page. With more than one walk, only their keys are
+    read and merged by the database, then the rows of the page by id. Each
+    kind of search's queries are built once (ketaclinic.prepared).
+    """
+    n = len(search.values)
+    places = len(location_ids)
+    key_values = cursor.key if cursor is not None else ()
+
+    def walks_of(values: tuple) -> list:
+        at = (cursor.branch, values[n + places :]) if cursor is not None else None
+        return _walks(
+            _branches(search.kind, *values[:n]),
+            list(values[n : n + places]),
+            at,
+            backwards,
+        )
+
+    shape = (
+        search.kind,
+        places,
+        cursor.branch if cursor is not None else None,
+        backwards,
+        limit,
+    )
+    values = (*search.values, *location_ids, *key_values)
+    walked = _walked(
+        search.branches(), cursor.branch if cursor is not None else None, backwards
+    )
+    if len(walked) == 1 and not (walked[0][1].per_location and places > 1):
+        found = prepared_rows(
+            ("search page", *shape),
+            lambda *v: walks_of(v)[0][1].values_list(*ROW_FIELDS)[:limit],
+            *values,
+        )
+        return [dict(zip(ROW_FIELDS, row, strict=True)) for row in found]
+    sql, params = prepared_sql(
+        ("search keys", *shape),
+        lambda *v: _merged_keys(walks_of(v), backwards, limit),
+        *values,
+    )
     with connection.cursor() as db:
-        db.execute(f"{merged} LIMIT %s", [*params, limit])
+        db.execute(sql, params)
         ids = [row[3] for row in db.fetchall()]
-    by_id = {
-        row.pop("id"): row
-        for row in Patient.objects.filter(id__in=ids).values("id", *ROW_FIELDS)
-    }
+    if not ids:
+        return []
+    found = prepared_rows(
+        ("search rows", len(ids)),
+        lambda *v: (
+            Patient.objects.filter(id__in=v).order_by().values_list("id", *ROW_FIELDS)
+        ),
+        *ids,
+    )
+    by_id = {row[0]: dict(zip(ROW_FIELDS, row[1:], strict=True)) for row in found}
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
@@ -505,19 +640,20 @@ def patient_page(
     first does: a capped count, the page (its keys, then its rows, when more
     than one index is walked), and the cursor's row on a later page."""
     mine = location_ids_of(user)
+    search: Search | None
     if text:
-        branches, location_ids = search_branches(text), mine
+        search, location_ids = Search.of(text), list(mine)
     elif location is not None and location.pk in mine:
-        branches, location_ids = [Branch(Q())], [location.pk]
+        search, location_ids = EVERY_PATIENT, [location.pk]
     else:
-        branches, location_ids = [], []
-    if not branches or not location_ids:
+        search, location_ids = None, []
+    if search is None or not location_ids:
         return PatientPage([], 0, False, None, None)
     backwards = bool(before) and not after
-    cursor = _cursor(user, branches, before if backwards else after)
+    cursor = _cursor(search, location_ids, before if backwards else after)
     backwards = backwards and cursor is not None
-    count = _capped_count(branches, location_ids, COUNT_CAP)
-    values = _page_rows(branches, location_ids, cursor, backwards, size + 1)
+    count = _capped_count(search, location_ids, COUNT_CAP)
+    values = _page_rows(search, location_ids, cursor, backwards, size + 1)
     more = len(values) > size
     values = values[:size]
     if backwards:
