@@ -231,7 +231,8 @@ class Search:
         if terms.any_prefix:
             word = terms.any_prefix
             return cls("word", (word, prefix_upper_bound(word), terms.token))
-        kind, values = "names", ()
+        kind = "names"
+        values: tuple[str, ...] = ()
         for part in ("last", "first"):
             prefix = getattr(terms, f"{part}_prefix")
             if prefix:
