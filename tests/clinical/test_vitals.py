@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from ketaclinic.clinical import plan_orders
 from ketaclinic.clinical.vitals import (
     DEFAULT_INTERVALS,
+    EARLY_RECHECK,
     HYPERTENSION_SYMPTOMS,
     PHYSICAL_RANGES,
     Action,
@@ -422,6 +423,57 @@ def test_a_reading_at_or_over_a_pause_or_stop_limit_is_never_proceed(
     )
     if sustained and phase is not Phase.BASELINE:
         assert judgement.action is Action.STOP
+
+
+@given(
+    reading=readings,
+    first=readings,
+    rested=st.integers(0, 20 * 60).map(lambda s: timedelta(seconds=s)),
+)
+def test_a_baseline_recheck_before_the_rest_is_over_never_proceeds_or_holds_on_pressure(
+    reading, first, rested
+):
+    """After a reading over the hold limit, a re-check taken before 5 minutes'
+    rest asks for another, whatever it reads; from 5 minutes on it is judged
+    against the first (CLINICAL.md 1.7)."""
+    hold = (first.systolic_mmhg or 0) >= 160 or (first.diastolic_mmhg or 0) >= 100
+    judgement = judge(reading, LIMITS, Phase.BASELINE, previous=first, rested=rested)
+    keys = {finding.key for finding in judgement.findings}
+    early = hold and rested < timedelta(minutes=5)
+    assert (EARLY_RECHECK in keys) == early
+    if early:
+        assert "pre_bp_hold" not in keys and "pre_bp_ack" not in keys
+        assert judgement.action is not Action.PROCEED
+        if not reading.symptoms:
+            assert judgement.action in (Action.RECHECK, Action.ALERT)
+    else:
+        assert judgement == judge(reading, LIMITS, Phase.BASELINE, previous=first)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (0, "less than a minute"),
+        (59, "less than a minute"),
+        (60, "1 minute"),
+        (150, "2 minutes"),
+    ],
+)
+def test_an_early_recheck_says_how_soon_it_came(seconds, words):
+    judgement = judge(
+        Reading(128, 80),
+        LIMITS,
+        Phase.BASELINE,
+        previous=Reading(172, 104),
+        rested=timedelta(seconds=seconds),
+    )
+    assert judgement.action is Action.RECHECK
+    (finding,) = judgement.findings
+    assert finding.message == (
+        f"Blood pressure 128/80 mmHg was taken {words} after the reading of "
+        "172/104 mmHg, before 5 minutes' rest: re-check once the patient has "
+        "rested 5 minutes"
+    )
 
 
 @given(reading=readings, phase=phases)

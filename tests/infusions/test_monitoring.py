@@ -15,7 +15,7 @@ from django.utils import timezone
 from ketaclinic.audit.actor import Actor
 from ketaclinic.audit.models import AuditEvent
 from ketaclinic.clinical import plan_orders
-from ketaclinic.infusions import alerts, monitoring, services
+from ketaclinic.infusions import alerts, checks, monitoring, services
 from ketaclinic.infusions.models import (
     Alert,
     MedicationGiven,
@@ -278,13 +278,46 @@ def test_limits_are_the_plans(world, nurse):
     assert "170/110" in reading.findings[0]["message"]
 
 
-def test_baseline_over_the_hold_limit_rechecks_then_holds(world, nurse):
+def arrived(world, minutes_ago: int = 30) -> Session:
+    """A session checked in `minutes_ago`, not started."""
     session = checked_in(world)
-    first = vitals(nurse, session, phase="baseline", systolic_mmhg=165)
+    Session.objects.filter(pk=session.pk).update(
+        checked_in_at=timezone.now() - timedelta(minutes=minutes_ago)
+    )
+    session.refresh_from_db()
+    return session
+
+
+def test_baseline_over_the_hold_limit_rechecks_then_holds(world, nurse):
+    session = arrived(world)
+    first = vitals(nurse, session, phase="baseline", systolic_mmhg=165, ago=5)
     assert first.action == "recheck"
-    second = vitals(nurse, session, phase="baseline", systolic_mmhg=166, ago=-1)
+    second = vitals(nurse, session, phase="baseline", systolic_mmhg=166)
     assert second.action == "hold"
     assert not Alert.objects.exists()  # the checks part holds the start
+
+
+def test_a_baseline_recheck_before_the_rest_is_over_asks_again(world, nurse):
+    """The rest runs from the reading that asked for the re-check: an early
+    re-check, normal or not, neither clears nor confirms it; the one taken
+    after 5 minutes is judged against it."""
+    session = arrived(world)
+    vitals(nurse, session, phase="baseline", systolic_mmhg=172, ago=6)
+    early = vitals(nurse, session, phase="baseline", systolic_mmhg=128, ago=4)
+    assert early.action == "recheck"
+    assert "2 minutes after the reading of 172/78 mmHg" in early.findings[0]["message"]
+    item = checks.checklist(session).item(checks.Key.BASELINE_VITALS)
+    assert item.status == checks.Status.TO_DO
+    assert item.words == early.findings[0]["message"] + "."
+    later = vitals(nurse, session, phase="baseline", systolic_mmhg=168, ago=1)
+    assert later.action == "hold"
+    assert "first 172/78 mmHg" in later.findings[0]["message"]
+
+
+def test_a_normal_recheck_after_the_rest_clears_the_first(world, nurse):
+    session = arrived(world)
+    vitals(nurse, session, phase="baseline", systolic_mmhg=172, ago=5)
+    assert vitals(nurse, session, phase="baseline").action == "proceed"
 
 
 def test_an_alert_is_handled_with_a_note(world, session, nurse):

@@ -98,6 +98,9 @@ SOURCE_PHYSICAL = (
 # Minutes of rest before a baseline re-check, and the re-check after a pause
 # (CLINICAL.md 1.7).
 RECHECK_MINUTES = 5
+# The finding of a baseline re-check taken before the rest was over: the
+# reading after it is judged against the reading that asked for the re-check.
+EARLY_RECHECK = "pre_bp_recheck_early"
 
 # The most a dissociation score can be: CADSS-6, six items of 0-4
 # (CLINICAL.md 1.9). A clinic that records another scale passes its maximum.
@@ -302,12 +305,15 @@ def judge(
     *,
     previous: Reading | None = None,
     baseline: Reading | None = None,
+    rested: timedelta | None = None,
 ) -> Judgement:
     """What ``reading`` asks for against the plan's ``limits`` in ``phase``.
 
     ``previous`` is the reading before this one in the same session (the first
     baseline reading, for a baseline re-check); ``baseline`` the reading taken
-    before the start, against which a rise in blood pressure is measured. A
+    before the start, against which a rise in blood pressure is measured;
+    ``rested`` the time from ``previous`` to this reading, when known (a
+    baseline re-check taken before the rest is over is no re-check). A
     reading that cannot be true is refused (``ReadingRefused``)."""
     check(reading)
     if previous is not None:
@@ -316,7 +322,7 @@ def judge(
         check(baseline)
     values = limit_values(limits)
     if phase is Phase.BASELINE:
-        findings = _baseline(reading, values, previous)
+        findings = _baseline(reading, values, previous, rested)
     else:
         findings = _during(reading, values, phase, previous, baseline)
     ordered = tuple(sorted(findings, key=lambda f: -f.action.rank))
@@ -325,13 +331,36 @@ def judge(
 
 
 def _baseline(
-    reading: Reading, values: Mapping[str, Decimal], previous: Reading | None
+    reading: Reading,
+    values: Mapping[str, Decimal],
+    previous: Reading | None,
+    rested: timedelta | None = None,
 ) -> list[Finding]:
     findings: list[Finding] = []
     hold = (values["pre_sbp_hold"], values["pre_dbp_hold"])
     ack = (values["pre_sbp_ack"], values["pre_dbp_ack"])
     bp = _bp(reading)
-    if _bp_at_or_over(reading, hold):
+    rest = timedelta(minutes=RECHECK_MINUTES)
+    if (
+        previous is not None
+        and _bp_at_or_over(previous, hold)
+        and rested is not None
+        and rested < rest
+    ):
+        # Whatever it reads, a re-check before the rest is over neither
+        # clears the first reading nor confirms it.
+        findings.append(
+            Finding(
+                Action.RECHECK,
+                EARLY_RECHECK,
+                f"Blood pressure {bp} was taken {_minutes(rested)} after the "
+                f"reading of {_bp(previous)}, before {RECHECK_MINUTES} minutes' "
+                f"rest: re-check once the patient has rested {RECHECK_MINUTES} "
+                "minutes",
+                SOURCE_RECHECK,
+            )
+        )
+    elif _bp_at_or_over(reading, hold):
         if previous is not None and _bp_at_or_over(previous, hold):
             findings.append(
                 Finding(
@@ -601,6 +630,14 @@ def _bp(reading: Reading) -> str:
     return "not measured"
 
 
+def _minutes(span: timedelta) -> str:
+    """2 minutes, 1 minute, less than a minute."""
+    minutes = int(span.total_seconds() // 60)
+    if minutes < 1:
+        return "less than a minute"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
 def _pair(limits: tuple[Decimal, Decimal]) -> str:
     return f"{_n(limits[0])}/{_n(limits[1])} mmHg"
 
@@ -678,6 +715,7 @@ __all__ = [
     "DISSOCIATION_MAXIMUM",
     "HYPERTENSION_SYMPTOMS",
     "PHYSICAL_RANGES",
+    "EARLY_RECHECK",
     "RECHECK_MINUTES",
     "SOURCE_BASELINE",
     "SOURCE_BP_PAUSE",

@@ -224,6 +224,24 @@ def _reading(values: Mapping[str, Any]) -> vitals.Reading:
     return reading
 
 
+def _asked_for_recheck(
+    current, charted_at: datetime, previous: VitalReading | None
+) -> VitalReading | None:
+    """The reading a baseline re-check answers: the one before it, passing
+    over re-checks taken before the rest was over (the rest runs from the
+    reading that asked for the re-check, however often it is taken early)."""
+    if previous is None or not _early(previous):
+        return previous
+    earlier = current.filter(
+        phase=vitals.Phase.BASELINE, charted_at__lte=charted_at
+    ).order_by("-charted_at", "-id")
+    return next((entry for entry in earlier if not _early(entry)), None)
+
+
+def _early(entry: VitalReading) -> bool:
+    return any(f.get("key") == vitals.EARLY_RECHECK for f in entry.findings or ())
+
+
 def phase_of(session: Session) -> vitals.Phase:
     """The phase a reading charted now belongs to, from the session's state."""
     if session.state in (Session.State.INFUSING, Session.State.PAUSED):
@@ -290,6 +308,8 @@ def record_vitals(
             .order_by("-charted_at", "-id")
             .first()
         )
+        if phase is vitals.Phase.BASELINE:
+            previous_entry = _asked_for_recheck(current, charted_at, previous_entry)
         baseline_entry = (
             current.filter(phase=vitals.Phase.BASELINE, charted_at__lte=charted_at)
             .order_by("-charted_at", "-id")
@@ -303,6 +323,7 @@ def record_vitals(
             phase,
             previous=reading_of(previous_entry) if previous_entry else None,
             baseline=reading_of(baseline_entry) if baseline_entry else None,
+            rested=charted_at - previous_entry.charted_at if previous_entry else None,
         )
         entry = VitalReading.objects.create(
             client_id=client_id,
