@@ -8,7 +8,13 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from ketaclinic.infusions.models import CoSignature, Discharge, Override, SessionNote
+from ketaclinic.infusions.models import (
+    CoSignature,
+    Discharge,
+    Override,
+    Session,
+    SessionNote,
+)
 from tests.conftest import PASSWORD, client_for
 from tests.infusions.discharge_helpers import discharged, in_recovery
 
@@ -59,34 +65,72 @@ def test_discharge_from_the_page(world):
     assert "Dose:" in html or "Checked in at" in html  # the draft's text
 
 
+def refused(client, session, data):
+    """A refused discharge goes back to the page by a redirect; the page
+    then shows what was typed and why, once."""
+    response = client.post(reverse("infusions:discharge", args=[session.uuid]), data)
+    assert response.status_code == 302
+    assert response.url == page(session) + "#recovery"
+    shown = client.get(page(session))
+    assert shown.status_code == 200
+    return shown
+
+
 def test_a_missing_answer_is_shown_beside_its_field(world):
     session = in_recovery(world)
     data = {k: v for k, v in READY.items() if k != "item_pain"}
-    response = client_for(world.staff["nurse"]).post(
-        reverse("infusions:discharge", args=[session.uuid]), data
-    )
-    assert response.status_code == 200
+    client = client_for(world.staff["nurse"])
+    response = refused(client, session, data)
     form = response.context["discharge_form"]
     assert "item_pain" in form.errors
+    assert form["item_activity"].value() == "2"  # what was typed is kept
     assert not Discharge.objects.exists()
+    # Shown once: the page read again is a fresh form.
+    assert client.get(page(session)).context["discharge_form"] is None
 
 
 def test_nonsense_answers_are_refused_without_a_server_error(world):
     session = in_recovery(world)
     data = {**READY, "item_activity": "9", "override_by": "nobody"}
-    response = client_for(world.staff["nurse"]).post(
-        reverse("infusions:discharge", args=[session.uuid]), data
-    )
-    assert response.status_code == 200
+    refused(client_for(world.staff["nurse"]), session, data)
     assert not Discharge.objects.exists()
+
+
+def test_a_refused_discharge_reloaded_later_discharges_nobody(world):
+    """The refusal is a redirect, so reloading the page after the minimum
+    only reads it: the discharge is sent again only by the nurse."""
+    session = in_recovery(world, stopped_minutes_ago=5)
+    client = client_for(world.staff["nurse"])
+    shown = refused(client, session, READY)
+    assert "25 minutes to go" in shown.content.decode()
+    # The minimum passes; the nurse reloads the page she was shown.
+    Session.objects.filter(pk=session.pk).update(
+        stopped_at=session.stopped_at - timedelta(minutes=40)
+    )
+    assert client.get(page(session)).status_code == 200
+    assert not Discharge.objects.exists()
+
+
+def test_a_providers_password_is_never_kept_with_a_refusal(world):
+    session = in_recovery(world, stopped_minutes_ago=5)
+    client = client_for(world.staff["nurse"])
+    data = {
+        **READY,
+        "override_by": world.staff["provider"].pk,
+        "override_secret": "wrong-password",
+        "override_reason": "Steady.",
+    }
+    shown = refused(client, session, data)
+    assert "wrong-password" not in shown.content.decode()
+    assert "wrong-password" not in str(dict(client.session))
+    assert shown.context["discharge_form"]["override_reason"].value() == "Steady."
 
 
 def test_too_early_says_why_and_a_provider_overrides_on_the_spot(world):
     session = in_recovery(world, stopped_minutes_ago=5)
     client = client_for(world.staff["nurse"])
     url = reverse("infusions:discharge", args=[session.uuid])
-    response = client.post(url, READY)
-    assert response.status_code == 200
+    response = refused(client, session, READY)
     html = response.content.decode()
     assert "25 minutes to go" in html
     assert "Choose the provider who agrees." in html
@@ -265,8 +309,8 @@ def test_the_pages_read_in_plain_words(world):
         reverse("infusions:instructions", args=[done.uuid]),
         reverse("patients:chart", args=[world.patient.uuid]),
     ]
-    refused = nurse.post(reverse("infusions:discharge", args=[recovering.uuid]), READY)
-    pages = [nurse.get(url) for url in urls] + [refused]
+    nurse.post(reverse("infusions:discharge", args=[recovering.uuid]), READY)
+    pages = [nurse.get(url) for url in urls]  # the first shows the refusal
     for response in pages:
         assert response.status_code == 200
         text = _Page()

@@ -1,13 +1,16 @@
 """Recovery, discharge and the session note: parse, call the services, render.
 
 A refusal shows the session page again with the messages beside the fields
-(nothing saved); a success goes back to the page (post, redirect, get).
+(nothing saved); a success goes back to the page (post, redirect, get). A
+refused discharge goes back by a redirect too, what was typed and the messages
+kept for the next view of the page: reloading it never sends the discharge
+again, minutes later, with what was observed before.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -43,6 +46,48 @@ def _told(request: StaffRequest, session, refused: InfusionRefused) -> HttpRespo
     """A refusal that belongs to no field: said on top of the page."""
     messages.error(request, " ".join(refused.errors.values()))
     return redirect(reverse("infusions:session", args=[session.uuid]) + "#note")
+
+
+# What a refused discharge form held, until the session page shows it.
+KEPT_REFUSAL = "ketaclinic_refused_discharge"
+
+
+def _refused(request: StaffRequest, session, form: DischargeForm) -> HttpResponse:
+    """Keep what was typed (never a provider's password) and the messages,
+    then show the page by a redirect."""
+    secret = form.add_prefix("override_secret")
+    request.session[KEPT_REFUSAL] = {
+        "session": str(session.uuid),
+        "data": {
+            name: request.POST.getlist(name)
+            for name in request.POST
+            if name not in ("csrfmiddlewaretoken", secret)
+        },
+        "errors": {
+            name: [str(message) for message in problems]
+            for name, problems in form.errors.items()
+        },
+    }
+    return redirect(reverse("infusions:session", args=[session.uuid]) + "#recovery")
+
+
+def kept_refusal(request: StaffRequest, session) -> DischargeForm | None:
+    """The refused discharge form of this session, once, with its messages."""
+    kept = request.session.get(KEPT_REFUSAL)
+    if not kept or kept.get("session") != str(session.uuid):
+        return None
+    del request.session[KEPT_REFUSAL]
+    data = QueryDict(mutable=True)
+    for name, values in kept["data"].items():
+        data.setlist(name, values)
+    form = DischargeForm(data, session=session)
+    form.full_clean()
+    for name, problems in kept["errors"].items():
+        field = None if name == "__all__" else name
+        for message in problems:
+            if message not in form.errors.get(name, []):
+                form.add_error(field, message)
+    return form
 
 
 @require_POST
@@ -85,7 +130,7 @@ def discharge_patient(request: StaffRequest, session_uuid) -> HttpResponse:
                 ),
             )
             return redirect(reverse("infusions:session", args=[session.uuid]) + "#note")
-    return _page(request, session, discharge_form=form)
+    return _refused(request, session, form)
 
 
 @staff_required(Perm.INFUSION_VIEW)

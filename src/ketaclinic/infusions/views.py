@@ -46,7 +46,12 @@ def session_page(request: StaffRequest, session_uuid) -> HttpResponse:
     session = queries.session_for_actor(
         request.actor, session_uuid, purpose="Infusion chart"
     )
-    return render(request, "infusions/session.html", session_context(request, session))
+    context = session_context(request, session)
+    # A refused discharge comes back here with what was typed and why.
+    from ketaclinic.infusions.discharge_views import kept_refusal
+
+    context["discharge_form"] = kept_refusal(request, session)
+    return render(request, "infusions/session.html", context)
 
 
 @require_POST
