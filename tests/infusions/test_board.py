@@ -236,3 +236,48 @@ def test_an_open_alert_shows_until_handled_and_moves_the_poll(world):
     assert "Provider to the chair" not in _article(
         after.text, session.patient.display_name
     )
+
+
+def test_a_reading_that_calls_the_provider_is_one_line_until_the_call_is_handled(
+    world,
+):
+    """A pause-level reading raises a provider's call that says the reading:
+    the board and the start page show it once; once the call is handled, the
+    reading, still the latest, is shown on its own."""
+    import uuid
+
+    from ketaclinic.audit.actor import Actor
+    from ketaclinic.infusions import alerts, monitoring
+    from ketaclinic.infusions.models import Alert
+
+    first = fill_board(world, len(KINDS))
+    session = first["infusing"].infusion
+    monitoring.record_vitals(
+        actor=Actor.system(world.staff["nurse"]),
+        session=session,
+        client_id=uuid.uuid4(),
+        charted_at=timezone.now() - timedelta(minutes=1),
+        phase="infusion",
+        values={
+            "systolic_mmhg": 186,
+            "diastolic_mmhg": 100,
+            "heart_rate_bpm": 80,
+            "spo2_pct": 97,
+            "symptoms": [],
+        },
+    )
+    client = client_for(world.staff["nurse"])
+    row = _article(client.get(URL).text, session.patient.display_name)
+    start_page = client.get(reverse("today")).text
+    for html in (row, start_page):
+        assert html.count("186/100 mmHg") == 1
+        assert "Provider to the chair" in html
+        assert "Reading over a limit: pause" not in html
+    alerts.handle(
+        actor=Actor.system(world.staff["provider"]),
+        alert=Alert.objects.get(session=session),
+        note="Seen; pump paused.",
+    )
+    row = _article(client.get(URL).text, session.patient.display_name)
+    assert "Provider to the chair" not in row
+    assert "Reading over a limit: pause" in row and "186/100 mmHg" in row

@@ -56,8 +56,9 @@ def test_today_has_a_patient_in_every_state(demo, settings):
     assert wanted <= shown, wanted - shown
     for kind in wanted:
         assert boards.STATES[kind][0] in html
-    # Alerts from across the room: a reading over a limit and a held patient.
-    assert "Reading over a limit" in html
+    # Alerts from across the room: a reading over a limit, for which a
+    # provider is called to the chair (one line says both), and a held patient.
+    assert "Provider to the chair" in html and "Blood pressure 186/" in html
     assert "Waiting for a provider" in html
     # Check-in works for the expected patient: their plan is in force.
     board = boards.board(demo, timezone.now().astimezone(demo.zone).date())

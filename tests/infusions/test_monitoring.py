@@ -344,7 +344,7 @@ def test_an_alert_is_handled_with_a_note(world, session, nurse):
 def test_open_alerts_for_the_board(session, nurse):
     vitals(nurse, session, moaas=2)
     assert list(alerts.open_alerts([session.pk])) == [session.pk]
-    assert "MOAA/S" in alerts.open_alerts([session.pk])[session.pk][0]
+    assert "MOAA/S" in alerts.open_alerts([session.pk])[session.pk][0][1]
     day = timezone.localtime(session.checked_in_at, session.location.zone).date()
     before = alerts.open_alerts_fingerprint(session.location, day)
     assert before

@@ -105,14 +105,15 @@ def handle(
         return alert
 
 
-def open_alerts(session_ids: list[int]) -> dict[int, list[str]]:
-    """The words of each alert still open, by session id (one query)."""
-    found: dict[int, list[str]] = defaultdict(list)
+def open_alerts(session_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """The kind and the words of each alert still open, by session id (one
+    query)."""
+    found: dict[int, list[tuple[str, str]]] = defaultdict(list)
     rows = Alert.objects.filter(
         session_id__in=session_ids, handled_at__isnull=True
     ).values_list("session_id", "kind", "words")
     for session_id, kind, words in rows:
-        found[session_id].append(f"{Alert.Kind(kind).label}: {words}")
+        found[session_id].append((kind, f"{Alert.Kind(kind).label}: {words}"))
     return dict(found)
 
 

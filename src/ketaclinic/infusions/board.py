@@ -24,8 +24,9 @@ from ketaclinic.clinical import dosing
 from ketaclinic.clinical import vitals as clinical_vitals
 from ketaclinic.clinical.protocols import RECOVERY_MINUTES_MIN
 from ketaclinic.clinics.models import Location, Resource
+from ketaclinic.infusions.alerts import CALLS_PROVIDER
 from ketaclinic.infusions.alerts import open_alerts as alerts_of_sessions
-from ketaclinic.infusions.models import PumpEvent, Session, VitalReading
+from ketaclinic.infusions.models import Alert, PumpEvent, Session, VitalReading
 from ketaclinic.patients.models import Allergy
 from ketaclinic.prepared import prepared_objects, prepared_sql
 from ketaclinic.scheduling.eligibility import urgent_open
@@ -425,7 +426,7 @@ def _row(
     now: datetime,
     allergies: list[str],
     pump: dict[int, list[PumpEvent]],
-    alerts: dict[int, list[str]],
+    alerts: dict[int, list[tuple[str, str]]],
     zone,
 ) -> Row:
     session = _session_of(appointment)
@@ -460,8 +461,14 @@ def _row(
         )
     row.last_reading_at = getattr(appointment, "last_reading_at", None)
     action = getattr(appointment, "last_action", None) or ""
-    # A held patient's hold says its reading already (the state's reason).
-    if action in ALERTING_ACTIONS and not (state == HELD and action == "hold"):
+    open_here = alerts.get(session.pk, [])
+    # A held patient's hold says its reading already (the state's reason), and
+    # so does a provider's call to the chair for it while it is open.
+    said = (state == HELD and action == "hold") or (
+        action in CALLS_PROVIDER
+        and any(kind == Alert.Kind.PROVIDER_NEEDED for kind, _ in open_here)
+    )
+    if action in ALERTING_ACTIONS and not said:
         row.alerts.append(BoardAlert("reading", _reading_words(appointment, action)))
     if state in (INFUSING, PAUSED) and session.started_at is not None:
         _timeline(row, session, pump.get(session.pk, []), now)
@@ -472,7 +479,7 @@ def _row(
         row.recovery_left = max(ends - now, timedelta(0))
         if state == RECOVERY:
             _overdue(row, clinical_vitals.Phase.RECOVERY, session.stopped_at, now, zone)
-    for words in alerts.get(session.pk, []):
+    for _, words in open_here:
         row.alerts.append(BoardAlert("alert", words))
     return row
 
@@ -580,7 +587,7 @@ def _timeline(row: Row, session: Session, events: list[PumpEvent], now: datetime
 # overdue), by session, in one query (`alerts.open_alerts`).
 
 
-def open_alerts(session_ids: list[int]) -> dict[int, list[str]]:
+def open_alerts(session_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
     return alerts_of_sessions(session_ids) if session_ids else {}
 
 
