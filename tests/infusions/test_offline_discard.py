@@ -14,9 +14,10 @@ from django.utils import timezone
 from ketaclinic.accounts.permissions import Role
 from ketaclinic.audit.models import AuditEvent
 from ketaclinic.infusions import offline
-from ketaclinic.infusions.models import VitalReading
+from ketaclinic.infusions.models import DiscardedEntry, VitalReading
 from tests.conftest import client_for, make_staff
 from tests.infusions.helpers import checked_in
+from tests.links.helpers import race
 
 pytestmark = pytest.mark.django_db
 
@@ -147,3 +148,44 @@ def test_a_manager_elsewhere_cannot_discard(world, session):
     assert status == 422
     assert "may not settle" in body["message"]
     assert not discards().exists()
+
+
+def test_a_discarded_entry_is_never_recorded_afterwards(world, session):
+    """The tablet that kept it (a copy, a delete that failed) sends it later:
+    the nurse hears who discarded it and why; nothing is stored."""
+    nurse, manager = world.staff["nurse"], world.staff["manager"]
+    entry = left_entry(session, nurse)
+    assert post(client_for(manager), session, entry)[0] == 201
+    status, body = post(client_for(nurse), session, entry, name="infusions:entries")
+    assert status == 422
+    assert f"discarded by {manager}" in body["message"]
+    assert REASON in body["message"]
+    assert not VitalReading.objects.exists()
+    # Discarded twice (the manager's tablet tried again): one record, one event.
+    status, body = post(client_for(manager), session, entry)
+    assert status == 200 and "discarded already" in body["message"]
+    assert DiscardedEntry.objects.get().client_id == uuid.UUID(entry["client_id"])
+    assert discards().count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_discard_and_a_send_at_the_same_moment_give_one_outcome(world):
+    """Sent by the nurse and discarded by the manager at once: either it is
+    recorded (and the manager is told it is in the chart) or discarded (and
+    the nurse is told so), never both, never neither."""
+    session = checked_in(world)
+    nurse, manager = world.staff["nurse"], world.staff["manager"]
+    clients = [client_for(nurse), client_for(manager)]
+    names = ["infusions:entries", "infusions:entries_discard"]
+    for round_ in range(3):
+        entry = left_entry(session, nurse)
+        sent, discarded = race(
+            2, lambda i, entry=entry: post(clients[i], session, entry, names[i])
+        )
+        recorded = VitalReading.objects.filter(client_id=entry["client_id"]).exists()
+        gone = DiscardedEntry.objects.filter(client_id=entry["client_id"]).exists()
+        assert recorded != gone, (round_, sent, discarded)
+        if recorded:
+            assert sent[0] == 201 and "already in the chart" in discarded[1]["message"]
+        else:
+            assert discarded[0] == 201 and sent[0] == 422

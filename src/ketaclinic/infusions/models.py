@@ -411,6 +411,32 @@ class CoSignature(AppendOnlyModel):
     at = models.DateTimeField(auto_now_add=True)
 
 
+class DiscardedEntry(AppendOnlyModel):
+    """An entry a nurse left waiting on a tablet that a clinic manager
+    discarded, with the reason: its id is never recorded afterwards (the
+    audit trail keeps what the tablet showed)."""
+
+    client_id = models.UUIDField(unique=True)
+    session = models.ForeignKey(
+        Session, on_delete=models.PROTECT, related_name="discarded_entries"
+    )
+    kind = models.CharField(max_length=20)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    discarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    discarded_at = models.DateTimeField()
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["discarded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Entry discarded by {self.discarded_by} at {self.discarded_at}"
+
+
 class Alert(models.Model):
     """Someone needed at the chair: a provider called by a reading at the pause
     or stop level. Open until a nurse or provider marks it handled with a note;

@@ -37,6 +37,7 @@ from django.utils.dateparse import parse_datetime
 from ketaclinic.accounts.models import User
 from ketaclinic.audit.services import Action, Actor, audit_record
 from ketaclinic.infusions.models import (
+    DiscardedEntry,
     Discharge,
     Entry,
     MedicationGiven,
@@ -178,12 +179,16 @@ def receive(
         client_id, kind, charted_at, values = _parse(payload, now)
     except ValueError as problem:
         return refused(str(problem))
-    session = Session.objects.select_related("plan", "patient", "location").get(
-        uuid=session_uuid
-    )
     _words, record = RECORDERS[kind]
     try:
-        entry, created = record(actor, session, client_id, charted_at, values)
+        with transaction.atomic():
+            # The session's row is locked first, as a discard locks it: an
+            # entry is either recorded or discarded, never both.
+            session = _locked(session_uuid)
+            gone = DiscardedEntry.objects.filter(client_id=client_id).first()
+            if gone is not None:
+                return refused(_discarded_words(gone, session))
+            entry, created = record(actor, session, client_id, charted_at, values)
     except Conflict as conflict:
         return Outcome(409, str(conflict))
     except InfusionRefused as problem:
@@ -192,6 +197,22 @@ def receive(
     except PermissionError as problem:
         return refused(str(problem))
     return Outcome(201 if created else 200, "Recorded.", entry=entry)
+
+
+def _locked(session_uuid: uuid.UUID) -> Session:
+    return (
+        Session.objects.select_for_update(of=("self",))
+        .select_related("plan", "patient", "location")
+        .get(uuid=session_uuid)
+    )
+
+
+def _discarded_words(gone: DiscardedEntry, session: Session) -> str:
+    at = timezone.localtime(gone.discarded_at, session.location.zone)
+    return (
+        f"This entry was discarded by {gone.discarded_by} at {at:%H:%M} on "
+        f"{at:%b %d} ({gone.reason}): it is not recorded."
+    )
 
 
 def discard(
@@ -205,8 +226,9 @@ def discard(
 
     The page token proves whose entry it is and for which infusion; the audit
     trail keeps whose it was, when it was charted, what the tablet showed and
-    why it was discarded. An entry already recorded is not discarded (the
-    tablet then simply forgets it)."""
+    why it was discarded, and its id is kept so that it is never recorded
+    afterwards. An entry already recorded is not discarded (the tablet then
+    simply forgets it)."""
     try:
         # An expired token is still the clinic's own: discarding is safe.
         bound = _bound(payload, session.uuid, max_age=None)
@@ -223,13 +245,29 @@ def discard(
     nurse = User.objects.filter(pk=bound["u"]).first() if "u" in bound else None
     if nurse is None:
         return refused("The nurse who made this entry is not known here.")
-    stored_in = STORED_IN.get(kind)
-    if stored_in is not None and stored_in.objects.filter(client_id=client_id).exists():
-        return Outcome(200, "This entry is already in the chart: nothing to discard.")
     words = RECORDERS[kind][0]
     shown = " ".join(str(payload.get("summary") or "").split())
     at = timezone.localtime(charted_at, session.location.zone)
     with transaction.atomic():
+        _locked(session.uuid)
+        stored_in = STORED_IN.get(kind)
+        if stored_in is not None and (
+            stored_in.objects.filter(client_id=client_id).exists()
+        ):
+            return Outcome(
+                200, "This entry is already in the chart: nothing to discard."
+            )
+        if DiscardedEntry.objects.filter(client_id=client_id).exists():
+            return Outcome(200, "This entry was discarded already.")
+        DiscardedEntry.objects.create(
+            client_id=client_id,
+            session=session,
+            kind=kind,
+            made_by=nurse,
+            discarded_by=actor.user,
+            discarded_at=timezone.now(),
+            reason=reason,
+        )
         audit_record(
             actor=actor,
             action=Action.DISCARD,
