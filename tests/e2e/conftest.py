@@ -71,12 +71,13 @@ def demo(transactional_db, settings):
 
 @pytest.fixture
 def new_page(browser, live_server, demo) -> Iterator[Callable]:
-    """new_page(viewport=DESKTOP) -> a page in a fresh browser context (own cookies)."""
+    """new_page(viewport=DESKTOP, **options) -> a page in a fresh browser context
+    (own cookies); options go to the context (a time zone, for example)."""
     contexts = []
 
-    def make(viewport: dict[str, int] = DESKTOP):
+    def make(viewport: dict[str, int] = DESKTOP, **options):
         context = browser.new_context(
-            base_url=live_server.url, viewport=viewport, locale="en-US"
+            base_url=live_server.url, viewport=viewport, locale="en-US", **options
         )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)

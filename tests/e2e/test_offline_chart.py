@@ -204,6 +204,27 @@ def wait_until_stored(page, session: Session) -> None:
         page.wait_for_timeout(250)
 
 
+def test_a_time_left_empty_is_the_clinics_now_whatever_the_tablets_zone(
+    new_page, sign_in
+):
+    """A tablet set to another time zone than the clinic's: a reading saved
+    with the time left empty is charted now, not hours away (refused as in
+    the future, or before the check-in)."""
+    session = infusing_session()
+    page = new_page(TABLET, timezone_id="Pacific/Auckland")
+    sign_in(page, "nurse")
+    page.goto(f"/infusions/{session.uuid}/")
+    chart_reading(page, 126, 71)
+    for _ in range(WAIT_MS // 250):
+        if VitalReading.objects.filter(session=session).exists():
+            break
+        page.wait_for_timeout(250)
+    reading = VitalReading.objects.get(session=session)
+    assert reading.systolic_mmhg == 126
+    assert abs(reading.charted_at - timezone.now()) < timedelta(minutes=2)
+    expect(page.get_by_text("Nothing was saved")).to_have_count(0)
+
+
 def test_what_is_typed_right_after_saving_offline_is_kept(new_page, sign_in):
     """The form empties the moment a reading is saved offline, so the next
     reading typed at once is not wiped when the tablet has finished storing

@@ -68,6 +68,10 @@ class ChartedForm(forms.Form):
         self.session = session
         self.now = timezone.localtime(now or timezone.now(), session.location.zone)
         super().__init__(*args, **kw)
+        # The page fills an empty time in the clinic's zone (monitor.js).
+        self.fields["charted_time"].widget.attrs["data-zone"] = str(
+            session.location.time_zone
+        )
         if not self.is_bound:
             self.initial.setdefault("client_id", uuid.uuid4())
 
@@ -75,7 +79,7 @@ class ChartedForm(forms.Form):
         """Today's date (where the clinic is) at the time charted; a time
         later than now by more than half a day is yesterday's (just after
         midnight); now when no time was given (the page's script fills in the
-        tablet's time when the nurse saves, so that a second tap sends the same)."""
+        clinic's time when the nurse saves, so that a second tap sends the same)."""
         typed = self.cleaned_data.get("charted_time")
         if typed is None:
             return self.now
