@@ -34,3 +34,33 @@ def test_a_card_without_a_title_is_refused_when_the_page_is_built():
 def test_a_badge_carries_its_tone():
     html = Template('{% include "core/_badge.html" with text="Signed" tone="ok" %}')
     assert html.render(Context()).strip() == '<span class="badge ok">Signed</span>'
+
+
+@pytest.mark.parametrize(
+    ("field_errors", "whole_form", "words"),
+    [
+        (0, True, "Nothing was saved."),
+        (1, False, "Please correct the field marked below. Nothing was saved."),
+        (1, True, "Please correct the field marked below. Nothing was saved."),
+        (2, True, "Please correct the 2 fields marked below. Nothing was saved."),
+    ],
+)
+def test_a_refused_form_counts_the_fields_it_marks(field_errors, whole_form, words):
+    """A message about the whole form is said, not counted as a field."""
+    from django import forms
+
+    class Form(forms.Form):
+        a = forms.CharField()
+        b = forms.CharField()
+
+    form = Form(data={"a": "x", "b": "y"})
+    form.is_valid()
+    for name in "ab"[:field_errors]:
+        form.add_error(name, "Wrong.")
+    if whole_form:
+        form.add_error(None, "Not ready to leave.")
+    html = Template('{% include "core/_form_errors.html" %}').render(
+        Context({"form": form})
+    )
+    assert f"<strong>{words}</strong>" in html
+    assert ("Not ready to leave." in html) == whole_form

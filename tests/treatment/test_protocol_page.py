@@ -176,9 +176,7 @@ def test_bad_input_is_named_beside_its_field_and_nothing_is_saved(
         errors, field = refused.context["form"].errors, where
     assert field in errors, (errors, refused.context["form"].errors)
     assert words.lower() in " ".join(errors[field]).lower()
-    assert "Please correct the 1 field marked below. Nothing was saved." in (
-        refused.text
-    )
+    assert "Please correct the field marked below. Nothing was saved." in (refused.text)
     # The message is shown on the page itself, next to the field.
     assert "error" in refused.text
     assert _snapshot(protocol) == before

@@ -2,6 +2,7 @@ import re
 from datetime import timedelta
 
 from django import template
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.html import format_html, format_html_join
 
 from ketaclinic.clinical import medicines
@@ -25,6 +26,19 @@ def css_color(value: str) -> str:
     if re.fullmatch(r"#(?:[0-9a-fA-F]{3}){1,2}", value):
         return value
     return "#0b5cad"
+
+
+@register.filter
+def correct_words(form) -> str:
+    """What the top of a refused form says: how many fields are marked below
+    (a message about the whole form is not a field), then that nothing was
+    saved."""
+    fields = sum(1 for name in form.errors if name != NON_FIELD_ERRORS)
+    if fields == 0:
+        return "Nothing was saved."
+    if fields == 1:
+        return "Please correct the field marked below. Nothing was saved."
+    return f"Please correct the {fields} fields marked below. Nothing was saved."
 
 
 @register.filter
