@@ -234,8 +234,10 @@ def test_a_row_shows_every_column_with_its_words_escaped(world, as_role):
     assert row == (
         f'<tr><td><a href="/patients/{patient.uuid}/">O&#x27;Hara &lt;b&gt;, '
         'Ann &amp; Co</a> <span class="muted">“&quot;&lt;i&gt;Annie&lt;/i&gt;'
-        "&quot;”</span></td><td>Jan 2, 1990</td><td>E0000001</td>"
-        f"<td>(303) 555-0142</td><td>{world.home.name}</td></tr>"
+        '&quot;”</span></td><td data-label="Date of birth">Jan 2, 1990</td>'
+        '<td data-label="MRN">E0000001</td>'
+        '<td data-label="Phone">(303) 555-0142</td>'
+        f'<td data-label="Location">{world.home.name}</td></tr>'
     )
 
 

@@ -24,11 +24,13 @@ def _row(patient: PatientRow) -> str:
         if patient.preferred_name
         else ""
     )
+    # On a phone the headings are hidden: each value says what it is.
     return (
         f'<tr><td><a href="{escape(patient.chart_url)}">{escape(patient.name)}</a>'
-        f"{preferred}</td><td>{escape(patient.born)}</td>"
-        f"<td>{escape(patient.mrn)}</td><td>{escape(patient.phone)}</td>"
-        f"<td>{escape(patient.location)}</td></tr>"
+        f'{preferred}</td><td data-label="Date of birth">{escape(patient.born)}</td>'
+        f'<td data-label="MRN">{escape(patient.mrn)}</td>'
+        f'<td data-label="Phone">{escape(patient.phone)}</td>'
+        f'<td data-label="Location">{escape(patient.location)}</td></tr>'
     )
 
 
