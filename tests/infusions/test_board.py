@@ -281,3 +281,16 @@ def test_a_reading_that_calls_the_provider_is_one_line_until_the_call_is_handled
     row = _article(client.get(URL).text, session.patient.display_name)
     assert "Provider to the chair" not in row
     assert "Reading over a limit: pause" in row and "186/100 mmHg" in row
+
+
+def test_a_held_patients_reason_is_said_once(world):
+    first = fill_board(world, len(KINDS))
+    held = first["held"].infusion
+    Session.objects.filter(pk=held.pk).update(
+        state_reason="Blood pressure 168/102 mmHg on the re-check"
+    )
+    row = _article(
+        client_for(world.staff["nurse"]).get(URL).text, held.patient.display_name
+    )
+    assert row.count("Blood pressure 168/102 mmHg on the re-check") == 1
+    assert "Waiting for a provider&#x27;s decision: Blood pressure 168/102" in row

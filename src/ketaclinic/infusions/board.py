@@ -451,7 +451,7 @@ def _row(
     if session is None or state not in PRESENT:
         return row
     if state == HELD:
-        row.reason = session.state_reason
+        # The hold's reason is said once, by the alert for the decision.
         row.alerts.append(
             BoardAlert(
                 "decision",
