@@ -364,3 +364,36 @@ def test_durations_read_as_words(minutes, words):
     from ketaclinic.words import duration_words
 
     assert duration_words(timedelta(minutes=minutes)) == words
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "retried"), [("40P01", True), ("40001", True), (None, False)]
+)
+def test_a_booking_stopped_by_a_deadlock_tries_again(sqlstate, retried):
+    """Two bookings may lock each other's rows while PostgreSQL checks their
+    exclusion constraints; it stops one (a deadlock), which tries again and
+    then sees the other's booking. Any other database error is not a race."""
+    from django.db import OperationalError
+
+    class Stopped(Exception):
+        def __init__(self, state):
+            self.sqlstate = state
+
+    tries = []
+
+    def write():
+        tries.append(1)
+        if len(tries) == 1:
+            try:
+                raise Stopped(sqlstate)
+            except Stopped as cause:
+                raise OperationalError("stopped") from cause
+        return "booked"
+
+    if retried:
+        assert services._until_no_race(write) == "booked"
+        assert len(tries) == 2
+    else:
+        with pytest.raises(OperationalError):
+            services._until_no_race(write)
+        assert len(tries) == 1

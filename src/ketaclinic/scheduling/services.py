@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from ketaclinic.audit.services import Action, Actor, audit_record
@@ -257,7 +257,14 @@ NO_OVERLAP_CONSTRAINTS = frozenset(
 RACE_TRIES = 50
 
 
-def _lost_race(error: IntegrityError) -> bool:
+# PostgreSQL's answers to two bookings that lock each other's rows while their
+# exclusion constraints are checked: one is stopped, and tries again.
+RETRY_STATES = frozenset({"40P01", "40001"})  # deadlock, serialization failure
+
+
+def _lost_race(error: IntegrityError | OperationalError) -> bool:
+    if isinstance(error, OperationalError):
+        return getattr(error.__cause__, "sqlstate", None) in RETRY_STATES
     diag = getattr(error.__cause__, "diag", None)
     return getattr(diag, "constraint_name", None) in NO_OVERLAP_CONSTRAINTS
 
@@ -265,18 +272,19 @@ def _lost_race(error: IntegrityError) -> bool:
 def _until_no_race(write: Callable[[], T]) -> T:
     """Run `write` (a transaction, or a savepoint inside the caller's) again
     when a concurrent booking took the chair, room or staff seat it chose
-    (PostgreSQL's exclusion constraints; SQLite serialises writers, so it never
-    happens there). The next try sees that booking and takes the next free
-    chair or seat of the same time, or refuses when there is none."""
+    (PostgreSQL's exclusion constraints, or a deadlock while they are checked;
+    SQLite serialises writers, so it never happens there). The next try sees
+    that booking and takes the next free chair or seat of the same time, or
+    refuses when there is none."""
     for _ in range(RACE_TRIES - 1):
         try:
             return write()
-        except IntegrityError as error:
+        except (IntegrityError, OperationalError) as error:
             if not _lost_race(error):
                 raise
     try:
         return write()
-    except IntegrityError as error:
+    except (IntegrityError, OperationalError) as error:
         if not _lost_race(error):
             raise
         raise BookingRefused("Someone else just booked that time.") from None
