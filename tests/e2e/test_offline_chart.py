@@ -215,10 +215,7 @@ def test_a_time_left_empty_is_the_clinics_now_whatever_the_tablets_zone(
     sign_in(page, "nurse")
     page.goto(f"/infusions/{session.uuid}/")
     chart_reading(page, 126, 71)
-    for _ in range(WAIT_MS // 250):
-        if VitalReading.objects.filter(session=session).exists():
-            break
-        page.wait_for_timeout(250)
+    wait_until_stored(page, session)
     reading = VitalReading.objects.get(session=session)
     assert reading.systolic_mmhg == 126
     assert abs(reading.charted_at - timezone.now()) < timedelta(minutes=2)

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from types import MappingProxyType
+from typing import Any
 
 from ketaclinic.clinical.plan_orders import (
     DEFAULT_VITAL_LIMITS,
@@ -101,6 +102,13 @@ RECHECK_MINUTES = 5
 # The finding of a baseline re-check taken before the rest was over: the
 # reading after it is judged against the reading that asked for the re-check.
 EARLY_RECHECK = "pre_bp_recheck_early"
+
+
+def is_early_recheck(findings: Sequence[Mapping[str, Any]] | None) -> bool:
+    """Whether stored findings (dicts with a "key") say the reading was a
+    re-check taken before the rest was over."""
+    return any(f.get("key") == EARLY_RECHECK for f in findings or ())
+
 
 # The most a dissociation score can be: CADSS-6, six items of 0-4
 # (CLINICAL.md 1.9). A clinic that records another scale passes its maximum.
@@ -738,6 +746,7 @@ __all__ = [
     "ReadingRefused",
     "check",
     "is_overdue",
+    "is_early_recheck",
     "judge",
     "limit_values",
     "next_check_due",

@@ -41,7 +41,7 @@ from ketaclinic.audit.services import Action, Actor, audit_record
 from ketaclinic.clinical import scales
 from ketaclinic.clinical.body import check_weight_kg
 from ketaclinic.clinical.units import WeightUnit, weight_to_kg
-from ketaclinic.clinical.vitals import EARLY_RECHECK, RECHECK_MINUTES
+from ketaclinic.clinical.vitals import RECHECK_MINUTES, is_early_recheck
 from ketaclinic.clinical.vitals import Action as VitalAction
 from ketaclinic.infusions.models import Check, Override, Session, VitalReading
 from ketaclinic.infusions.services import InfusionRefused, may_chart, touch, transition
@@ -444,7 +444,7 @@ def _vitals_item(session: Session) -> Item:
     value = {"reading": reading.pk, "action": reading.action}
     since = reading.received_at
     if action is VitalAction.RECHECK:
-        early = any(f.get("key") == EARLY_RECHECK for f in reading.findings)
+        early = is_early_recheck(reading.findings)
         then = "" if early else f" Re-check after {RECHECK_MINUTES} minutes' rest."
         return Item(
             Key.BASELINE_VITALS,

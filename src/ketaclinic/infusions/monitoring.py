@@ -230,16 +230,12 @@ def _asked_for_recheck(
     """The reading a baseline re-check answers: the one before it, passing
     over re-checks taken before the rest was over (the rest runs from the
     reading that asked for the re-check, however often it is taken early)."""
-    if previous is None or not _early(previous):
+    if previous is None or not vitals.is_early_recheck(previous.findings):
         return previous
     earlier = current.filter(
         phase=vitals.Phase.BASELINE, charted_at__lte=charted_at
     ).order_by("-charted_at", "-id")
-    return next((entry for entry in earlier if not _early(entry)), None)
-
-
-def _early(entry: VitalReading) -> bool:
-    return any(f.get("key") == vitals.EARLY_RECHECK for f in entry.findings or ())
+    return next((e for e in earlier if not vitals.is_early_recheck(e.findings)), None)
 
 
 def phase_of(session: Session) -> vitals.Phase:
